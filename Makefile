@@ -1,0 +1,45 @@
+# Every target bootstraps what it needs on a fresh clone: .venv, the package, the pinned Azurite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+AZURITE := node_modules/.bin/azurite-blob
+PYTHON ?= python3
+
+.PHONY: setup test unit lint typecheck demo bench record clean
+
+setup: $(STAMP) $(AZURITE)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[emulator,dev]'
+	touch $@
+
+$(AZURITE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit tests/cli -q
+
+test: setup lint typecheck
+	$(PY) -m pytest
+
+demo: setup
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
+
+bench: setup
+	$(PY) bench/bench_cli.py
+
+# Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
+record: setup
+	$(PY) -m pytest tests/replay --record-mode=rewrite -q
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""``aml-retrain classic``: web services and endpoints of Azure ML Studio (classic)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aml_retrain_cli.context import state
+from aml_retrain_cli.render import emit, emit_pairs, field, notice
+
+app = typer.Typer(help="Classic (Studio) web services: endpoints and trained models.",
+                  no_args_is_help=True)
+services_app = typer.Typer(help="Web services of the workspace.", no_args_is_help=True)
+endpoints_app = typer.Typer(help="Endpoints of a web service.", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+app.add_typer(endpoints_app, name="endpoints")
+
+ServiceId = Annotated[str, typer.Argument(help="Web service id (32 hex digits).")]
+EndpointName = Annotated[str, typer.Argument(help="Endpoint name, e.g. retrained01.")]
+ShowKeys = Annotated[bool, typer.Option("--show-keys", help="Include the endpoint's API keys.")]
+
+SERVICE_COLUMNS = [field("Id"), field("Name"), field("DefaultEndpointName"), field("CreationTime")]
+ENDPOINT_COLUMNS = [
+    field("Name"),
+    field("ThrottleLevel"),
+    field("MaxConcurrentCalls"),
+    ("Resources", lambda e: [r.get("Name") for r in e.get("Resources") or []]),
+    field("Version"),
+]
+
+
+class ThrottleLevel(str, Enum):
+    """Endpoint throttle levels (High needs a paid tier)."""
+
+    Low = "Low"
+    High = "High"
+
+
+def _backup_dir() -> Path:
+    return Path.home() / ".aml-retrain" / "backups"
+
+
+@services_app.command("list")
+def services_list(ctx: typer.Context) -> None:
+    """List the web services of the workspace."""
+    st = state(ctx)
+    emit(st, st.classic_client().list_web_services(), SERVICE_COLUMNS)
+
+
+@services_app.command("show")
+def services_show(ctx: typer.Context, service_id: ServiceId) -> None:
+    """Show one web service."""
+    st = state(ctx)
+    emit_pairs(st, st.classic_client().get_web_service(service_id))
+
+
+@endpoints_app.command("list")
+def endpoints_list(ctx: typer.Context, service_id: ServiceId, show_keys: ShowKeys = False) -> None:
+    """List the endpoints of a web service (keys hidden unless --show-keys)."""
+    from aml_retrain.classic.views import list_endpoints
+
+    st = state(ctx)
+    emit(st, list_endpoints(st.classic_client(), service_id, include_keys=show_keys),
+         ENDPOINT_COLUMNS)
+
+
+@endpoints_app.command("show")
+def endpoints_show(
+    ctx: typer.Context, service_id: ServiceId, endpoint: EndpointName, show_keys: ShowKeys = False
+) -> None:
+    """Show one endpoint with its updatable resources (keys hidden unless --show-keys)."""
+    from aml_retrain.classic.views import show_endpoint
+
+    st = state(ctx)
+    emit_pairs(st, show_endpoint(st.classic_client(), service_id, endpoint, include_keys=show_keys))
+
+
+@endpoints_app.command("create")
+def endpoints_create(
+    ctx: typer.Context,
+    service_id: ServiceId,
+    endpoint: EndpointName,
+    description: Annotated[str | None, typer.Option(help="Free text, up to 2000 characters.")] = None,
+    throttle_level: Annotated[
+        ThrottleLevel | None, typer.Option(help="Low (default) or High (paid tiers).")
+    ] = None,
+    max_concurrent_calls: Annotated[
+        int | None, typer.Option(min=1, max=200, help="RRS concurrency, 1-200.")
+    ] = None,
+    exist_ok: Annotated[
+        bool, typer.Option("--exist-ok", help="Succeed and show the endpoint if it already exists.")
+    ] = False,
+) -> None:
+    """Create a non-default endpoint on a (predictive) web service."""
+    from aml_retrain.classic.views import create_endpoint
+
+    st = state(ctx)
+    created = create_endpoint(
+        st.classic_client(), service_id, endpoint, description=description,
+        throttle_level=throttle_level.value if throttle_level else None,
+        max_concurrent_calls=max_concurrent_calls, exist_ok=exist_ok,
+    )
+    emit_pairs(st, created)
+
+
+@endpoints_app.command("delete")
+def endpoints_delete(ctx: typer.Context, service_id: ServiceId, endpoint: EndpointName) -> None:
+    """Delete a non-default endpoint (its definition is backed up first)."""
+    from aml_retrain.classic.views import delete_endpoint
+
+    st = state(ctx)
+    result = delete_endpoint(st.classic_client(), service_id, endpoint, backup_dir=_backup_dir())
+    emit_pairs(st, result)
+
+
+@endpoints_app.command("patch-url")
+def endpoints_patch_url(
+    ctx: typer.Context, service_id: ServiceId, endpoint: EndpointName, show_keys: ShowKeys = False
+) -> None:
+    """Print the endpoint's PATCH URL (and its keys only with --show-keys)."""
+    from aml_retrain.classic.endpoints import get_patch_info
+
+    st = state(ctx)
+    emit_pairs(st, get_patch_info(st.classic_client(), service_id, endpoint,
+                                  include_keys=show_keys))
+
+
+@endpoints_app.command("set-model")
+def endpoints_set_model(
+    ctx: typer.Context,
+    service_id: ServiceId,
+    endpoint: EndpointName,
+    model_url: Annotated[
+        str,
+        typer.Option(help="URL of the .ilearner blob. Without a SAS, one is minted from the "
+                     "storage connection string; - reads the URL (with its SAS) from stdin."),
+    ],
+    resource_name: Annotated[
+        str | None, typer.Option(help="Trained-model resource to replace (default: the only one).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the PATCH body; change nothing.")]
+    = False,
+) -> None:
+    """Point a non-default endpoint's trained-model resource at a new .ilearner (PATCH + read-back)."""
+    import sys
+
+    from aml_retrain.classic.endpoints import set_trained_model
+
+    st = state(ctx)
+    url = sys.stdin.readline().strip() if model_url == "-" else model_url
+    result = set_trained_model(
+        st.classic_client(), service_id, endpoint, url, resource_name=resource_name,
+        dry_run=dry_run, backup_dir=_backup_dir(),
+        storage_connection_string=st.settings().storage_connection_string,
+    )
+    if dry_run and not st.json:
+        notice("Dry run: nothing was changed.")
+    emit_pairs(st, result.to_dict())

@@ -1,0 +1,71 @@
+"""Per-invocation state shared by commands: global options, settings and clients."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from aml_retrain.classic.management import ClassicManagementClient
+    from aml_retrain.config import Settings
+
+
+@dataclass
+class State:
+    """Global options of one CLI invocation."""
+
+    profile: Path | None = None
+    workspace: str | None = None
+    token_file: str | None = None
+    output: str = "table"
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        """Resolve settings once: options > AML_RETRAIN_* env > profile > defaults."""
+        if self._settings is None:
+            from aml_retrain.config import Settings
+
+            self._settings = Settings.resolve(
+                profile=self.profile,
+                workspace_id=self.workspace,
+                workspace_token=self._read_token(),
+            )
+        return self._settings
+
+    def classic_client(self) -> ClassicManagementClient:
+        """Build the classic management client from the resolved settings."""
+        from aml_retrain.classic.management import ClassicManagementClient
+
+        return ClassicManagementClient.from_settings(self.settings())
+
+    def _read_token(self) -> str | None:
+        # Secrets never travel on argv: a file path, or "-" for stdin.
+        if self.token_file is None:
+            return None
+        if self.token_file == "-":
+            return sys.stdin.readline().strip() or None
+        try:
+            return Path(self.token_file).read_text(encoding="utf-8").strip() or None
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"cannot read {self.token_file}: {exc.strerror}", param_hint="--token-file"
+            ) from exc
+
+    @property
+    def json(self) -> bool:
+        """True when the caller asked for machine-readable output."""
+        return self.output == "json"
+
+
+def state(ctx: typer.Context) -> State:
+    """Return the State stored on the root context by the app callback."""
+    obj: Any = ctx.find_root().obj
+    if not isinstance(obj, State):  # commands invoked without the callback (tests)
+        obj = State()
+        ctx.find_root().obj = obj
+    return obj

@@ -1,0 +1,132 @@
+"""The ``aml-retrain`` Typer app and its single error boundary.
+
+Exit codes (also in the README):
+
+==  =====================================================================
+0   success
+1   error: the service failed, could not be reached, or a read-back disagreed
+2   usage: bad option, bad input or missing settings (nothing was sent)
+3   not found: the workspace, web service or endpoint does not exist
+4   timeout: a request or a wait ran out of time
+5   auth: the token or key was refused (401/403)
+6   conflict: the resource already exists or changed underneath (409)
+==  =====================================================================
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from aml_retrain_cli.commands import classic, emulator, storage
+from aml_retrain_cli.context import State
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class OutputFormat(str, Enum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+
+
+class AmlGroup(TyperGroup):
+    """Root group: turns library errors into one stderr line and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; map AmlRetrainError to its exit code."""
+        from aml_retrain.errors import AmlRetrainError
+
+        try:
+            return super().invoke(ctx)
+        except AmlRetrainError as exc:
+            st = ctx.obj if isinstance(ctx.obj, State) else State()
+            if st.debug:
+                raise
+            typer.echo(f"{type(exc).__name__}: {exc}", err=True)
+            raise typer.Exit(code=getattr(exc, "exit_code", EXIT_ERROR)) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(code=130) from None
+
+
+app = typer.Typer(
+    cls=AmlGroup,
+    name="aml-retrain",
+    help="Retrain Azure ML web service models and point live endpoints at them, safely.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(classic.app, name="classic")
+app.add_typer(storage.app, name="storage")
+app.add_typer(emulator.app, name="emulator")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from aml_retrain import __version__
+
+        typer.echo(f"aml-retrain {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _globals(
+    ctx: typer.Context,
+    profile: Annotated[
+        Path | None,
+        typer.Option(envvar="AML_RETRAIN_PROFILE", help="Profile file with endpoints and CA bundle."),
+    ] = None,
+    workspace: Annotated[
+        str | None,
+        typer.Option(envvar="AML_RETRAIN_WORKSPACE_ID", help="Workspace id (32 hex digits)."),
+    ] = None,
+    token_file: Annotated[
+        str | None,
+        typer.Option(help="File holding the workspace token, or - for stdin. "
+                     "Default: AML_RETRAIN_WORKSPACE_TOKEN or the profile."),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", case_sensitive=False, help="Output format.")
+    ] = OutputFormat.table,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks and HTTP debugging.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Retrain Azure ML web service models and point live endpoints at them, safely."""
+    ctx.obj = State(profile=profile, workspace=workspace, token_file=token_file,
+                    output=output.value, debug=debug)
+    if debug:
+        _debug_logging()
+
+
+def _debug_logging() -> None:
+    # urllib3 logs request lines with their query strings: redact SAS signatures and keys there too.
+    import logging
+
+    from aml_retrain._redact import redact_text
+
+    class _Redact(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg, record.args = redact_text(record.getMessage()), None
+            return True
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_Redact())
+    logging.basicConfig(level=logging.DEBUG, handlers=[handler])
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="aml-retrain")

@@ -1,0 +1,72 @@
+"""Render results as a table (people) or JSON (scripts, the PowerShell module)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import typer
+
+from aml_retrain_cli.context import State
+
+Column = tuple[str, Callable[[dict[str, Any]], Any]]
+
+
+def field(name: str) -> Column:
+    """A column showing one top-level field of the service's object."""
+    return (name, lambda row: row.get(name))
+
+
+def emit(st: State, data: Any, columns: Sequence[Column] = (), *, title: str | None = None) -> None:
+    """Write ``data`` to stdout: JSON as the service spells it, or a table of ``columns``."""
+    if st.json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = data if isinstance(data, list) else [data]
+    if not columns:
+        columns = [field(k) for k, v in (rows[0] if rows else {}).items() if _scalar(v)]
+    table = Table(title=title, show_lines=False)
+    for header, _ in columns:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(get(row)) for _, get in columns))
+    Console(soft_wrap=False).print(table)
+
+
+def emit_pairs(st: State, data: dict[str, Any], *, title: str | None = None) -> None:
+    """Write one object: JSON, or a two-column name/value table."""
+    if st.json:
+        emit(st, data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in data.items():
+        table.add_row(key, _cell(value))
+    Console().print(table)
+
+
+def notice(message: str) -> None:
+    """A diagnostic line on stderr, so stdout stays parseable."""
+    typer.echo(message, err=True)
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value) if all(_scalar(v) for v in value) else str(len(value))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

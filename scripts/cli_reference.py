@@ -1,0 +1,76 @@
+"""Generate the README's command reference from the Typer app (``--write`` updates README.md).
+
+A test compares the README with this output, so the reference cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+BEGIN = "<!-- cli-reference:begin -->"
+END = "<!-- cli-reference:end -->"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _usage(cmd: click.Command, path: list[str]) -> str:
+    parts = list(path)
+    for param in cmd.params:
+        if isinstance(param, click.Argument):
+            parts.append(param.human_readable_name)
+        elif isinstance(param, click.Option) and not param.hidden and param.name != "help":
+            flag = max(param.opts, key=len)
+            if param.is_flag:
+                parts.append(f"[{flag}]" if not param.required else flag)
+            else:
+                meta = param.make_metavar(click.Context(cmd)) if hasattr(param, "make_metavar") else "VALUE"
+                text = f"{flag} {meta}"
+                parts.append(text if param.required else f"[{text}]")
+    return " ".join(parts)
+
+
+def _walk(cmd: click.Command, path: list[str]) -> list[tuple[str, str]]:
+    if isinstance(cmd, click.Group):
+        rows: list[tuple[str, str]] = []
+        for name in sorted(cmd.commands):
+            rows += _walk(cmd.commands[name], [*path, name])
+        return rows
+    summary = (cmd.help or "").strip().splitlines()[0] if cmd.help else ""
+    return [(_usage(cmd, path), summary)]
+
+
+def render() -> str:
+    """The reference section as Markdown, generated from the Click tree."""
+    from aml_retrain_cli.main import app
+
+    root = typer.main.get_command(app)
+    lines = [BEGIN, "", "| command | what it does |", "|---|---|"]
+    for usage, summary in _walk(root, ["aml-retrain"]):
+        if usage.split()[:2] == ["aml-retrain", "aml-retrain"]:
+            continue
+        lines.append(f"| `{usage}` | {summary} |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def current() -> str:
+    """The reference section as it stands in README.md."""
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    return text[start:end]
+
+
+def write() -> None:
+    """Replace the README's reference section with a freshly generated one."""
+    text = README.read_text(encoding="utf-8")
+    README.write_text(text.replace(current(), render()), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv:
+        write()
+    else:
+        print(render())
