@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 
 BEGIN = "<!-- cli-reference:begin -->"
@@ -16,24 +16,22 @@ END = "<!-- cli-reference:end -->"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def _usage(cmd: click.Command, path: list[str]) -> str:
+# Typer may bundle its own click: read the command tree by duck typing, not isinstance.
+def _usage(cmd: Any, path: list[str]) -> str:
+    ctx = typer.Context(cmd)
     parts = list(path)
     for param in cmd.params:
-        if isinstance(param, click.Argument):
-            parts.append(param.human_readable_name)
-        elif isinstance(param, click.Option) and not param.hidden and param.name != "help":
-            flag = max(param.opts, key=len)
-            if param.is_flag:
-                parts.append(f"[{flag}]" if not param.required else flag)
-            else:
-                meta = param.make_metavar(click.Context(cmd)) if hasattr(param, "make_metavar") else "VALUE"
-                text = f"{flag} {meta}"
-                parts.append(text if param.required else f"[{text}]")
+        if param.param_type_name == "argument":
+            parts.append((param.metavar or param.name).upper())
+        elif param.param_type_name == "option" and not param.hidden and param.name != "help":
+            record = param.get_help_record(ctx)
+            text = record[0].split(", ")[-1] if record else max(param.opts, key=len)
+            parts.append(text if param.required else f"[{text}]")
     return " ".join(parts)
 
 
-def _walk(cmd: click.Command, path: list[str]) -> list[tuple[str, str]]:
-    if isinstance(cmd, click.Group):
+def _walk(cmd: Any, path: list[str]) -> list[tuple[str, str]]:
+    if hasattr(cmd, "commands"):
         rows: list[tuple[str, str]] = []
         for name in sorted(cmd.commands):
             rows += _walk(cmd.commands[name], [*path, name])
@@ -47,10 +45,12 @@ def render() -> str:
     from aml_retrain_cli.main import app
 
     root = typer.main.get_command(app)
-    lines = [BEGIN, "", "| command | what it does |", "|---|---|"]
+    lines = [BEGIN, "", f"Global options: `{_usage(root, ['aml-retrain'])} COMMAND`", "",
+             "| command | what it does |", "|---|---|"]
     for usage, summary in _walk(root, ["aml-retrain"]):
         if usage.split()[:2] == ["aml-retrain", "aml-retrain"]:
             continue
+        usage = usage.replace("|", "\\|")  # a bare pipe would split the Markdown table cell
         lines.append(f"| `{usage}` | {summary} |")
     lines += ["", END]
     return "\n".join(lines)

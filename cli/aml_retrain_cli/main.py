@@ -20,7 +20,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -41,7 +40,7 @@ class OutputFormat(str, Enum):
 class AmlGroup(TyperGroup):
     """Root group: turns library errors into one stderr line and a documented exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         """Run the command; map AmlRetrainError to its exit code."""
         from aml_retrain.errors import AmlRetrainError
 
@@ -99,7 +98,7 @@ def _globals(
     output: Annotated[
         OutputFormat, typer.Option("--output", "-o", case_sensitive=False, help="Output format.")
     ] = OutputFormat.table,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks and HTTP debugging.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and HTTP debugging.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,

@@ -118,7 +118,7 @@ def test_show_keys_reveals_keys_only_when_asked(fake: FakeClient) -> None:
 def test_table_output_lists_resources(fake: FakeClient) -> None:
     result = run("classic", "endpoints", "list", SVC)
     assert result.exit_code == 0
-    assert "Census Model [trained model]" in result.stdout
+    assert "Census Model" in result.stdout and "ep01" in result.stdout
 
 
 def test_invalid_endpoint_name_is_a_usage_error_and_sends_nothing(fake: FakeClient) -> None:

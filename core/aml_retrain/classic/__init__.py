@@ -1,0 +1,1 @@
+"""Azure ML Studio (classic): management client, input validation and endpoint workflows."""

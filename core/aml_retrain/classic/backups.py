@@ -1,0 +1,55 @@
+"""Local copies of endpoint definitions, written before any destructive call."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from aml_retrain.errors import ConfigError
+
+__all__ = ["KEY_FIELDS", "strip_keys", "write_backup"]
+
+KEY_FIELDS = ("PrimaryKey", "SecondaryKey")
+
+
+def strip_keys(endpoint_obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of an endpoint object without its API keys."""
+    return {k: v for k, v in endpoint_obj.items() if k not in KEY_FIELDS}
+
+
+def write_backup(
+    backup_dir: str | Path,
+    workspace_id: str,
+    service_id: str,
+    endpoint: str,
+    endpoint_obj: Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> Path:
+    """Save an endpoint (keys removed) as ``backup_dir/<ws>/<service>/<endpoint>/<UTC>.json``."""
+    folder = Path(backup_dir).expanduser() / workspace_id / service_id / endpoint
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
+    # The SAS stays in the file (a rollback needs the whole Location), hence mode 0600.
+    text = json.dumps(strip_keys(endpoint_obj), indent=2, sort_keys=True) + "\n"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for attempt in range(100):
+            path = folder / (f"{stamp}.json" if attempt == 0 else f"{stamp}-{attempt}.json")
+            try:
+                # O_EXCL: two runs in the same second must not overwrite each other's backup.
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return path
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the backup under {folder}: {exc.strerror or exc}; nothing was changed"
+        ) from exc
+    raise ConfigError(f"too many backups in {folder} for {stamp}; nothing was changed")

@@ -1,0 +1,185 @@
+"""Endpoint workflows, one function per CLI command; input is validated before any request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from aml_retrain._redact import redact_sas, redact_url
+from aml_retrain.classic.backups import write_backup
+from aml_retrain.classic.management import ClassicManagementClient, JsonObject
+from aml_retrain.classic.validation import (
+    BlobLocation,
+    check_not_default,
+    parse_model_url,
+    resource_names,
+    select_resource,
+    validate_endpoint_name,
+)
+from aml_retrain.errors import ValidationError, VerificationError
+
+__all__ = ["SetModelResult", "get_patch_info", "redact_resource", "set_trained_model"]
+
+
+@dataclass(frozen=True)
+class SetModelResult:
+    """What ``set_trained_model`` did (or would do); SAS signatures are redacted."""
+
+    web_service_id: str
+    endpoint: str
+    resource_name: str
+    patch_url: str
+    dry_run: bool
+    body: JsonObject
+    before: JsonObject
+    after: JsonObject | None = None
+    backup_path: Path | None = None
+    verified: bool = False
+
+    def to_dict(self) -> JsonObject:
+        """Return a JSON-ready dict with the attribute names as keys."""
+        data = asdict(self)
+        data["backup_path"] = str(self.backup_path) if self.backup_path else None
+        return data
+
+
+def redact_resource(resource: Mapping[str, Any]) -> JsonObject:
+    """Return a copy of an endpoint resource whose SAS signature is redacted."""
+    copy = dict(resource)
+    location = copy.get("Location")
+    if isinstance(location, Mapping):
+        location = dict(location)
+        if isinstance(location.get("SasBlobToken"), str):
+            location["SasBlobToken"] = redact_sas(location["SasBlobToken"])
+        copy["Location"] = location
+    return copy
+
+
+def get_patch_info(
+    client: ClassicManagementClient, service_id: str, endpoint: str, *, include_keys: bool = False
+) -> JsonObject:
+    """Return the endpoint's PATCH URL, locations and resource names (keys only on request)."""
+    validate_endpoint_name(endpoint)
+    obj = client.get_endpoint(service_id, endpoint)
+    info: JsonObject = {
+        "PatchUrl": client.patch_url(service_id, endpoint),
+        "WebServiceId": obj.get("WebServiceId", service_id),
+        "Endpoint": obj.get("Name", endpoint),
+        "ApiLocation": obj.get("ApiLocation"),
+        "HelpLocation": obj.get("HelpLocation"),
+        "Resources": resource_names(obj),
+    }
+    if include_keys:
+        info["PrimaryKey"] = obj.get("PrimaryKey")
+        info["SecondaryKey"] = obj.get("SecondaryKey")
+    return info
+
+
+def set_trained_model(
+    client: ClassicManagementClient,
+    service_id: str,
+    endpoint: str,
+    model_url: str,
+    *,
+    resource_name: str | None = None,
+    dry_run: bool = False,
+    backup_dir: Path | None = None,
+    now: datetime | None = None,
+    storage_connection_string: str | None = None,
+) -> SetModelResult:
+    """Point an endpoint's trained-model resource at a new ``.ilearner``, back up, verify."""
+    moment = now or datetime.now(timezone.utc)
+    validate_endpoint_name(endpoint)
+    if not dry_run and backup_dir is None:
+        raise ValidationError("backup_dir is required unless dry_run: the old model is saved first")
+    location = _model_location(model_url, moment, storage_connection_string)
+    service = client.get_web_service(service_id)
+    check_not_default(service, endpoint)
+    current = client.get_endpoint(service_id, endpoint)
+    resource = select_resource(current, resource_name)
+    name = str(resource["Name"])
+    body: JsonObject = {"Resources": [{"Name": name, "Location": location.to_api()}]}
+    result = SetModelResult(
+        web_service_id=service_id,
+        endpoint=endpoint,
+        resource_name=name,
+        patch_url=client.patch_url(service_id, endpoint),
+        dry_run=dry_run,
+        body={"Resources": [redact_resource(r) for r in body["Resources"]]},
+        before=redact_resource(resource),
+    )
+    if dry_run:
+        return result
+    assert backup_dir is not None  # checked above, before any request
+    backup_path = write_backup(backup_dir, client.workspace_id, service_id, endpoint, current,
+                               now=moment)
+    client.patch_endpoint(service_id, endpoint, body)
+    after = _read_back(client, service_id, endpoint, name, location)
+    return SetModelResult(
+        web_service_id=service_id,
+        endpoint=endpoint,
+        resource_name=name,
+        patch_url=result.patch_url,
+        dry_run=False,
+        body=result.body,
+        before=result.before,
+        after=redact_resource(after),
+        backup_path=backup_path,
+        verified=True,
+    )
+
+
+def _model_location(
+    model_url: str, now: datetime, storage_connection_string: str | None
+) -> BlobLocation:
+    location = parse_model_url(model_url, now=now)
+    if location.sas_token or not storage_connection_string:
+        return location
+    # A bare blob URL (from `storage upload`) gets a short-lived read SAS minted locally.
+    from aml_retrain.storage import make_read_sas_url
+
+    return parse_model_url(make_read_sas_url(storage_connection_string, model_url), now=now)
+
+
+def _read_back(
+    client: ClassicManagementClient,
+    service_id: str,
+    endpoint: str,
+    name: str,
+    sent: BlobLocation,
+) -> JsonObject:
+    after = client.get_endpoint(service_id, endpoint)
+    match = next(
+        (r for r in after.get("Resources") or [] if isinstance(r, dict) and r.get("Name") == name),
+        None,
+    )
+    if match is None:
+        raise VerificationError(
+            f"the service accepted the update but endpoint {endpoint!r} no longer lists "
+            f"resource {name!r}"
+        )
+    location = match.get("Location")
+    reported: JsonObject = location if isinstance(location, dict) else {}
+    if not _same_location(reported, sent):
+        shown = str(reported.get("BaseLocation") or "") + str(
+            reported.get("RelativeLocation") or ""
+        )
+        raise VerificationError(
+            "the service accepted the update but still reports "
+            f"{redact_url(shown) or 'no location'} for {name!r} instead of "
+            f"{sent.url_without_sas}: wait ~30 s and check with aml-retrain classic endpoints show"
+        )
+    return match
+
+
+def _same_location(reported: Mapping[str, Any], sent: BlobLocation) -> bool:
+    base = str(reported.get("BaseLocation") or "").rstrip("/") + "/"
+    relative = str(reported.get("RelativeLocation") or "").lstrip("/")
+    if (base, relative) != (sent.base_location.rstrip("/") + "/", sent.relative_location):
+        return False
+    sas = reported.get("SasBlobToken")
+    # Some services do not echo the SAS; when they do, it must be the one we sent.
+    return not sas or str(sas).lstrip("?") == sent.sas_token.lstrip("?")

@@ -1,0 +1,220 @@
+"""Checks on user input for classic endpoints, done before any request (pure, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from aml_retrain._redact import redact_sas
+from aml_retrain.errors import ValidationError
+
+__all__ = [
+    "BlobLocation",
+    "check_not_default",
+    "parse_model_url",
+    "select_resource",
+    "validate_endpoint_name",
+]
+
+MAX_ENDPOINT_NAME = 24
+MAX_DESCRIPTION = 2000
+THROTTLE_LEVELS = ("Low", "High")
+MAX_CONCURRENT_CALLS = 200
+MODEL_EXTENSION = ".ilearner"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+DEFAULT_ENDPOINT_NAME = "default"
+
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class BlobLocation:
+    """The service's AzureBlobDetails: where a trained model lives and how to read it."""
+
+    base_location: str
+    relative_location: str
+    sas_token: str = ""
+
+    def __repr__(self) -> str:
+        return (
+            f"BlobLocation(base_location={self.base_location!r}, "
+            f"relative_location={self.relative_location!r}, "
+            f"sas_token={redact_sas(self.sas_token)!r})"
+        )
+
+    @property
+    def url_without_sas(self) -> str:
+        """Return BaseLocation + RelativeLocation, safe to show."""
+        return self.base_location + self.relative_location
+
+    def to_api(self) -> dict[str, str]:
+        """Return the ``Location`` object the PATCH body expects."""
+        return {
+            "BaseLocation": self.base_location,
+            "RelativeLocation": self.relative_location,
+            "SasBlobToken": self.sas_token,
+        }
+
+
+def suggest_endpoint_name(name: str) -> str:
+    """Return a valid endpoint name close to ``name``."""
+    candidate = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:MAX_ENDPOINT_NAME]
+    return candidate.strip("-") or "retrained01"
+
+
+def validate_endpoint_name(name: str) -> str:
+    """Return ``name`` if the service accepts it as an endpoint name, else raise ValidationError."""
+    if len(name) <= MAX_ENDPOINT_NAME and _NAME.match(name):
+        return name
+    raise ValidationError(
+        f"invalid endpoint name {name!r}: use at most {MAX_ENDPOINT_NAME} characters, "
+        "lowercase letters, digits and hyphens (not first or last), "
+        f"e.g. {suggest_endpoint_name(name)!r}"
+    )
+
+
+def validate_endpoint_settings(
+    *,
+    description: str | None = None,
+    throttle_level: str | None = None,
+    max_concurrent_calls: int | None = None,
+) -> None:
+    """Raise ValidationError if create/patch endpoint settings are out of the service's range."""
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise ValidationError(
+            f"description is {len(description)} characters: the service allows {MAX_DESCRIPTION}"
+        )
+    if throttle_level is not None and throttle_level not in THROTTLE_LEVELS:
+        raise ValidationError(f"throttle level {throttle_level!r} must be Low or High")
+    if max_concurrent_calls is not None and not 1 <= max_concurrent_calls <= MAX_CONCURRENT_CALLS:
+        raise ValidationError(
+            f"max concurrent calls {max_concurrent_calls} must be between 1 and "
+            f"{MAX_CONCURRENT_CALLS}"
+        )
+
+
+def parse_model_url(url: str, *, now: datetime | None = None) -> BlobLocation:
+    """Split a ``.ilearner`` blob URL (with optional SAS) into the service's blob location."""
+    if url != url.strip() or any(ch.isspace() for ch in url):
+        raise ValidationError(
+            "model URL contains whitespace: paste it again without spaces or line breaks"
+        )
+    if url.endswith("."):
+        raise ValidationError(
+            "model URL ends with '.': remove the trailing '.' (copied from a sentence?)"
+        )
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    loopback = host in LOOPBACK_HOSTS
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValidationError(
+            "model URL must start with https:// (http:// is accepted only for a local "
+            "storage emulator on 127.0.0.1 or localhost)"
+        )
+    if not parts.path.lower().endswith(MODEL_EXTENSION):
+        raise ValidationError(
+            f"model URL must point to a {MODEL_EXTENSION} blob (the trained-model output of "
+            "the training web service), not a dataset or a folder"
+        )
+    segments = parts.path.lstrip("/").split("/")
+    # Azurite and other emulators are path-style: the first segment is the account name.
+    prefix = segments[:1] if loopback else []
+    blob_path = segments[len(prefix) :]
+    if len(blob_path) < 2 or "" in segments:
+        raise ValidationError(
+            "model URL must name a container and a blob: "
+            "https://<account>.blob.core.windows.net/<container>/<path>.ilearner"
+        )
+    base = f"{parts.scheme}://{parts.netloc}/" + "".join(f"{p}/" for p in prefix)
+    sas = f"?{parts.query}" if parts.query else ""
+    _check_sas_expiry(parts.query, now)
+    return BlobLocation(base, "/".join(blob_path), sas)
+
+
+def _check_sas_expiry(query: str, now: datetime | None) -> None:
+    values = parse_qs(query).get("se")
+    if not values:
+        return
+    expiry = _parse_sas_time(values[0])
+    if expiry is None:
+        return
+    current = now or datetime.now(timezone.utc)
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=timezone.utc)
+    if expiry <= current:
+        raise ValidationError(
+            f"the SAS token expired at {expiry.strftime('%Y-%m-%dT%H:%M:%SZ')}: mint a new one, "
+            "or GET the BES job status again for a fresh SAS"
+        )
+
+
+def _parse_sas_time(text: str) -> datetime | None:
+    # SAS times are ISO 8601 in UTC, with or without a time part.
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def resource_names(endpoint_obj: Mapping[str, Any]) -> list[str]:
+    """Return the names of the endpoint's updatable trained-model resources."""
+    names = []
+    for resource in endpoint_obj.get("Resources") or []:
+        name = resource.get("Name") if isinstance(resource, Mapping) else None
+        # "{}" or "" is how the service shows "no patchable model" (azuremlps#27).
+        if isinstance(name, str) and name.strip() not in ("", "{}"):
+            names.append(name)
+    return names
+
+
+def select_resource(
+    endpoint_obj: Mapping[str, Any], resource_name: str | None = None
+) -> dict[str, Any]:
+    """Return the trained-model resource to replace, or explain which one to pick."""
+    endpoint = endpoint_obj.get("Name", "?")
+    names = resource_names(endpoint_obj)
+    if not names:
+        raise ValidationError(
+            f"endpoint {endpoint!r} has no updatable resources (trained models): it is probably "
+            "an endpoint of the training web service, or its experiment has no trained model; "
+            "patch a non-default endpoint of the predictive web service instead"
+        )
+    quoted = ", ".join(repr(n) for n in names)
+    if resource_name is None:
+        if len(names) > 1:
+            raise ValidationError(
+                f"endpoint {endpoint!r} has {len(names)} trained-model resources: "
+                f"pass --resource-name with one of {quoted}"
+            )
+        resource_name = names[0]
+    elif resource_name not in names:
+        raise ValidationError(
+            f"endpoint {endpoint!r} has no resource named {resource_name!r}: "
+            f"valid names are {quoted} (names are case-sensitive)"
+        )
+    for resource in endpoint_obj.get("Resources") or []:
+        if isinstance(resource, Mapping) and resource.get("Name") == resource_name:
+            return dict(resource)
+    raise AssertionError("unreachable: name came from the list")  # pragma: no cover
+
+
+def check_not_default(
+    service_obj_or_default_name: Mapping[str, Any] | str, endpoint_name: str
+) -> None:
+    """Raise ValidationError if ``endpoint_name`` is the web service's default endpoint."""
+    if isinstance(service_obj_or_default_name, str):
+        default = service_obj_or_default_name
+    else:
+        default = service_obj_or_default_name.get("DefaultEndpointName") or DEFAULT_ENDPOINT_NAME
+    if endpoint_name.lower() == str(default).lower():
+        raise ValidationError(
+            f"{endpoint_name!r} is the default endpoint: its model follows the published "
+            "experiment and cannot be replaced; create a non-default endpoint first: "
+            "aml-retrain classic endpoints create <web-service-id> <new-endpoint-name>, "
+            "then patch that one"
+        )

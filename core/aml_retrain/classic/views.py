@@ -1,0 +1,98 @@
+"""Read, create and delete endpoints the way users see them: keys only on request."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain._redact import redact_sas
+from aml_retrain.classic.backups import KEY_FIELDS, write_backup
+from aml_retrain.classic.validation import (
+    DEFAULT_ENDPOINT_NAME,
+    validate_endpoint_name,
+    validate_endpoint_settings,
+)
+from aml_retrain.errors import NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from aml_retrain.classic.management import ClassicManagementClient
+
+__all__ = ["create_endpoint", "delete_endpoint", "hide_secrets", "list_endpoints", "show_endpoint"]
+
+
+def hide_secrets(endpoint: dict[str, Any], *, include_keys: bool = False) -> dict[str, Any]:
+    """Return a copy of an Endpoint object without its keys (unless asked) and SAS signatures."""
+    out = copy.deepcopy(endpoint)
+    if not include_keys:
+        for name in KEY_FIELDS:
+            out.pop(name, None)
+    for resource in out.get("Resources") or []:
+        location = resource.get("Location") if isinstance(resource, dict) else None
+        if isinstance(location, dict) and isinstance(location.get("SasBlobToken"), str):
+            location["SasBlobToken"] = redact_sas(location["SasBlobToken"])
+    return out
+
+
+def list_endpoints(
+    client: ClassicManagementClient, service_id: str, *, include_keys: bool = False
+) -> list[dict[str, Any]]:
+    """List a web service's endpoints, keys hidden unless asked."""
+    return [hide_secrets(e, include_keys=include_keys) for e in client.list_endpoints(service_id)]
+
+
+def show_endpoint(
+    client: ClassicManagementClient, service_id: str, name: str, *, include_keys: bool = False
+) -> dict[str, Any]:
+    """Get one endpoint, keys hidden unless asked."""
+    validate_endpoint_name(name)
+    return hide_secrets(client.get_endpoint(service_id, name), include_keys=include_keys)
+
+
+def create_endpoint(
+    client: ClassicManagementClient,
+    service_id: str,
+    name: str,
+    *,
+    description: str | None = None,
+    throttle_level: str | None = None,
+    max_concurrent_calls: int | None = None,
+    exist_ok: bool = False,
+) -> dict[str, Any]:
+    """Create a non-default endpoint (validated first); with exist_ok, return an existing one."""
+    validate_endpoint_name(name)
+    validate_endpoint_settings(
+        description=description,
+        throttle_level=throttle_level,
+        max_concurrent_calls=max_concurrent_calls,
+    )
+    if exist_ok:
+        try:
+            return show_endpoint(client, service_id, name)
+        except NotFoundError:
+            pass
+    created = client.create_endpoint(
+        service_id,
+        name,
+        description=description,
+        throttle_level=throttle_level,
+        max_concurrent_calls=max_concurrent_calls,
+    )
+    return hide_secrets(created)
+
+
+def delete_endpoint(
+    client: ClassicManagementClient, service_id: str, name: str, *, backup_dir: str | Path
+) -> dict[str, Any]:
+    """Delete a non-default endpoint after backing up its definition (keys excluded)."""
+    validate_endpoint_name(name)
+    service = client.get_web_service(service_id)
+    if name == (service.get("DefaultEndpointName") or DEFAULT_ENDPOINT_NAME):
+        raise ValidationError(
+            f"{name!r} is the default endpoint of web service {service_id}: it goes away only "
+            "with the web service; delete a non-default endpoint instead"
+        )
+    current = client.get_endpoint(service_id, name)
+    path = write_backup(backup_dir, client.workspace_id, service_id, name, current)
+    client.delete_endpoint(service_id, name)
+    return {"Deleted": name, "WebServiceId": service_id, "BackupPath": str(path)}

@@ -1,0 +1,222 @@
+"""Settings, resolved once: explicit argument > ``AML_RETRAIN_*`` environment > profile > default.
+
+This is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aml_retrain.errors import ConfigError
+
+__all__ = ["DEFAULT_REGION", "DEFAULT_TIMEOUT", "REGION_MANAGEMENT_URLS", "Settings"]
+
+ENV_PREFIX = "AML_RETRAIN_"
+DEFAULT_REGION = "southcentralus"
+DEFAULT_TIMEOUT = 30.0
+
+# Management hosts per workspace region (classic Studio, PS-SDK SetApiUrl).
+REGION_MANAGEMENT_URLS: Mapping[str, str] = {
+    "southcentralus": "https://management.azureml.net",
+    "westeurope": "https://europewest.management.azureml.net",
+    "southeastasia": "https://asiasoutheast.management.azureml.net",
+    "japaneast": "https://japaneast.management.azureml.net",
+    "westcentralus": "https://uswestcentral.management.azureml.net",
+    "germanycentral": "https://germanycentral.management.azureml.de",
+}
+
+_SECRET_FIELDS = frozenset({"workspace_token", "storage_connection_string"})
+
+
+def default_profile_path() -> Path:
+    """Return ``~/.aml-retrain/profile.json`` (used only when it exists)."""
+    return Path.home() / ".aml-retrain" / "profile.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one run; secrets are shown as ``<hidden>`` in its repr."""
+
+    workspace_id: str | None = None
+    workspace_token: str | None = field(default=None, repr=False)
+    region: str = DEFAULT_REGION
+    management_url: str = REGION_MANAGEMENT_URLS[DEFAULT_REGION]
+    ca_bundle: str | None = None
+    storage_connection_string: str | None = field(default=None, repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    profile_path: Path | None = None
+
+    def __repr__(self) -> str:
+        shown = []
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            text = "<hidden>" if name in _SECRET_FIELDS and value else repr(value)
+            shown.append(f"{name}={text}")
+        return f"Settings({', '.join(shown)})"
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        profile: str | Path | None = None,
+        workspace_id: str | None = None,
+        workspace_token: str | None = None,
+        region: str | None = None,
+        management_url: str | None = None,
+        ca_bundle: str | Path | None = None,
+        storage_connection_string: str | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Merge explicit values, ``AML_RETRAIN_*`` variables, the profile file and defaults."""
+        environ = os.environ if env is None else env
+        profile_path, data = _load_profile(profile, environ)
+        source = _Layers(environ, data, profile_path)
+        region_value = _normalize_region(source.pick(region, "REGION", "region") or DEFAULT_REGION)
+        url = source.pick(management_url, "MANAGEMENT_URL", "management_url")
+        if url is None:
+            url = _region_url(region_value)
+        bundle = source.pick(
+            str(ca_bundle) if ca_bundle is not None else None, "CA_BUNDLE", "ca_bundle"
+        )
+        return cls(
+            workspace_id=source.pick(workspace_id, "WORKSPACE_ID", "workspace_id"),
+            workspace_token=source.pick(workspace_token, "WORKSPACE_TOKEN", "workspace_token"),
+            region=region_value,
+            management_url=_check_url(url),
+            ca_bundle=_check_ca_bundle(bundle),
+            storage_connection_string=source.pick(
+                storage_connection_string, "STORAGE_CONNECTION_STRING", "storage_connection_string"
+            ),
+            timeout=_resolve_timeout(timeout, source),
+            profile_path=profile_path,
+        )
+
+    def require_workspace(self) -> tuple[str, str]:
+        """Return ``(workspace_id, workspace_token)`` or raise ConfigError naming what to set."""
+        if not self.workspace_id:
+            raise ConfigError(
+                "no workspace id: pass --workspace or set AML_RETRAIN_WORKSPACE_ID "
+                "(or workspace_id in the profile)"
+            )
+        if not self.workspace_token:
+            raise ConfigError(
+                "no workspace token: set AML_RETRAIN_WORKSPACE_TOKEN, pass --token-file "
+                "(or workspace_token in the profile); find it in Studio → Settings → "
+                "Authorization Tokens"
+            )
+        return self.workspace_id, self.workspace_token
+
+    def require_storage(self) -> str:
+        """Return the storage connection string or raise ConfigError naming what to set."""
+        if not self.storage_connection_string:
+            raise ConfigError(
+                "no storage connection string: set AML_RETRAIN_STORAGE_CONNECTION_STRING "
+                "(or storage_connection_string in the profile)"
+            )
+        return self.storage_connection_string
+
+
+class _Layers:
+    """Looks a setting up in the env mapping, then the profile data."""
+
+    def __init__(self, environ: Mapping[str, str], data: Mapping[str, Any], path: Path | None):
+        self.environ = environ
+        self.data = data
+        self.path = path
+
+    def pick(self, explicit: str | None, env_suffix: str, key: str) -> str | None:
+        if explicit is not None and explicit != "":
+            return explicit.strip()
+        from_env = self.environ.get(ENV_PREFIX + env_suffix)
+        if from_env:
+            return from_env.strip()
+        value = self.data.get(key)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ConfigError(f"profile {self.path}: {key!r} must be a string")
+        return str(value).strip()
+
+
+def _load_profile(
+    profile: str | Path | None, environ: Mapping[str, str]
+) -> tuple[Path | None, Mapping[str, Any]]:
+    # A path the user named must exist; the default one is optional.
+    named = profile if profile not in (None, "") else environ.get(ENV_PREFIX + "PROFILE")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"profile {path} not found: check --profile / AML_RETRAIN_PROFILE "
+                "(start the emulator to create one)"
+            )
+    else:
+        path = default_profile_path()
+        if not path.is_file():
+            return None, {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"profile {path} is not valid JSON (line {exc.lineno}, column {exc.colno}): "
+            "fix or delete it"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"profile {path} cannot be read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"profile {path} must hold a JSON object, not {type(data).__name__}")
+    return path, data
+
+
+def _normalize_region(region: str) -> str:
+    # Accept the portal's display form ("West Europe") as well as the short name.
+    return "".join(region.split()).lower()
+
+
+def _region_url(region: str) -> str:
+    try:
+        return REGION_MANAGEMENT_URLS[region]
+    except KeyError:
+        valid = ", ".join(sorted(REGION_MANAGEMENT_URLS))
+        raise ConfigError(
+            f"unknown region {region!r}: use one of {valid}, or set the management URL "
+            "(AML_RETRAIN_MANAGEMENT_URL)"
+        ) from None
+
+
+def _check_url(url: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"management URL {url!r} must start with https:// (check AML_RETRAIN_MANAGEMENT_URL)"
+        )
+    return url.rstrip("/")
+
+
+def _check_ca_bundle(bundle: str | None) -> str | None:
+    if bundle is None:
+        return None
+    path = Path(bundle).expanduser()
+    if not path.exists():
+        raise ConfigError(f"CA bundle {path} not found: check AML_RETRAIN_CA_BUNDLE or the profile")
+    return str(path)
+
+
+def _resolve_timeout(explicit: float | None, source: _Layers) -> float:
+    raw: str | float | None = explicit
+    if raw is None:
+        raw = source.pick(None, "TIMEOUT", "timeout")
+    if raw is None:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"timeout {raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise ConfigError(f"timeout must be positive, got {value:g}")
+    return value

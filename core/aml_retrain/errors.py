@@ -1,0 +1,214 @@
+"""Exceptions raised by aml-retrain; each carries the CLI exit code for its kind of failure.
+
+::
+
+    AmlRetrainError                      exit 1
+    ├── ConfigError                      exit 2   settings missing or unreadable
+    ├── ValidationError                  exit 2   bad input caught before any request
+    ├── ConnectionFailedError            exit 1   could not reach the service
+    ├── OperationTimeoutError            exit 4   a wait or request ran out of time
+    ├── VerificationError                exit 1   the write was accepted but the read-back disagrees
+    └── ServiceError                     exit 1   status_code, error_code, request_id, url
+        ├── AuthError         401/403    exit 5
+        ├── NotFoundError     404        exit 3
+        └── ConflictError     409        exit 6
+
+Messages never contain secrets: every URL stored on an error goes through ``redact_url``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aml_retrain._redact import redact_text, redact_url
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = [
+    "AmlRetrainError",
+    "AuthError",
+    "ConfigError",
+    "ConflictError",
+    "ConnectionFailedError",
+    "NotFoundError",
+    "OperationTimeoutError",
+    "ServiceError",
+    "ValidationError",
+    "VerificationError",
+]
+
+REQUEST_ID_HEADER = "x-ms-request-id"
+
+
+class AmlRetrainError(Exception):
+    """Base class of every error aml-retrain raises on purpose."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ConfigError(AmlRetrainError):
+    """Settings are missing, contradictory or unreadable."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class ValidationError(AmlRetrainError):
+    """Input was rejected before any request was sent."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class ConnectionFailedError(AmlRetrainError):
+    """The service could not be reached (DNS, TCP, TLS, or retries exhausted)."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class OperationTimeoutError(AmlRetrainError):
+    """A request or a wait ran out of time."""
+
+    exit_code: ClassVar[int] = 4
+
+
+class VerificationError(AmlRetrainError):
+    """The service accepted a write but reading it back shows something else."""
+
+    exit_code: ClassVar[int] = 1
+
+
+class ServiceError(AmlRetrainError):
+    """The service answered with an error status."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        error_code: str | None = None,
+        request_id: str | None = None,
+        url: str | None = None,
+        method: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
+        # One line, no secrets: the CLI prints str(err) as is.
+        self.message = " ".join(redact_text(message).split())
+        self.status_code = status_code
+        self.error_code = error_code
+        self.request_id = request_id
+        self.url = redact_url(url) if url else None
+        self.method = method
+        self.details = details or []
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        status = f"HTTP {self.status_code}"
+        if self.error_code:
+            status = f"{status} {self.error_code}"
+        parts = [status]
+        if self.request_id:
+            parts.append(f"request id {self.request_id}")
+        if self.url:
+            parts.append(f"{self.method} {self.url}" if self.method else self.url)
+        return f"{self.message} ({', '.join(parts)})"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status_code={self.status_code!r}, "
+            f"error_code={self.error_code!r}, request_id={self.request_id!r}, url={self.url!r})"
+        )
+
+    @classmethod
+    def from_response(cls, response: requests.Response) -> ServiceError:
+        """Build the ServiceError subclass matching ``response``'s status, with a next step."""
+        status = response.status_code
+        code, text, details = _parse_error_body(response)
+        error_cls = _class_for_status(status)
+        message = text or response.reason or "the service returned an error"
+        hint = _hint(status)
+        if hint:
+            message = f"{message.rstrip('. ')}. {hint}"
+        request = response.request
+        return error_cls(
+            message,
+            status_code=status,
+            error_code=code,
+            request_id=response.headers.get(REQUEST_ID_HEADER),
+            url=request.url if request is not None and request.url else response.url,
+            method=request.method if request is not None else None,
+            details=details,
+        )
+
+
+class AuthError(ServiceError):
+    """The token or key was refused (401/403)."""
+
+    exit_code: ClassVar[int] = 5
+
+
+class NotFoundError(ServiceError):
+    """The workspace, web service or endpoint does not exist (404)."""
+
+    exit_code: ClassVar[int] = 3
+
+
+class ConflictError(ServiceError):
+    """The resource already exists or changed underneath (409)."""
+
+    exit_code: ClassVar[int] = 6
+
+
+def _class_for_status(status: int) -> type[ServiceError]:
+    if status in (401, 403):
+        return AuthError
+    if status == 404:
+        return NotFoundError
+    if status == 409:
+        return ConflictError
+    return ServiceError
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return (
+            "Check the workspace token (or endpoint key) and that the workspace id "
+            "belongs to it (AML_RETRAIN_WORKSPACE_TOKEN / --token-file, --workspace)"
+        )
+    if status == 404:
+        return (
+            "Check the workspace id, web service id and endpoint name "
+            "(and the region: each region has its own management host)"
+        )
+    if status == 409:
+        return "The resource already exists or is being changed; read it again and retry"
+    if status == 429 or status >= 500:
+        return "The service is busy or failed; retry later and quote the request id"
+    return ""
+
+
+def _parse_error_body(
+    response: requests.Response,
+) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+    # Bodies are {"error": {"code", "message", "details"}} but proxies answer HTML or nothing.
+    try:
+        body = json.loads(response.content or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None, None, []
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None, []
+    code = error.get("code")
+    message = error.get("message")
+    raw_details = error.get("details")
+    if not isinstance(raw_details, list):
+        raw_details = []
+    details = [d for d in raw_details or [] if isinstance(d, dict)]
+    # The top-level code is only the class (BadArgument…); the specific cause sits in details.
+    specific = [str(d["message"]) for d in details if d.get("message") not in (None, "", message)]
+    text = str(message) if message else None
+    if specific:
+        text = f"{text.rstrip('. ')}: {'; '.join(specific)}" if text else "; ".join(specific)
+    return (str(code) if code else None), text, details
