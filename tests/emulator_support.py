@@ -1,0 +1,74 @@
+"""Start the real emulator + Azurite for integration tests, and drive its control plane."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Emulator:
+    """A running emulator: its profile, URL, CA and control plane."""
+
+    profile_path: Path
+    profile: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return str(self.profile["management_url"])
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        resp = requests.request(method, f"{self.url}/_emulator/{path}", json=body,
+                                verify=self.profile["ca_bundle"], timeout=10)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def state(self) -> Any:
+        return self._call("GET", "state")
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "requests"))
+
+    def fault(self, method: str, path: str, **kw: Any) -> None:
+        self._call("POST", "faults", {"method": method, "path": path, **kw})
+
+    def writes(self) -> list[dict[str, Any]]:
+        """Mutating management requests served since the last reset."""
+        return [r for r in self.requests()
+                if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
+                and not r["path"].startswith("/_emulator")]
+
+
+def azurite_available() -> bool:
+    """True when the pinned Azurite is installed (make test runs npm ci first)."""
+    return (REPO / "node_modules" / ".bin" / "azurite-blob").exists() or bool(
+        shutil.which("azurite-blob"))
+
+
+def running_emulator(tmp_dir: Path, *, detach: bool = False) -> Iterator[Emulator]:
+    """Start Azurite + emulator through the same entry point users run; stop them afterwards."""
+    if not azurite_available():
+        pytest.skip("Azurite is not installed: run `make test` (it runs `npm ci`)")
+    from aml_emulator import start_services, stop_services
+
+    profile_path = tmp_dir / "profile.json"
+    handle = start_services(profile_path, detach=detach)
+    try:
+        yield Emulator(profile_path, json.loads(profile_path.read_text(encoding="utf-8")))
+    finally:
+        if detach:
+            stop_services(profile_path)
+        else:
+            handle.stop()

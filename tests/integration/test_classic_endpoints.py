@@ -1,0 +1,202 @@
+"""The classic endpoint flow through the CLI against the real emulator and Azurite."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from aml_retrain_cli.main import app
+from tests.emulator_support import Emulator
+
+pytestmark = pytest.mark.integration
+NAME = "retrained01"
+
+
+def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(app, list(args), input=input, env=env)
+
+
+def ok_json(*args: str, input: str | None = None) -> Any:
+    result = run("-o", "json", *args, input=input)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def predictive(emulator: Emulator) -> str:
+    services = ok_json("classic", "services", "list")
+    return next(s["Id"] for s in services if "[Predictive Exp.]" in s["Name"])
+
+
+def training(emulator: Emulator) -> str:
+    services = ok_json("classic", "services", "list")
+    return next(s["Id"] for s in services if "[Training Exp.]" in s["Name"])
+
+
+def upload_model(tmp_path: Path, name: str = "census-v2.ilearner") -> str:
+    model = tmp_path / name
+    model.write_bytes(b"retrained model bytes")
+    return str(ok_json("storage", "upload", str(model), "--container", "models",
+                       "--blob", f"retrain/{name}")["Url"])
+
+
+def sas_url(emulator: Emulator, blob_url: str, expiry: datetime) -> str:
+    from azure.storage.blob import BlobClient, BlobSasPermissions, generate_blob_sas
+
+    conn = emulator.profile["storage_connection_string"]
+    blob = BlobClient.from_blob_url(blob_url)
+    key = dict(p.split("=", 1) for p in conn.split(";") if p)["AccountKey"]
+    sas = generate_blob_sas(blob.account_name, blob.container_name, blob.blob_name,
+                            account_key=key, permission=BlobSasPermissions(read=True),
+                            expiry=expiry)
+    return f"{blob_url}?{sas}"
+
+
+def resource_location(emulator: Emulator, service: str, name: str) -> Any:
+    shown = ok_json("classic", "endpoints", "show", service, name)
+    return shown["Resources"][0]["Location"]
+
+
+def test_full_flow_create_patch_url_set_model(emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    created = ok_json("classic", "endpoints", "create", svc, NAME, "--description", "retrained")
+    assert created["Name"] == NAME and "PrimaryKey" not in created
+    info = ok_json("classic", "endpoints", "patch-url", svc, NAME)
+    assert info["PatchUrl"].endswith(f"/webservices/{svc}/endpoints/{NAME}")
+    assert "PrimaryKey" not in info
+    keys = ok_json("classic", "endpoints", "patch-url", svc, NAME, "--show-keys")
+    assert keys["PrimaryKey"]
+
+    url = upload_model(tmp_path)
+    result = ok_json("classic", "endpoints", "set-model", svc, NAME, "--model-url", url)
+    assert Path(result["backup_path"]).exists()
+    after = resource_location(emulator, svc, NAME)
+    assert after["RelativeLocation"] == "models/retrain/census-v2.ilearner"
+    assert "REDACTED" in after["SasBlobToken"]
+    assert [w["method"] for w in emulator.writes()] == ["PUT", "PATCH"]
+
+
+def test_create_is_idempotent_with_exist_ok(emulator: Emulator) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    again = ok_json("classic", "endpoints", "create", svc, NAME, "--exist-ok")
+    assert again["Name"] == NAME
+    dup = run("classic", "endpoints", "create", svc, NAME)
+    assert dup.exit_code == 6, dup.output
+
+
+def test_delete_backs_up_then_removes(emulator: Emulator) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    deleted = ok_json("classic", "endpoints", "delete", svc, NAME)
+    assert json.loads(Path(deleted["BackupPath"]).read_text())["Name"] == NAME
+    assert run("classic", "endpoints", "show", svc, NAME).exit_code == 3
+
+
+BAD_INPUTS = [
+    # (case, argv builder, stdin builder, exit code, stderr fragment)
+    ("invalid endpoint name", lambda s, u: ["classic", "endpoints", "create", s, "Bad_Name"],
+     None, 2, "ValidationError: "),
+    ("unknown service", lambda s, u: ["classic", "endpoints", "list", "f" * 32], None, 3,
+     "NotFoundError: "),
+    ("unknown endpoint", lambda s, u: ["classic", "endpoints", "show", s, "nope"], None, 3,
+     "NotFoundError: "),
+    ("default endpoint", lambda s, u: ["classic", "endpoints", "set-model", s, "default",
+                                       "--model-url", u], None, 2, "non-default endpoint"),
+    ("unknown resource", lambda s, u: ["classic", "endpoints", "set-model", s, NAME, "--model-url",
+                                       u, "--resource-name", "Nope [trained model]"], None, 2,
+     "Census Model [trained model]"),
+    ("not an ilearner", lambda s, u: ["classic", "endpoints", "set-model", s, NAME, "--model-url",
+                                      u.replace(".ilearner", ".csv")], None, 2, ".ilearner"),
+]
+
+
+@pytest.mark.parametrize(("case", "argv", "stdin", "code", "fragment"), BAD_INPUTS,
+                         ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_is_one_line_and_changes_nothing(
+    emulator: Emulator, tmp_path: Path, case: str, argv: Any, stdin: Any, code: int, fragment: str
+) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    url = upload_model(tmp_path)
+    before = emulator.state()
+    writes_before = len(emulator.writes())
+    result = run(*argv(svc, url))
+    assert result.exit_code == code, result.output
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert emulator.state() == before
+    assert len(emulator.writes()) == writes_before
+
+
+def test_expired_sas_is_refused_before_any_request(emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    expired = sas_url(emulator, upload_model(tmp_path), datetime.now(timezone.utc) - timedelta(hours=1))
+    served = len(emulator.requests())
+    result = run("classic", "endpoints", "set-model", svc, NAME, "--model-url", "-", input=expired)
+    assert result.exit_code == 2
+    assert "expired" in result.stderr and "sig=" not in result.stderr.replace("sig=REDACTED", "")
+    assert len(emulator.requests()) == served
+
+
+def test_missing_blob_is_refused_by_the_service(emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    before = resource_location(emulator, svc, NAME)
+    url = upload_model(tmp_path).replace("census-v2", "does-not-exist")
+    result = run("classic", "endpoints", "set-model", svc, NAME, "--model-url", url)
+    assert result.exit_code == 1, result.output
+    assert "BlobNotFound" in result.stderr
+    assert resource_location(emulator, svc, NAME) == before
+
+
+def test_training_service_has_no_updatable_resources(emulator: Emulator, tmp_path: Path) -> None:
+    svc = training(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    result = run("classic", "endpoints", "set-model", svc, NAME, "--model-url", upload_model(tmp_path))
+    assert result.exit_code == 2
+    assert "training" in result.stderr
+
+
+def test_wrong_token_exits_5(emulator: Emulator) -> None:
+    result = run("classic", "services", "list", env={"AML_RETRAIN_WORKSPACE_TOKEN": "wrong"})
+    assert result.exit_code == 5, result.output
+    assert "ManagementRequestUnauthorized" in result.stderr
+    assert "wrong" not in result.stderr
+
+
+def test_retries_503_honouring_retry_after_then_succeeds(emulator: Emulator) -> None:
+    emulator.fault("GET", r"/webservices$", count=2, status=503, retry_after=0)
+    services = ok_json("classic", "services", "list")
+    assert len(services) == 2
+    served = [r["status"] for r in emulator.requests() if r["path"].endswith("/webservices")]
+    assert served == [503, 503, 200]
+
+
+def test_5xx_after_retries_are_exhausted_exits_1(emulator: Emulator) -> None:
+    emulator.fault("GET", r"/webservices$", count=10, status=503, retry_after=0)
+    result = run("classic", "services", "list")
+    assert result.exit_code == 1, result.output
+    assert "503" in result.stderr
+    served = [r for r in emulator.requests() if r["path"].endswith("/webservices")]
+    assert len(served) == 4  # the first try and three retries
+
+
+def test_patch_is_never_retried(emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    url = upload_model(tmp_path)
+    emulator.fault("PATCH", r"/endpoints/", count=1, status=503, retry_after=0)
+    result = run("classic", "endpoints", "set-model", svc, NAME, "--model-url", url)
+    assert result.exit_code == 1
+    assert [w["method"] for w in emulator.writes()] == ["PUT", "PATCH"]
+
+
+def test_dropped_connection_on_get_is_retried(emulator: Emulator) -> None:
+    emulator.fault("GET", r"/webservices$", count=1, drop=True)
+    assert len(ok_json("classic", "services", "list")) == 2
