@@ -50,6 +50,7 @@ class Settings:
     storage_connection_string: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
     profile_path: Path | None = None
+    backup_dir: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "backups")
 
     def __repr__(self) -> str:
         shown = []
@@ -71,6 +72,7 @@ class Settings:
         ca_bundle: str | Path | None = None,
         storage_connection_string: str | None = None,
         timeout: float | None = None,
+        backup_dir: str | Path | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values, ``AML_RETRAIN_*`` variables, the profile file and defaults."""
@@ -95,6 +97,10 @@ class Settings:
             ),
             timeout=_resolve_timeout(timeout, source),
             profile_path=profile_path,
+            backup_dir=Path(
+                source.pick(str(backup_dir) if backup_dir else None, "BACKUP_DIR", "backup_dir")
+                or Path.home() / ".aml-retrain" / "backups"
+            ).expanduser(),
         )
 
     def require_workspace(self) -> tuple[str, str]:

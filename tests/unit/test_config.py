@@ -169,3 +169,13 @@ def test_require_storage() -> None:
     with pytest.raises(ConfigError, match="AML_RETRAIN_STORAGE_CONNECTION_STRING"):
         Settings.resolve(env={}).require_storage()
     assert Settings.resolve(storage_connection_string="cs", env={}).require_storage() == "cs"
+
+
+def test_backup_dir_follows_env_then_profile(tmp_path: Path) -> None:
+    from aml_retrain.config import Settings
+
+    profile = tmp_path / "p.json"
+    profile.write_text('{"backup_dir": "/from/profile"}')
+    assert Settings.resolve(profile=profile, env={}).backup_dir == Path("/from/profile")
+    env = {"AML_RETRAIN_BACKUP_DIR": "/from/env"}
+    assert Settings.resolve(profile=profile, env=env).backup_dir == Path("/from/env")

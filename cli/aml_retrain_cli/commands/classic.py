@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -37,10 +36,6 @@ class ThrottleLevel(str, Enum):
 
     Low = "Low"
     High = "High"
-
-
-def _backup_dir() -> Path:
-    return Path.home() / ".aml-retrain" / "backups"
 
 
 @services_app.command("list")
@@ -112,7 +107,7 @@ def endpoints_delete(ctx: typer.Context, service_id: ServiceId, endpoint: Endpoi
     from aml_retrain.classic.views import delete_endpoint
 
     st = state(ctx)
-    result = delete_endpoint(st.classic_client(), service_id, endpoint, backup_dir=_backup_dir())
+    result = delete_endpoint(st.classic_client(), service_id, endpoint, backup_dir=st.settings().backup_dir)
     emit_pairs(st, result)
 
 
@@ -153,7 +148,7 @@ def endpoints_set_model(
     url = sys.stdin.readline().strip() if model_url == "-" else model_url
     result = set_trained_model(
         st.classic_client(), service_id, endpoint, url, resource_name=resource_name,
-        dry_run=dry_run, backup_dir=_backup_dir(),
+        dry_run=dry_run, backup_dir=st.settings().backup_dir,
         storage_connection_string=st.settings().storage_connection_string,
     )
     if dry_run and not st.json:
