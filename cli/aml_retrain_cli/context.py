@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -47,7 +47,7 @@ class State:
         # Secrets never travel on argv: a file path, or "-" for stdin.
         if self.token_file is None:
             return None
-        if self.token_file == "-":
+        if self.token_file == "-":  # noqa: S105 (stdin marker, not a password)
             return sys.stdin.readline().strip() or None
         try:
             return Path(self.token_file).read_text(encoding="utf-8").strip() or None
@@ -64,8 +64,8 @@ class State:
 
 def state(ctx: typer.Context) -> State:
     """Return the State stored on the root context by the app callback."""
-    obj: Any = ctx.find_root().obj
-    if not isinstance(obj, State):  # commands invoked without the callback (tests)
-        obj = State()
-        ctx.find_root().obj = obj
-    return obj
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):  # commands invoked without the callback (tests)
+        root.obj = State()
+    st: State = root.obj
+    return st

@@ -25,6 +25,7 @@ def emit(st: State, data: Any, columns: Sequence[Column] = (), *, title: str | N
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text  # plain Text: names like "[trained model]" are not markup
 
     rows = data if isinstance(data, list) else [data]
     if not columns:
@@ -33,7 +34,7 @@ def emit(st: State, data: Any, columns: Sequence[Column] = (), *, title: str | N
     for header, _ in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(get(row)) for _, get in columns))
+        table.add_row(*(Text(_cell(get(row))) for _, get in columns))
     Console(soft_wrap=False).print(table)
 
 
@@ -44,12 +45,13 @@ def emit_pairs(st: State, data: dict[str, Any], *, title: str | None = None) -> 
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
     for key, value in data.items():
-        table.add_row(key, _cell(value))
+        table.add_row(Text(key), Text(_cell(value)))
     Console().print(table)
 
 
@@ -66,7 +68,9 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(_cell(v) for v in value) if all(_scalar(v) for v in value) else str(len(value))
+        if all(_scalar(v) for v in value):
+            return ", ".join(_cell(v) for v in value)
+        return "\n".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

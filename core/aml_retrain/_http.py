@@ -80,8 +80,10 @@ def request(
         send_headers["Authorization"] = f"Bearer {token}"
     safe_url = redact_url(url)
     try:
+        # verify= per request: requests lets REQUESTS_CA_BUNDLE override session.verify otherwise.
         response = session.request(
-            method, url, json=json, headers=send_headers, timeout=_timeouts(timeout)
+            method, url, json=json, headers=send_headers, timeout=_timeouts(timeout),
+            verify=session.verify,
         )
     except requests.exceptions.SSLError as exc:
         raise ConnectionFailedError(

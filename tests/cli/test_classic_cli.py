@@ -233,3 +233,11 @@ def test_token_file_is_read_not_echoed(tmp_path: Any, monkeypatch: pytest.Monkey
     assert result.exit_code == 0, result.output
     assert seen["settings"].workspace_token == "tok-very-secret"
     assert "tok-very-secret" not in repr(seen["settings"])
+
+
+def test_table_shows_bracketed_names_verbatim(fake: FakeClient) -> None:
+    # Rich would swallow "[trained model]" as markup if cells were not plain text.
+    result = CliRunner().invoke(app, ["classic", "endpoints", "show", SVC, "ep01"],
+                                env={"COLUMNS": "200"})
+    assert "Census Model [trained model]" in result.stdout
+    assert "models/old.ilearner" in result.stdout

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-SWAGGER = Path(__file__).resolve().parents[3] / "shared" / "reference" / "classic" / "swagger.endpointapi.json"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+SWAGGER = SHARED / "reference" / "classic" / "swagger.endpointapi.json"
 SEED = Path(__file__).resolve().parents[2] / "emulator" / "aml_emulator" / "data" / "seed.json"
 
 pytestmark = pytest.mark.skipif(not SWAGGER.exists(), reason=f"reference swagger not found at {SWAGGER}")
@@ -24,9 +25,17 @@ def definitions() -> dict:  # type: ignore[type-arg]
 def test_emulator_endpoint_objects_carry_the_swagger_fields(tmp_path: Path) -> None:
     from aml_emulator.classic.backend import ClassicBackend
 
-    backend = ClassicBackend.from_seed_file(SEED, base_url="https://127.0.0.1:1")
-    endpoint = backend.any_endpoint()
-    assert set(definitions()["Endpoint"]["properties"]) <= set(endpoint)
+    seed = json.loads(SEED.read_text(encoding="utf-8"))
+    backend = ClassicBackend(seed, "https://127.0.0.1:1")
+    ws = seed["workspaces"][0]
+    checked = 0
+    for service in ws["WebServices"]:
+        service_obj = backend.get_webservice(ws["Id"], service["Id"])
+        assert set(definitions()["WebService"]["properties"]) <= set(service_obj)
+        for endpoint in backend.list_endpoints(ws["Id"], service["Id"]):
+            assert set(definitions()["Endpoint"]["properties"]) <= set(endpoint)
+            checked += 1
+    assert checked >= 2
 
 
 def test_enums_match_the_swagger() -> None:

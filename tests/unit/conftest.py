@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from aml_retrain.classic.management import ClassicManagementClient
 
 from .fakes import BASE_URL, FakeAdapter, fake_session

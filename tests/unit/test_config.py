@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from aml_retrain.config import REGION_MANAGEMENT_URLS, Settings
 from aml_retrain.errors import ConfigError
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+
 from aml_retrain import errors
 from aml_retrain._redact import redact_sas, redact_text, redact_url
 from aml_retrain.errors import (

@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import requests
 import urllib3
+from urllib3.connectionpool import HTTPConnectionPool
+
 from aml_retrain import _http
 from aml_retrain.errors import (
     AuthError,
@@ -13,7 +15,6 @@ from aml_retrain.errors import (
     OperationTimeoutError,
     ServiceError,
 )
-from urllib3.connectionpool import HTTPConnectionPool
 
 from .fakes import FakeAdapter, fake_session
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.config import Settings
 from aml_retrain.errors import ConfigError, NotFoundError, ServiceError, ValidationError

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from aml_retrain import storage
 from aml_retrain.errors import (
     AuthError,

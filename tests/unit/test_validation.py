@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+
 from aml_retrain.classic.validation import (
     BlobLocation,
     check_not_default,

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from aml_retrain.classic import views
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import ValidationError

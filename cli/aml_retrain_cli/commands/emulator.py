@@ -44,25 +44,24 @@ def start(
     ] = None,
 ) -> None:
     """Start the emulator and Azurite; write a profile that points aml-retrain at them."""
-    import os
-
     emu = _emulator()
     path = _profile(ctx, profile)
+    if not detach:
+        # Foreground: the emulator's own runner owns signals and shutdown.
+        from aml_emulator.__main__ import main as serve
+
+        argv = ["--profile", str(path)]
+        if storage_connection_string_env:
+            argv += ["--storage-connection-string-env", storage_connection_string_env]
+        raise typer.Exit(code=serve(argv))
+    import os
+
     conn = os.environ.get(storage_connection_string_env) if storage_connection_string_env else None
-    handle = emu.start_services(path, storage_connection_string=conn, detach=detach)
+    handle = emu.start_services(path, storage_connection_string=conn, detach=True)
     st = state(ctx)
-    emit_pairs(st, {"Profile": str(path), "Url": handle.url, "Detached": detach})
+    emit_pairs(st, {"Profile": str(path), "Url": handle.url, "Pid": handle.pid})
     if not st.json:
         notice(f"Use it with: export AML_RETRAIN_PROFILE={path}")
-    if detach:
-        return
-    notice("Serving; press Ctrl-C to stop.")
-    try:
-        handle.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        handle.stop()
 
 
 @app.command("stop")

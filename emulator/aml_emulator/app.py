@@ -1,0 +1,63 @@
+"""The transport-independent application: router + control plane + fault injection + errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .classic.backend import ClassicBackend
+from .classic.handlers import ClassicHandlers
+from .classic.routes import routes as classic_routes
+from .control import CONTROL_PREFIX, ControlPlane
+from .web import HTTPError, Request, Response, Router
+
+__all__ = ["DROP", "EmulatorApp"]
+
+_log = logging.getLogger("aml_emulator")
+
+DROP = None
+"""Returned by :meth:`EmulatorApp.handle` when the connection must be closed without an answer."""
+
+
+class EmulatorApp:
+    """Everything behind the socket: build once per server, then ``handle()`` each request."""
+
+    def __init__(self, seed: Mapping[str, Any], base_url: str, *,
+                 blob_base_url: str | None = None) -> None:
+        self.classic = ClassicBackend(seed, base_url, blob_base_url=blob_base_url)
+        self.control = ControlPlane({"classic": self.classic})
+        self.router = Router()
+        self.router.include(self.control.routes())
+        self.router.include(classic_routes(ClassicHandlers(self.classic)))
+
+    def handle(self, request: Request) -> Response | None:
+        """Answer *request*; ``None`` (:data:`DROP`) means: close the socket, send nothing."""
+        if request.path.startswith(CONTROL_PREFIX):
+            return self._dispatch(request)
+        fault = self.control.faults.take(request.method, request.path)
+        response: Response | None
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)  # an injected slow answer, not a readiness wait
+        if fault is not None and fault.drop:
+            response = DROP
+        elif fault is not None and fault.status is not None:
+            response = fault.error().to_response()
+        else:
+            response = self._dispatch(request)
+        status = response.status if response is not None else None
+        self.control.requests.record(request.method, request.path, status)
+        _log.info("%s %s -> %s", request.method, request.path, status or "dropped")
+        return response
+
+    def _dispatch(self, request: Request) -> Response:
+        try:
+            handler, params = self.router.resolve(request.method, request.path)
+            return handler(request, params)
+        except HTTPError as exc:
+            return exc.to_response()
+        except Exception:  # the one boundary: never leak a traceback (or a secret) to the client
+            _log.exception("unhandled error for %s %s", request.method, request.path)
+            return HTTPError("An unexpected error occurred. Report the x-ms-request-id.",
+                             code="InternalError", status=500).to_response()

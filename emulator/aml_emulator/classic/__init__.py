@@ -1,0 +1,1 @@
+"""Classic (Studio) web services: the management API (BES and RRS come later)."""

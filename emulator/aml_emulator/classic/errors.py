@@ -1,0 +1,132 @@
+"""Errors of the classic management API, one tiny class per (status, code) the service answers.
+
+Codes and texts come from ``D-ERR`` and the management swagger where they are documented; each
+undocumented choice says so. The body is always ``{"error": {"code", "message"}}`` (SW-MGMT
+``Error``). Messages never contain tokens, keys or SAS signatures.
+"""
+
+from __future__ import annotations
+
+from ..web import HTTPError, RequestBodyInvalid
+
+__all__ = [
+    "BadParameterValue",
+    "BlobNotFound",
+    "ClassicError",
+    "ConcurrencyInvalid",
+    "ConcurrencyTooHigh",
+    "EndpointAlreadyExists",
+    "EndpointNotFound",
+    "InvalidBlob",
+    "InvalidBlobExtension",
+    "InvalidOperation",
+    "ManagementRequestUnauthorized",
+    "RequestBodyInvalid",
+    "ResourceDownload",
+    "WebServiceIdNotFoundInWorkspace",
+    "WebServiceNotFound",
+    "WorkspaceNotFound",
+]
+
+
+class ClassicError(HTTPError):
+    """Base of the classic management errors."""
+
+
+class ManagementRequestUnauthorized(ClassicError):
+    status = 401
+    code = "ManagementRequestUnauthorized"
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")  # D-ERR text, verbatim
+
+
+class WorkspaceNotFound(ClassicError):
+    status = 404
+    code = "WorkspaceNotFound"
+
+    def __init__(self) -> None:
+        # D-ERR lists the code without a text; this one mirrors WebServiceNotFound's style.
+        super().__init__("Workspace not found. Verify the workspace Id is correct and try again.")
+
+
+class WebServiceNotFound(ClassicError):
+    status = 404
+    code = "WebServiceNotFound"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Web service not found. Verify the web service Id is correct and try again.")
+
+
+class WebServiceIdNotFoundInWorkspace(ClassicError):
+    status = 404
+    code = "WebServiceIdNotFoundInWorkspace"
+
+    def __init__(self) -> None:
+        # D-ERR: "web service and workspace ids do not match"; exact text not documented.
+        super().__init__("The web service Id does not belong to the given workspace. "
+                         "Verify the workspace Id and the web service Id.")
+
+
+class EndpointNotFound(ClassicError):
+    # Not documented: D-ERR has no endpoint-level code. 404 is what SW-MGMT declares for
+    # "the URL does not map to any known resource"; the code name is our choice.
+    status = 404
+    code = "EndpointNotFound"
+
+    def __init__(self) -> None:
+        super().__init__("Endpoint not found. Verify the endpoint name is correct and try again.")
+
+
+class EndpointAlreadyExists(ClassicError):
+    # Not documented (CLASSIC-API §5.2: "Duplicate/quota error texts: not documented").
+    # 409 Conflict and the code name are our choice.
+    status = 409
+    code = "EndpointAlreadyExists"
+
+
+class BadParameterValue(ClassicError):
+    status = 400
+    code = "BadParameterValue"
+
+
+class InvalidOperation(ClassicError):
+    # D-ERR class of 400 errors for operations refused in the current state (CannotStartJob ...).
+    # Used for undocumented refusals: PATCH/refresh/delete of the default endpoint, PATCH of an
+    # endpoint without updatable resources.
+    status = 400
+    code = "InvalidOperation"
+
+
+class ConcurrencyTooHigh(ClassicError):
+    status = 400
+    code = "WebServiceTooManyConcurrentRequestRequirement"
+
+
+class ConcurrencyInvalid(ClassicError):
+    status = 400
+    code = "WebServiceConcurrentRequestRequirementInvalid"
+
+
+class BlobNotFound(ClassicError):
+    status = 400
+    code = "BlobNotFound"
+
+
+class InvalidBlob(ClassicError):
+    # Not documented for PATCH: an expired or forged SAS (storage answers 401/403) or a
+    # location that is not a URL. D-ERR's 400 "InvalidBlob" is the closest documented code.
+    status = 400
+    code = "InvalidBlob"
+
+
+class InvalidBlobExtension(ClassicError):
+    status = 400
+    code = "InvalidBlobExtension"
+
+
+class ResourceDownload(ClassicError):
+    # D-ERR 500 InternalError class: the service could not download the resource.
+    status = 500
+    code = "ResourceDownload"

@@ -1,0 +1,226 @@
+"""Threaded HTTPS server on 127.0.0.1 with a throw-away test CA (trustme).
+
+``EmulatorServer(state_dir).start()`` binds a free port, writes ``<state_dir>/ca.pem``, serves
+from a background thread and returns once ``/_emulator/health`` answers over TLS.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import socket
+import ssl
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import trustme
+
+from .app import EmulatorApp
+from .storage import blob_base_url
+from .web import Request, RequestBodyInvalid, Response
+
+__all__ = ["EmulatorServer", "healthy", "load_seed"]
+
+_log = logging.getLogger("aml_emulator.server")
+_MAX_BODY = 16 * 1024 * 1024
+_READY_TIMEOUT = 10.0
+
+SeedSource = dict[str, Any] | str | os.PathLike[str] | None
+
+
+def load_seed(seed: SeedSource = None) -> dict[str, Any]:
+    """The seed fixture: the packaged ``data/seed.json``, a JSON file path, or a dict as is."""
+    if isinstance(seed, dict):
+        return seed
+    if seed is None:
+        text = resources.files("aml_emulator").joinpath("data/seed.json").read_text("utf-8")
+    else:
+        text = Path(seed).read_text(encoding="utf-8-sig")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def healthy(url: str, ca: str | os.PathLike[str] | ssl.SSLContext) -> bool:
+    """One probe of ``GET {url}/_emulator/health`` over TLS verified with the CA (path/context)."""
+    context = ca if isinstance(ca, ssl.SSLContext) else ssl.create_default_context(cafile=str(ca))
+    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port
+    connection = http.client.HTTPSConnection(host, port, context=context, timeout=2)
+    try:
+        connection.request("GET", "/_emulator/health")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "aml-emulator"
+    timeout = 60  # seconds a silent client may hold a worker thread
+    server: _TLSServer
+
+    def setup(self) -> None:
+        super().setup()
+        assert isinstance(self.connection, ssl.SSLSocket)
+        self.connection.do_handshake()  # here, in the worker thread, not in the accept loop
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: the request line carries the query string. ``app`` logs method and path."""
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > _MAX_BODY:
+            raise ValueError("request body too large")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        parts = urlsplit(self.path)
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.close_connection = True
+            self._send(RequestBodyInvalid("Bad Content-Length or body too large.").to_response())
+            return
+        request = Request(method=self.command, path=unquote(parts.path.rstrip("/") or "/"),
+                          headers=dict(self.headers.items()), body=body,
+                          query=dict(parse_qsl(parts.query)))
+        response = self.server.app.handle(request)
+        if response is None:
+            self._drop()
+        else:
+            self._send(response)
+
+    def _drop(self) -> None:
+        """Injected fault: close the TCP connection without answering."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _send(self, response: Response) -> None:
+        no_body = response.body is None or response.status in (204, 304)
+        payload = b"" if no_body else json.dumps(response.body).encode("utf-8")
+        self.send_response(response.status)
+        self.send_header("x-ms-request-id", str(uuid.uuid4()))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if payload:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        if response.status not in (204, 304):
+            self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload and self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
+
+
+class _TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+    app: EmulatorApp
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Handshake failures and client disconnects are normal for a test server: no tracebacks.
+        _log.debug("connection error from %s", client_address, exc_info=True)
+
+
+class EmulatorServer:
+    """HTTPS emulator of the classic management API plus the ``/_emulator`` control plane.
+
+    :param state_dir: directory for ``ca.pem`` (created if missing).
+    :param seed: the fixture (dict or JSON path); default: the packaged ``data/seed.json``.
+    :param storage_connection_string: storage holding the seed model; sets its BaseLocation.
+    :param port: TCP port on 127.0.0.1; 0 picks a free one.
+    """
+
+    def __init__(self, state_dir: str | os.PathLike[str], *, seed: SeedSource = None,
+                 storage_connection_string: str | None = None, port: int = 0) -> None:
+        self.state_dir = Path(state_dir).resolve()
+        self.ca_path = self.state_dir / "ca.pem"
+        self._seed = load_seed(seed)
+        self._blob_base = blob_base_url(storage_connection_string) if storage_connection_string \
+            else None
+        self._port = port
+        self._httpd: _TLSServer | None = None
+        self._thread: threading.Thread | None = None
+        self._ca: trustme.CA | None = None
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:<port>`` (no trailing slash); only after :meth:`start`."""
+        if self._httpd is None:
+            raise RuntimeError("the emulator is not started; call start() first")
+        return f"https://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def app(self) -> EmulatorApp:
+        if self._httpd is None:
+            raise RuntimeError("the emulator is not started; call start() first")
+        return self._httpd.app
+
+    def _tls_context(self) -> ssl.SSLContext:
+        self._ca = trustme.CA()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._ca.cert_pem.write_to_path(str(self.ca_path))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        self._ca.issue_cert("127.0.0.1", "localhost", "::1").configure_cert(context)
+        return context
+
+    def start(self) -> EmulatorServer:
+        """Bind, serve from a daemon thread, and return once health answers over TLS."""
+        if self._httpd is not None:
+            return self
+        context = self._tls_context()
+        httpd = _TLSServer(("127.0.0.1", self._port), _Handler)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
+                                           do_handshake_on_connect=False)
+        self._httpd = httpd
+        httpd.app = EmulatorApp(self._seed, self.url, blob_base_url=self._blob_base)
+        self._thread = threading.Thread(target=httpd.serve_forever, name="aml-emulator",
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        context = ssl.create_default_context(cafile=str(self.ca_path))
+        deadline = time.monotonic() + _READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if healthy(self.url, context):
+                return
+            time.sleep(0.02)  # poll interval between readiness probes
+        url = self.url
+        self.stop()
+        raise RuntimeError(f"the emulator did not answer on {url} within {_READY_TIMEOUT:g} s")
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (idempotent)."""
+        httpd, self._httpd = self._httpd, None
+        if httpd is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
