@@ -36,6 +36,8 @@ demo: setup
 
 bench: setup
 	$(PY) bench/bench_cli.py
+	$(PY) bench/bench_upload.py
+	$(PY) bench/bench_polling.py
 
 # Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
 record: setup

@@ -41,6 +41,10 @@ class Emulator:
     def requests(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "requests"))
 
+    def config(self, **settings: Any) -> None:
+        """Tune the emulator (job duration, propagation delay, result SAS lifetime…)."""
+        self._call("POST", "config", settings)
+
     def fault(self, method: str, path: str, **kw: Any) -> None:
         self._call("POST", "faults", {"method": method, "path": path, **kw})
 
@@ -49,6 +53,19 @@ class Emulator:
         return [r for r in self.requests()
                 if r["method"] in ("PUT", "PATCH", "DELETE", "POST")
                 and not r["path"].startswith("/_emulator")]
+
+
+def census_data(folder: Path) -> dict[str, Path]:
+    """Write the demo's datasets (scripts/make_census_data.py) into ``folder``; return their paths."""
+    import importlib.util
+
+    script = REPO / "scripts" / "make_census_data.py"
+    spec = importlib.util.spec_from_file_location("make_census_data", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(folder, rows=600)
+    return {p.stem: p for p in folder.glob("*.csv")}
 
 
 def azurite_available() -> bool:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from aml_retrain.classic.journal import JobJournal
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
 
@@ -42,6 +43,12 @@ class State:
         from aml_retrain.classic.management import ClassicManagementClient
 
         return ClassicManagementClient.from_settings(self.settings())
+
+    def journal(self) -> JobJournal:
+        """The local journal of submitted BES jobs."""
+        from aml_retrain.classic.journal import JobJournal
+
+        return JobJournal(self.settings().journal_path)
 
     def _read_token(self) -> str | None:
         # Secrets never travel on argv: a file path, or "-" for stdin.

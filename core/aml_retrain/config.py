@@ -51,6 +51,7 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     profile_path: Path | None = None
     backup_dir: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "backups")
+    journal_path: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "jobs.jsonl")
 
     def __repr__(self) -> str:
         shown = []
@@ -73,6 +74,7 @@ class Settings:
         storage_connection_string: str | None = None,
         timeout: float | None = None,
         backup_dir: str | Path | None = None,
+        journal_path: str | Path | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values, ``AML_RETRAIN_*`` variables, the profile file and defaults."""
@@ -100,6 +102,10 @@ class Settings:
             backup_dir=Path(
                 source.pick(str(backup_dir) if backup_dir else None, "BACKUP_DIR", "backup_dir")
                 or Path.home() / ".aml-retrain" / "backups"
+            ).expanduser(),
+            journal_path=Path(
+                source.pick(str(journal_path) if journal_path else None, "JOURNAL", "journal")
+                or Path.home() / ".aml-retrain" / "jobs.jsonl"
             ).expanduser(),
         )
 

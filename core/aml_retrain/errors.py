@@ -5,9 +5,11 @@
     AmlRetrainError                      exit 1
     ├── ConfigError                      exit 2   settings missing or unreadable
     ├── ValidationError                  exit 2   bad input caught before any request
+    │   └── SasExpiredError              exit 2   a blob URL's SAS token has expired
     ├── ConnectionFailedError            exit 1   could not reach the service
     ├── OperationTimeoutError            exit 4   a wait or request ran out of time
     ├── VerificationError                exit 1   the write was accepted but the read-back disagrees
+    ├── JobFailedError                   exit 1   a BES job ended Failed or Cancelled (job_id, details)
     └── ServiceError                     exit 1   status_code, error_code, request_id, url
         ├── AuthError         401/403    exit 5
         ├── NotFoundError     404        exit 3
@@ -32,8 +34,10 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "ConnectionFailedError",
+    "JobFailedError",
     "NotFoundError",
     "OperationTimeoutError",
+    "SasExpiredError",
     "ServiceError",
     "ValidationError",
     "VerificationError",
@@ -60,6 +64,10 @@ class ValidationError(AmlRetrainError):
     exit_code: ClassVar[int] = 2
 
 
+class SasExpiredError(ValidationError):
+    """A blob URL's SAS token has expired; a fresh GET of the job status re-issues it."""
+
+
 class ConnectionFailedError(AmlRetrainError):
     """The service could not be reached (DNS, TCP, TLS, or retries exhausted)."""
 
@@ -76,6 +84,21 @@ class VerificationError(AmlRetrainError):
     """The service accepted a write but reading it back shows something else."""
 
     exit_code: ClassVar[int] = 1
+
+
+class JobFailedError(AmlRetrainError):
+    """A Batch Execution job ended ``Failed`` or ``Cancelled``; ``details`` is the service's text."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(
+        self, message: str, *, job_id: str, status: str, details: str | None = None
+    ) -> None:
+        # Details are free text from the service and may echo a connection string or SAS.
+        self.job_id = job_id
+        self.status = status
+        self.details = redact_text(details) if details else None
+        super().__init__(" ".join(redact_text(message).split()))
 
 
 class ServiceError(AmlRetrainError):

@@ -1,13 +1,15 @@
-"""Blob storage for ``.ilearner`` files: upload, existence check and read-only SAS URLs.
+"""Blob storage: uploads, downloads, properties and read-only SAS URLs (account key or Azure AD).
 
 ``azure.storage.blob`` is imported inside the functions so ``import aml_retrain`` stays fast.
+Connection strings are never returned, logged or quoted in an error.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,11 +28,55 @@ from aml_retrain.errors import (
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, BlobServiceClient
 
-__all__ = ["blob_exists", "make_read_sas_url", "upload_file"]
+__all__ = [
+    "BlobInfo",
+    "blob_exists",
+    "blob_path",
+    "blob_properties",
+    "blob_url",
+    "download_bytes",
+    "download_text",
+    "ensure_container",
+    "make_read_sas_url",
+    "make_user_delegation_sas_url",
+    "upload_file",
+    "validate_container_name",
+]
+
+Progress = Callable[[int, int], None]
 
 _CONTAINER = re.compile(r"^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$")
 # Start the SAS a little in the past: the storage service's clock may lag ours.
 _CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A blob's size, ETag, content type and last-modified time."""
+
+    size: int
+    etag: str | None
+    content_type: str | None
+    last_modified: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "size": self.size,
+            "etag": self.etag,
+            "content_type": self.content_type,
+            "last_modified": self.last_modified.isoformat() if self.last_modified else None,
+        }
+
+
+def validate_container_name(container: str) -> str:
+    """Return ``container`` if Azure accepts it as a container name, else raise ValidationError."""
+    if not _CONTAINER.match(container):
+        raise ValidationError(
+            f"invalid container name {container!r}: use 3-63 lowercase letters, digits and "
+            "single hyphens, starting and ending with a letter or digit"
+        )
+    return container
 
 
 def upload_file(
@@ -40,30 +86,84 @@ def upload_file(
     path: str | Path,
     *,
     overwrite: bool = True,
+    max_concurrency: int = 4,
+    progress: Progress | None = None,
 ) -> str:
-    """Upload a local file (creating the container if needed); return the blob URL without SAS."""
-    if not _CONTAINER.match(container):
-        raise ValidationError(
-            f"invalid container name {container!r}: use 3-63 lowercase letters, digits and "
-            "single hyphens, starting and ending with a letter or digit"
-        )
+    """Upload a local file in parallel blocks (creating the container); return its URL without SAS."""
+    validate_container_name(container)
     source = Path(path)
     if not source.is_file():
         raise ValidationError(f"{source} is not a file")
-    from azure.core.exceptions import ResourceExistsError
-
+    if max_concurrency < 1:
+        raise ValidationError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    size = source.stat().st_size
     service = _service_client(connection_string)
     container_client = service.get_container_client(container)
     blob = container_client.get_blob_client(blob_name)
     url = _without_query(blob.url)
+    options: dict[str, Any] = {"overwrite": overwrite, "max_concurrency": max_concurrency}
+    if progress is not None:
+        # The SDK may report total=None; we know the size, so callers always get a number.
+        options["progress_hook"] = lambda done, total: progress(
+            done, total if total is not None else size
+        )
     with _storage_errors(url):
-        try:
-            container_client.create_container()
-        except ResourceExistsError:
-            pass  # already there: the common case
+        _create_container(container_client)
         with source.open("rb") as data:
-            blob.upload_blob(data, overwrite=overwrite)
+            blob.upload_blob(data, length=size, **options)
     return url
+
+
+def ensure_container(connection_string: str, container: str) -> bool:
+    """Create the container if it is missing; return True if it was created."""
+    validate_container_name(container)
+    container_client = _service_client(connection_string).get_container_client(container)
+    with _storage_errors(_without_query(container_client.url)):
+        return _create_container(container_client)
+
+
+def blob_url(connection_string: str, container: str, blob_name: str) -> str:
+    """Return the URL (without SAS) a blob has in the connection string's account; no request."""
+    validate_container_name(container)
+    return _without_query(_service_client(connection_string).get_blob_client(container, blob_name).url)
+
+
+def blob_path(connection_string: str, url: str) -> str:
+    """Return ``container/blob`` of a URL in the connection string's account; no request."""
+    blob = _blob_client(connection_string, url)
+    return f"{blob.container_name}/{blob.blob_name}"
+
+
+def download_bytes(url: str, *, connection_string: str | None = None) -> bytes:
+    """Download a blob by SAS URL, or with the connection string's credential when given."""
+    blob = _blob_client(connection_string, url) if connection_string else _sas_blob_client(url)
+    with _storage_errors(url):
+        return bytes(blob.download_blob().readall())
+
+
+def download_text(
+    url: str, *, connection_string: str | None = None, encoding: str = "utf-8-sig"
+) -> str:
+    """Download a blob as text (a UTF-8 BOM is dropped by default)."""
+    data = download_bytes(url, connection_string=connection_string)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{redact_url(url)} is not {encoding} text: {exc.reason}") from None
+
+
+def blob_properties(connection_string: str, url: str) -> BlobInfo:
+    """Return size, ETag, content type and last-modified time of a blob."""
+    blob = _blob_client(connection_string, url)
+    with _storage_errors(_without_query(url)):
+        props = blob.get_blob_properties()
+    settings = getattr(props, "content_settings", None)
+    return BlobInfo(
+        size=int(getattr(props, "size", 0) or 0),
+        etag=getattr(props, "etag", None),
+        content_type=getattr(settings, "content_type", None) if settings is not None else None,
+        last_modified=getattr(props, "last_modified", None),
+    )
 
 
 def make_read_sas_url(
@@ -92,11 +192,56 @@ def make_read_sas_url(
     return f"{_without_query(blob_url)}?{sas}"
 
 
+def make_user_delegation_sas_url(
+    account_url: str,
+    credential: Any,
+    blob_url: str,
+    *,
+    expires_in: timedelta = timedelta(hours=1),
+) -> str:
+    """Return ``blob_url`` with a read-only user-delegation SAS (Azure AD credential, no key)."""
+    from azure.storage.blob import BlobSasPermissions, BlobServiceClient, generate_blob_sas
+
+    parsed = _parse_blob_url(blob_url)
+    service = BlobServiceClient(account_url, credential=credential)
+    if parsed.account_name and service.account_name and parsed.account_name != service.account_name:
+        raise ValidationError(
+            f"the blob is in storage account {parsed.account_name!r} but the account URL "
+            f"is for {service.account_name!r}"
+        )
+    now = datetime.now(timezone.utc)
+    start = now - _CLOCK_SKEW
+    expiry = now + expires_in
+    with _storage_errors(account_url):
+        # Needs the "Storage Blob Delegator" role (or any role with generateUserDelegationKey).
+        key = service.get_user_delegation_key(start, expiry)
+    sas = generate_blob_sas(
+        account_name=str(service.account_name),
+        container_name=parsed.container_name,
+        blob_name=parsed.blob_name,
+        user_delegation_key=key,
+        permission=BlobSasPermissions(read=True),
+        start=start,
+        expiry=expiry,
+    )
+    return f"{_without_query(blob_url)}?{sas}"
+
+
 def blob_exists(connection_string: str, blob_url: str) -> bool:
     """Return True if the blob exists (HEAD with the connection string's credential)."""
     blob = _blob_client(connection_string, blob_url)
     with _storage_errors(_without_query(blob_url)):
         return bool(blob.exists())
+
+
+def _create_container(container_client: Any) -> bool:
+    from azure.core.exceptions import ResourceExistsError
+
+    try:
+        container_client.create_container()
+    except ResourceExistsError:
+        return False  # already there: the common case
+    return True
 
 
 def _without_query(url: str) -> str:
@@ -116,17 +261,27 @@ def _service_client(connection_string: str) -> BlobServiceClient:
         ) from None
 
 
-def _blob_client(connection_string: str, blob_url: str) -> BlobClient:
+def _parse_blob_url(blob_url: str, *, keep_sas: bool = False) -> BlobClient:
     from azure.storage.blob import BlobClient
 
-    service = _service_client(connection_string)
     try:
-        parsed = BlobClient.from_blob_url(_without_query(blob_url))
-    except ValueError as exc:
+        return BlobClient.from_blob_url(blob_url if keep_sas else _without_query(blob_url))
+    except ValueError:
+        # Not chained: the SDK's message may quote the URL, SAS included.
         raise ValidationError(
             f"{redact_url(blob_url)} is not a blob URL: expected "
             "https://<account>.blob.core.windows.net/<container>/<blob>"
-        ) from exc
+        ) from None
+
+
+def _sas_blob_client(blob_url: str) -> BlobClient:
+    # The SAS in the query is the credential; from_blob_url picks it up.
+    return _parse_blob_url(blob_url, keep_sas=True)
+
+
+def _blob_client(connection_string: str, blob_url: str) -> BlobClient:
+    service = _service_client(connection_string)
+    parsed = _parse_blob_url(blob_url)
     if parsed.account_name and service.account_name and parsed.account_name != service.account_name:
         raise ValidationError(
             f"the blob is in storage account {parsed.account_name!r} but the connection string "

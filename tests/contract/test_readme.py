@@ -25,7 +25,12 @@ def test_command_reference_is_current() -> None:
 def test_reference_lists_the_contract_commands() -> None:
     text = _reference_module().render()
     for usage in ("aml-retrain classic services list", "aml-retrain classic endpoints patch-url",
-                  "aml-retrain classic endpoints set-model SERVICE_ID ENDPOINT --model-url",
+                  "aml-retrain classic endpoints set-model SERVICE_ID ENDPOINT [--model-url",
+                  "[--from-job <str>]", "aml-retrain classic retrain TRAINING_SERVICE_ID --data",
+                  "[--output-dir <str>]", "[--global <str>]", "[--no-wait]", "[--timeout",
+                  "aml-retrain classic jobs status JOB_ID", "aml-retrain classic jobs wait JOB_ID",
+                  "aml-retrain classic jobs cancel JOB_ID",
+                  "aml-retrain classic score SERVICE_ID ENDPOINT --input",
                   "aml-retrain emulator start", "aml-retrain emulator stop"):
         assert usage in text
 

@@ -16,9 +16,14 @@ def emulator_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emula
 
 
 @pytest.fixture
-def emulator(emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Emulator:
-    """The session's emulator, reset, with AML_RETRAIN_PROFILE pointing at it."""
+def emulator(
+    emulator_session: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Emulator:
+    """The session's emulator, reset and fast, with AML_RETRAIN_* pointing at it."""
     emulator_session.reset()
+    # Fast jobs and immediate model propagation: tests wait on states, never on time.
+    emulator_session.config(bes_job_seconds=0.2, propagation_seconds=0)
     monkeypatch.setenv("AML_RETRAIN_PROFILE", str(emulator_session.profile_path))
     monkeypatch.setenv("AML_RETRAIN_BACKUP_DIR", str(tmp_path / "backups"))
+    monkeypatch.setenv("AML_RETRAIN_JOURNAL", str(tmp_path / "jobs.jsonl"))
     return emulator_session

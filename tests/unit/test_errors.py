@@ -140,3 +140,21 @@ def test_redact_sas_and_text() -> None:
     assert redact_text("AccountName=a;AccountKey=k+/=;Foo=1") == (
         "AccountName=a;AccountKey=REDACTED;Foo=1"
     )
+
+
+def test_job_failed_error_redacts_details_and_exits_1() -> None:
+    from aml_retrain.errors import JobFailedError
+
+    err = JobFailedError(
+        "job j1 failed: AccountKey=TOPSECRET;x", job_id="j1", status="Failed",
+        details="blob https://a.blob.core.windows.net/c/x.csv?sig=SIGSECRET unreadable",
+    )
+    assert err.exit_code == 1 and err.job_id == "j1" and err.status == "Failed"
+    assert "TOPSECRET" not in str(err) and "SIGSECRET" not in (err.details or "")
+    assert "unreadable" in (err.details or "")
+
+
+def test_sas_expired_is_a_validation_error() -> None:
+    from aml_retrain.errors import SasExpiredError, ValidationError
+
+    assert issubclass(SasExpiredError, ValidationError) and SasExpiredError.exit_code == 2

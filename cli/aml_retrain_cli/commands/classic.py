@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from aml_retrain_cli.commands import classic_jobs
 from aml_retrain_cli.context import state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
@@ -16,6 +17,9 @@ services_app = typer.Typer(help="Web services of the workspace.", no_args_is_hel
 endpoints_app = typer.Typer(help="Endpoints of a web service.", no_args_is_help=True)
 app.add_typer(services_app, name="services")
 app.add_typer(endpoints_app, name="endpoints")
+app.add_typer(classic_jobs.jobs_app, name="jobs")
+app.command("retrain")(classic_jobs.retrain)
+app.command("score")(classic_jobs.score)
 
 ServiceId = Annotated[str, typer.Argument(help="Web service id (32 hex digits).")]
 EndpointName = Annotated[str, typer.Argument(help="Endpoint name, e.g. retrained01.")]
@@ -129,28 +133,38 @@ def endpoints_set_model(
     service_id: ServiceId,
     endpoint: EndpointName,
     model_url: Annotated[
-        str,
+        str | None,
         typer.Option(help="URL of the .ilearner blob. Without a SAS, one is minted from the "
                      "storage connection string; - reads the URL (with its SAS) from stdin."),
-    ],
+    ] = None,
+    from_job: Annotated[
+        str | None, typer.Option(help="Use the .ilearner output of this finished BES job.")
+    ] = None,
     resource_name: Annotated[
         str | None, typer.Option(help="Trained-model resource to replace (default: the only one).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the PATCH body; change nothing.")]
     = False,
 ) -> None:
-    """Point a non-default endpoint's trained-model resource at a new .ilearner (PATCH + read-back)."""
+    """Point a non-default endpoint's trained model at a new .ilearner (PATCH, read-back)."""
     import sys
 
-    from aml_retrain.classic.endpoints import set_trained_model
+    from aml_retrain.classic import endpoints
 
+    if (model_url is None) == (from_job is None):
+        raise typer.BadParameter("give exactly one of --model-url and --from-job",
+                                 param_hint="--model-url / --from-job")
     st = state(ctx)
-    url = sys.stdin.readline().strip() if model_url == "-" else model_url
-    result = set_trained_model(
-        st.classic_client(), service_id, endpoint, url, resource_name=resource_name,
-        dry_run=dry_run, backup_dir=st.settings().backup_dir,
-        storage_connection_string=st.settings().storage_connection_string,
-    )
+    options: dict[str, Any] = {
+        "resource_name": resource_name, "dry_run": dry_run, "backup_dir": st.settings().backup_dir,
+        "storage_connection_string": st.settings().storage_connection_string,
+    }
+    if from_job is not None:
+        result = endpoints.set_model_from_job(st.classic_client(), service_id, endpoint, from_job,
+                                              journal=st.journal(), **options)
+    else:
+        url = sys.stdin.readline().strip() if model_url == "-" else str(model_url)
+        result = endpoints.set_trained_model(st.classic_client(), service_id, endpoint, url, **options)
     if dry_run and not st.json:
         notice("Dry run: nothing was changed.")
     emit_pairs(st, result.to_dict())

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aml_retrain._redact import redact_sas, redact_url
 from aml_retrain.classic.backups import write_backup
@@ -19,9 +19,18 @@ from aml_retrain.classic.validation import (
     select_resource,
     validate_endpoint_name,
 )
-from aml_retrain.errors import ValidationError, VerificationError
+from aml_retrain.errors import SasExpiredError, ValidationError, VerificationError
 
-__all__ = ["SetModelResult", "get_patch_info", "redact_resource", "set_trained_model"]
+if TYPE_CHECKING:
+    from aml_retrain.classic.journal import JobJournal
+
+__all__ = [
+    "SetModelResult",
+    "get_patch_info",
+    "redact_resource",
+    "set_model_from_job",
+    "set_trained_model",
+]
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,42 @@ def set_trained_model(
         backup_path=backup_path,
         verified=True,
     )
+
+
+def set_model_from_job(
+    client: ClassicManagementClient,
+    service_id: str,
+    endpoint: str,
+    job_id: str,
+    *,
+    journal: JobJournal,
+    training_service_id: str | None = None,
+    resource_name: str | None = None,
+    dry_run: bool = False,
+    backup_dir: Path | None = None,
+    now: datetime | None = None,
+    storage_connection_string: str | None = None,
+) -> SetModelResult:
+    """Point an endpoint at a finished BES job's ``.ilearner`` (fresh SAS from a job GET)."""
+    from aml_retrain.classic.bes import validate_job_id
+    from aml_retrain.classic.retrain import model_url_from_job
+
+    validate_endpoint_name(endpoint)
+    validate_job_id(job_id)
+    if not dry_run and backup_dir is None:
+        raise ValidationError("backup_dir is required unless dry_run: the old model is saved first")
+    for attempt in (1, 2):
+        url = model_url_from_job(client, job_id, journal=journal, service_id=training_service_id)
+        try:
+            return set_trained_model(
+                client, service_id, endpoint, url, resource_name=resource_name, dry_run=dry_run,
+                backup_dir=backup_dir, now=now, storage_connection_string=storage_connection_string,
+            )
+        except SasExpiredError:
+            # D-CLASSIC: an expired output SAS is renewed by GETting the job again; once only.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _model_location(

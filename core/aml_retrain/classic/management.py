@@ -47,6 +47,11 @@ class ClassicManagementClient:
             f"workspace_id={self.workspace_id!r}, token='<hidden>')"
         )
 
+    @property
+    def session(self) -> requests.Session:
+        """Return the HTTP session, so BES/RRS clients share its retries and CA bundle."""
+        return self._session
+
     @classmethod
     def from_settings(
         cls, settings: Settings, *, session: requests.Session | None = None

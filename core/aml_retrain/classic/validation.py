@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aml_retrain._redact import redact_sas
-from aml_retrain.errors import ValidationError
+from aml_retrain.errors import SasExpiredError, ValidationError
 
 __all__ = [
     "BlobLocation",
@@ -146,7 +146,7 @@ def _check_sas_expiry(query: str, now: datetime | None) -> None:
     if current.tzinfo is None:
         current = current.replace(tzinfo=timezone.utc)
     if expiry <= current:
-        raise ValidationError(
+        raise SasExpiredError(
             f"the SAS token expired at {expiry.strftime('%Y-%m-%dT%H:%M:%SZ')}: mint a new one, "
             "or GET the BES job status again for a fresh SAS"
         )

@@ -1,0 +1,139 @@
+"""``aml-retrain classic retrain|jobs|score``: BES retraining jobs and RRS scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from aml_retrain_cli.context import State, state
+from aml_retrain_cli.progress import job_spinner, upload_bar
+from aml_retrain_cli.render import emit, emit_pairs, field
+
+jobs_app = typer.Typer(help="Batch Execution Service jobs started by retrain.", no_args_is_help=True)
+
+JobId = Annotated[str, typer.Argument(help="BES job id, as printed by retrain.")]
+ServiceOpt = Annotated[
+    str | None,
+    typer.Option("--service", help="Training web service id, when the job is not in the local journal."),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", min=1, help="Wall-clock budget in seconds; the job is cancelled after it."),
+]
+
+
+def _parse_globals(values: list[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"'{item}' is not NAME=VALUE", param_hint="--global")
+        parsed[name] = value
+    return parsed
+
+
+def render_job(st: State, result: Any) -> None:
+    """Print a retrain/job result: summary, outputs and metrics."""
+    data = result.to_dict()
+    if st.json:
+        emit(st, data)
+        return
+    summary = {k: v for k, v in data.items() if k not in ("outputs", "metrics")}
+    emit_pairs(st, summary, title="Job")
+    outputs = [{"Name": name, **out} for name, out in (data.get("outputs") or {}).items()]
+    if outputs:
+        emit(st, outputs, [field("Name"), ("Blob", lambda o: o.get("url_without_sas") or o.get("url"))],
+             title="Outputs")
+    metrics = data.get("metrics")
+    if metrics:
+        rows = [{"Metric": k, "Value": v} for k, v in (metrics.get("values") or {}).items()]
+        emit(st, rows, [field("Metric"), field("Value")], title=f"Evaluation ({metrics.get('kind')})")
+
+
+def retrain(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(metavar="TRAINING_SERVICE_ID",
+                                              help="The training web service's id.")],
+    data: Annotated[str, typer.Option(help="Training data: a local .csv/.tsv/.arff file or a blob URL.")],
+    input_name: Annotated[str | None, typer.Option(help="BES input to feed (default: the only one).")]
+    = None,
+    output_dir: Annotated[
+        str | None, typer.Option(help="Blob prefix container/path for the outputs (default: service's).")
+    ] = None,
+    model_output: Annotated[
+        str | None, typer.Option(help="Output holding the trained model (default: model/output1).")
+    ] = None,
+    global_: Annotated[
+        list[str] | None, typer.Option("--global", help="Global parameter NAME=VALUE (repeatable).")
+    ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print the job id and return.")] = False,
+    timeout: TimeoutOpt = 1800.0,
+) -> None:
+    """Retrain: upload the data, submit and start the BES job, wait, print outputs and metrics."""
+    from aml_retrain.classic.retrain import retrain as run_retrain
+
+    st = state(ctx)
+    settings = st.settings()
+    with upload_bar("Uploading") as progress, job_spinner("Retraining") as on_update:
+        result = run_retrain(
+            st.classic_client(), service_id, data,
+            storage_connection_string=settings.require_storage(), journal=st.journal(),
+            input_name=input_name, output_dir=output_dir, model_output=model_output,
+            global_parameters=_parse_globals(global_ or []), wait=not no_wait, budget=timeout,
+            progress=progress, on_update=on_update,
+        )
+    render_job(st, result)
+
+
+@jobs_app.command("status")
+def jobs_status(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None) -> None:
+    """Show a job's status, outputs and (when finished) metrics."""
+    from aml_retrain.classic.retrain import job_status
+
+    st = state(ctx)
+    render_job(st, job_status(st.classic_client(), job_id, journal=st.journal(), service_id=service))
+
+
+@jobs_app.command("wait")
+def jobs_wait(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None,
+              timeout: TimeoutOpt = 1800.0) -> None:
+    """Wait for a job (e.g. after --no-wait or an agent time-out) and print its result."""
+    from aml_retrain.classic.retrain import wait_for_job
+
+    st = state(ctx)
+    with job_spinner(f"Waiting for {job_id}") as on_update:
+        result = wait_for_job(st.classic_client(), job_id, journal=st.journal(), service_id=service,
+                              budget=timeout, on_update=on_update)
+    render_job(st, result)
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None) -> None:
+    """Cancel a job that has not finished."""
+    from aml_retrain.classic.retrain import cancel_job
+
+    st = state(ctx)
+    render_job(st, cancel_job(st.classic_client(), job_id, journal=st.journal(), service_id=service))
+
+
+def score(
+    ctx: typer.Context,
+    service_id: Annotated[str, typer.Argument(help="Predictive web service id.")],
+    endpoint: Annotated[str, typer.Argument(help="Endpoint name.")],
+    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False,
+                                        help="Rows to score: a .csv with a header, or a .json body.")],
+) -> None:
+    """Score rows through the endpoint's Request-Response service (smoke test after a swap)."""
+    from aml_retrain.classic.retrain import score as run_score
+
+    st = state(ctx)
+    result = run_score(st.classic_client(), service_id, endpoint, input)
+    data = result.to_dict()
+    if st.json:
+        emit(st, data)
+        return
+    columns = data.get("columns") or []
+    rows = [dict(zip(columns, row, strict=False)) for row in data.get("rows") or []]
+    emit(st, rows, [field(c) for c in columns], title=f"Scored ({data.get('output_name')})")
