@@ -27,7 +27,7 @@ def test_reference_lists_the_contract_commands() -> None:
     for usage in ("aml-retrain classic services list", "aml-retrain classic endpoints patch-url",
                   "aml-retrain classic endpoints set-model SERVICE_ID ENDPOINT [--model-url",
                   "[--from-job <str>]", "aml-retrain classic retrain TRAINING_SERVICE_ID --data",
-                  "[--output-dir <str>]", "[--global <str>]", "[--no-wait]", "[--timeout",
+                  "[--output-dir", "[--global", "[--no-wait]", "[--timeout",
                   "aml-retrain classic jobs status JOB_ID", "aml-retrain classic jobs wait JOB_ID",
                   "aml-retrain classic jobs cancel JOB_ID",
                   "aml-retrain classic score SERVICE_ID ENDPOINT --input",

@@ -20,7 +20,8 @@ ServiceOpt = Annotated[
 ]
 TimeoutOpt = Annotated[
     float,
-    typer.Option("--timeout", min=1, help="Wall-clock budget in seconds; the job is cancelled after it."),
+    typer.Option("--timeout", min=1, metavar="SECONDS",
+                 help="Wall-clock budget in seconds; the job is cancelled after it."),
 ]
 
 
@@ -56,17 +57,20 @@ def retrain(
     ctx: typer.Context,
     service_id: Annotated[str, typer.Argument(metavar="TRAINING_SERVICE_ID",
                                               help="The training web service's id.")],
-    data: Annotated[str, typer.Option(help="Training data: a local .csv/.tsv/.arff file or a blob URL.")],
+    data: Annotated[str, typer.Option(metavar="FILE|BLOB_URL",
+                                      help="Training data: a local .csv/.tsv/.arff file or a blob URL.")],
     input_name: Annotated[str | None, typer.Option(help="BES input to feed (default: the only one).")]
     = None,
     output_dir: Annotated[
-        str | None, typer.Option(help="Blob prefix container/path for the outputs (default: service's).")
+        str | None,
+        typer.Option(metavar="BLOB_PREFIX", help="Blob prefix container/path for the outputs."),
     ] = None,
     model_output: Annotated[
         str | None, typer.Option(help="Output holding the trained model (default: model/output1).")
     ] = None,
     global_: Annotated[
-        list[str] | None, typer.Option("--global", help="Global parameter NAME=VALUE (repeatable).")
+        list[str] | None,
+        typer.Option("--global", metavar="NAME=VALUE", help="Global parameter (repeatable)."),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Print the job id and return.")] = False,
     timeout: TimeoutOpt = 1800.0,
@@ -122,7 +126,7 @@ def score(
     ctx: typer.Context,
     service_id: Annotated[str, typer.Argument(help="Predictive web service id.")],
     endpoint: Annotated[str, typer.Argument(help="Endpoint name.")],
-    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False,
+    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False, metavar="FILE.csv|FILE.json",
                                         help="Rows to score: a .csv with a header, or a .json body.")],
 ) -> None:
     """Score rows through the endpoint's Request-Response service (smoke test after a swap)."""
