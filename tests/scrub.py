@@ -32,7 +32,7 @@ def scrub_text(text: str) -> str:
 
 def _scrub_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (REDACTED if k in SECRET_JSON_KEYS and v else _scrub_json(v))
+        return {k: (REDACTED if k in SECRET_JSON_KEYS and isinstance(v, str) and v else _scrub_json(v))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub_json(v) for v in value]

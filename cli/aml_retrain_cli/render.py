@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,7 +24,6 @@ def emit(st: State, data: Any, columns: Sequence[Column] = (), *, title: str | N
     if st.json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text  # plain Text: names like "[trained model]" are not markup
 
@@ -35,7 +35,7 @@ def emit(st: State, data: Any, columns: Sequence[Column] = (), *, title: str | N
         table.add_column(header, overflow="fold")
     for row in rows:
         table.add_row(*(Text(_cell(get(row))) for _, get in columns))
-    Console(soft_wrap=False).print(table)
+    _console().print(table)
 
 
 def emit_pairs(st: State, data: dict[str, Any], *, title: str | None = None) -> None:
@@ -43,7 +43,6 @@ def emit_pairs(st: State, data: dict[str, Any], *, title: str | None = None) -> 
     if st.json:
         emit(st, data)
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -52,7 +51,14 @@ def emit_pairs(st: State, data: dict[str, Any], *, title: str | None = None) -> 
     table.add_column("value", overflow="fold")
     for key, value in data.items():
         table.add_row(Text(key), Text(_cell(value)))
-    Console().print(table)
+    _console().print(table)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # Piped into a log, keep rows on one line instead of folding them at 80 columns.
+    return Console() if sys.stdout.isatty() else Console(width=240)
 
 
 def notice(message: str) -> None:

@@ -8,8 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .classic.backend import ClassicBackend
+from .classic.bes import JobManager
+from .classic.execution import ExecutionHandlers
 from .classic.handlers import ClassicHandlers
 from .classic.routes import routes as classic_routes
+from .classic.scoring import ModelCache
+from .config import EmulatorConfig
 from .control import CONTROL_PREFIX, ControlPlane
 from .web import HTTPError, Request, Response, Router
 
@@ -25,12 +29,21 @@ class EmulatorApp:
     """Everything behind the socket: build once per server, then ``handle()`` each request."""
 
     def __init__(self, seed: Mapping[str, Any], base_url: str, *,
-                 blob_base_url: str | None = None) -> None:
+                 blob_base_url: str | None = None,
+                 storage_connection_string: str | None = None) -> None:
+        """*storage_connection_string*: the default storage for BES outputs (none: every
+        output must be overridden)."""
+        self.config = EmulatorConfig()
         self.classic = ClassicBackend(seed, base_url, blob_base_url=blob_base_url)
-        self.control = ControlPlane({"classic": self.classic})
+        self.models = ModelCache()
+        self.jobs = JobManager(self.config, storage_connection_string, self.models.get)
+        self.control = ControlPlane({"classic": self.classic, "jobs": self.jobs},
+                                    config=self.config)
         self.router = Router()
         self.router.include(self.control.routes())
         self.router.include(classic_routes(ClassicHandlers(self.classic)))
+        self.router.include(ExecutionHandlers(self.classic, self.jobs, self.models,
+                                              self.config).routes())
 
     def handle(self, request: Request) -> Response | None:
         """Answer *request*; ``None`` (:data:`DROP`) means: close the socket, send nothing."""

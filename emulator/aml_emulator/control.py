@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from .config import EmulatorConfig
 from .web import Handler, HTTPError, Request, RequestBodyInvalid, Response
 
 __all__ = ["CONTROL_PREFIX", "ControlPlane", "Fault", "FaultInjector", "RequestLog", "StateSource"]
@@ -144,14 +145,18 @@ class RequestLog:
 class ControlPlane:
     """Handlers for ``/_emulator/*``; *sources* are the service backends to reset and dump."""
 
-    def __init__(self, sources: Mapping[str, StateSource]) -> None:
+    def __init__(self, sources: Mapping[str, StateSource], *,
+                 config: EmulatorConfig | None = None) -> None:
         self.sources = dict(sources)
+        self.config = config or EmulatorConfig()
         self.faults = FaultInjector()
         self.requests = RequestLog()
 
     def reset(self) -> None:
+        """Seed state (running BES jobs are cancelled), default settings, no faults, empty log."""
         for source in self.sources.values():
             source.reset()
+        self.config.reset()
         self.faults.clear()
         self.requests.clear()
 
@@ -163,6 +168,8 @@ class ControlPlane:
             ("POST", "faults"): self._add_fault,
             ("GET", "faults"): lambda _r: Response(200, self.faults.pending()),
             ("GET", "requests"): lambda _r: Response(200, self.requests.entries()),
+            ("GET", "config"): lambda _r: Response(200, self.config.snapshot()["config"]),
+            ("POST", "config"): self._configure,
         }
         return [(method, re.escape(CONTROL_PREFIX + name), _ignore_params(fn))
                 for (method, name), fn in handlers.items()]
@@ -175,8 +182,13 @@ class ControlPlane:
         state: dict[str, Any] = {}
         for source in self.sources.values():
             state.update(source.snapshot())
+        state.update(self.config.snapshot())
         state["faults"] = self.faults.pending()
         return Response(200, state)
+
+    def _configure(self, request: Request) -> Response:
+        self.config.update(request.json_object(required=True))
+        return Response(200, self.config.snapshot()["config"])
 
     def _add_fault(self, request: Request) -> Response:
         fault = parse_fault(request.json_object(required=True))

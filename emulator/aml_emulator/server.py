@@ -143,7 +143,8 @@ class EmulatorServer:
 
     :param state_dir: directory for ``ca.pem`` (created if missing).
     :param seed: the fixture (dict or JSON path); default: the packaged ``data/seed.json``.
-    :param storage_connection_string: storage holding the seed model; sets its BaseLocation.
+    :param storage_connection_string: storage holding the seed model (sets its BaseLocation)
+        and receiving BES outputs that are not overridden.
     :param port: TCP port on 127.0.0.1; 0 picks a free one.
     """
 
@@ -152,6 +153,7 @@ class EmulatorServer:
         self.state_dir = Path(state_dir).resolve()
         self.ca_path = self.state_dir / "ca.pem"
         self._seed = load_seed(seed)
+        self._storage = storage_connection_string
         self._blob_base = blob_base_url(storage_connection_string) if storage_connection_string \
             else None
         self._port = port
@@ -190,7 +192,8 @@ class EmulatorServer:
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
                                            do_handshake_on_connect=False)
         self._httpd = httpd
-        httpd.app = EmulatorApp(self._seed, self.url, blob_base_url=self._blob_base)
+        httpd.app = EmulatorApp(self._seed, self.url, blob_base_url=self._blob_base,
+                                storage_connection_string=self._storage)
         self._thread = threading.Thread(target=httpd.serve_forever, name="aml-emulator",
                                         kwargs={"poll_interval": 0.1}, daemon=True)
         self._thread.start()

@@ -19,7 +19,6 @@ DEVSTORE_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/
                 "K1SZFPTOtr/KBHBeksoGMGw==")
 SEED_CONTAINER = "models"
 SEED_BLOB = "seed/census-model.ilearner"  # matches data/seed.json RelativeLocation
-_SEED_BYTES = b"aml-emulator seed trained model (opaque .ilearner placeholder)\n"
 
 
 def azurite_connection_string(port: int, host: str = "127.0.0.1") -> str:
@@ -49,13 +48,17 @@ def blob_base_url(connection_string: str) -> str:
 
 
 def upload_seed_model(connection_string: str) -> str:
-    """Upload the predictive default endpoint's initial model; return ``container/blob``.
+    """Train the predictive default endpoint's model and upload it; return ``container/blob``.
 
-    The container allows anonymous blob reads where the storage permits it, so the seed
-    Location (empty ``SasBlobToken``) can be PATCHed back onto an endpoint (a rollback).
+    The model is real: trained at each start on a deterministic synthetic census dataset
+    (``classic.training.census_csv``, fixed seeds), so the bytes are the same every time. The
+    container allows anonymous blob reads where the storage permits it, so the seed Location
+    (empty ``SasBlobToken``) can be read by RRS and PATCHed back onto an endpoint (a rollback).
     """
     from azure.core.exceptions import HttpResponseError, ResourceExistsError
-    from azure.storage.blob import BlobServiceClient
+    from azure.storage.blob import BlobServiceClient, ContentSettings
+
+    from .classic.training import seed_model
 
     service = BlobServiceClient.from_connection_string(connection_string)
     container = service.get_container_client(SEED_CONTAINER)
@@ -65,5 +68,6 @@ def upload_seed_model(connection_string: str) -> str:
         pass
     except HttpResponseError:  # e.g. an account that forbids public access
         container.create_container()
-    container.upload_blob(SEED_BLOB, _SEED_BYTES, overwrite=True)
+    container.upload_blob(SEED_BLOB, seed_model().to_bytes(), overwrite=True,
+                          content_settings=ContentSettings(content_type="application/octet-stream"))
     return f"{SEED_CONTAINER}/{SEED_BLOB}"

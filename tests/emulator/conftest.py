@@ -12,6 +12,7 @@ import requests
 from aml_emulator import EmulatorServer
 from aml_emulator.azurite import AzuriteError, AzuriteProcess, find_azurite, start_azurite
 from aml_emulator.server import load_seed
+from aml_emulator.storage import upload_seed_model
 
 SEED = load_seed()
 WS = SEED["workspaces"][0]
@@ -89,3 +90,34 @@ def assert_error(answer: requests.Response, status: int, code: str) -> dict[str,
     assert error["code"] == code, error
     assert error["message"]
     return error
+
+
+@pytest.fixture(scope="module")
+def storage_server(tmp_path_factory: pytest.TempPathFactory,
+                   azurite: AzuriteProcess) -> Iterator[EmulatorServer]:
+    """An emulator whose default storage is the real Azurite, holding the trained seed model."""
+    upload_seed_model(azurite.connection_string)
+    with EmulatorServer(tmp_path_factory.mktemp("emulator-storage-state"),
+                        storage_connection_string=azurite.connection_string) as running:
+        yield running
+
+
+@pytest.fixture
+def sapi(storage_server: EmulatorServer) -> Api:
+    """Like ``api``, against the emulator with storage (reset: seed state, default settings)."""
+    client = Api(storage_server.url, str(storage_server.ca_path))
+    assert client.call("POST", "/_emulator/reset", token=None).status_code == 200
+    return client
+
+
+def assert_exec_error(answer: requests.Response, status: int, error_class: str,
+                      code: str) -> str:
+    """The execution envelope (class + ``details[0].code``); returns the detail message."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"].startswith("application/json")
+    error: dict[str, Any] = answer.json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert (error["code"], error["details"][0]["code"]) == (error_class, code), error
+    message: str = error["details"][0]["message"]
+    assert message and error["message"]
+    return message

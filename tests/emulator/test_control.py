@@ -81,3 +81,19 @@ def test_reset_restores_seed_and_clears_faults_and_log(api: Api) -> None:
     assert api.call("GET", api.ws()).status_code == 200  # fault gone
     assert_error(api.call("GET", api.ep("ep01")), 404, "EndpointNotFound")
     assert api.get_endpoint("default")["PrimaryKey"] != old_key
+
+
+def test_config_is_validated_shown_in_state_and_reset(api: Api) -> None:
+    defaults = {"bes_job_seconds": 3.0, "propagation_seconds": 1.0, "result_sas_seconds": 3600.0,
+                "status_format": "string"}
+    assert api.call("GET", "/_emulator/config", token=None).json() == defaults
+    answer = api.call("POST", "/_emulator/config", token=None,
+                      json={"propagation_seconds": 0, "status_format": "numeric"})
+    assert answer.json() == {**defaults, "propagation_seconds": 0.0, "status_format": "numeric"}
+    for bad in ({"bes_job_seconds": -1}, {"status_format": "Numeric"}, {"job_seconds": 1}):
+        assert_error(api.call("POST", "/_emulator/config", token=None, json=bad), 400,
+                     "RequestBodyInvalid")
+    state = api.call("GET", "/_emulator/state", token=None).json()
+    assert state["config"]["status_format"] == "numeric" and state["jobs"] == []
+    assert api.call("POST", "/_emulator/reset", token=None).status_code == 200
+    assert api.call("GET", "/_emulator/config", token=None).json() == defaults

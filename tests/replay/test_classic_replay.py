@@ -71,3 +71,43 @@ def test_create_endpoint_and_set_model(
     after = result.to_dict()["after"]
     assert after["Location"]["RelativeLocation"] == "/".join(SEED_BLOB)
     c.delete_endpoint(svc, "replay01")
+
+
+def test_retrain_swap_and_score(
+    replay_target: dict[str, Any], live_emulator: Any, tmp_path: Path
+) -> None:
+    from aml_retrain.classic.endpoints import set_model_from_job
+    from aml_retrain.classic.journal import JobJournal
+    from aml_retrain.classic.retrain import retrain
+    from aml_retrain.classic.scoring import score
+
+    if live_emulator is not None:
+        live_emulator.config(bes_job_seconds=0.2, propagation_seconds=0)
+    blob_endpoint = seed_model_url(replay_target, live_emulator).split("/models/")[0]
+    conn = (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+            f"BlobEndpoint={blob_endpoint};")
+    data = tmp_path / "census.csv"
+    rows = ["age,education_num,hours_per_week,capital_gain,income"]
+    for i in range(300):
+        label = ">50K" if (i * 7) % 5 < 2 else "<=50K"
+        rows.append(f"{20 + i % 50},{i % 16 + 1},{30 + i % 30},{i * 37 % 4000},{label}")
+    data.write_text("\n".join(rows) + "\n")
+    (tmp_path / "rows.csv").write_text("age,education_num,hours_per_week,capital_gain\n35,13,50,0\n")
+    c = client(replay_target)
+    services = {s["Name"]: s["Id"] for s in c.list_web_services()}
+    training = services["Census Model [Training Exp.]"]
+    predictive = services["Census Model [Predictive Exp.]"]
+    journal = JobJournal(tmp_path / "jobs.jsonl")
+    # A fixed clock keeps the uploaded blob's name, hence the recorded URLs, stable.
+    fixed = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+    job = retrain(c, training, data, storage_connection_string=conn, journal=journal,
+                  output_dir="models/replay", now=fixed, sleep=lambda _s: None)
+    assert job.status.value == "Finished"
+    assert job.metrics is not None and 0.0 <= job.metrics.values["Accuracy"] <= 1.0
+    create_endpoint(c, predictive, "replay02")
+    swapped = set_model_from_job(c, predictive, "replay02", job.job_id, journal=journal,
+                                 backup_dir=tmp_path)
+    assert swapped.verified
+    result = score(c, predictive, "replay02", tmp_path / "rows.csv")
+    assert "Scored Labels" in result.columns and len(result.rows) == 1
+    c.delete_endpoint(predictive, "replay02")

@@ -1,1 +1,1 @@
-"""Classic (Studio) web services: the management API (BES and RRS come later)."""
+"""Classic (Studio) web services: the management API, BES jobs and RRS scoring."""

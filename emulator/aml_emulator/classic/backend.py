@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import copy
 import hmac
-import secrets
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
 from typing import Any
 
 from . import validation as v
@@ -27,60 +25,25 @@ from .errors import (
     WebServiceNotFound,
     WorkspaceNotFound,
 )
+from .exec_errors import not_found, unauthorized
+from .state import Endpoint, WebService, Workspace, later_than, load_workspace
+from .state import now as _now
 
-__all__ = ["ClassicBackend", "PatchPlan"]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _later_than(previous: str) -> str:
-    """Now, but strictly after *previous* so every model change gets a new ``Version``."""
-    now = _now()
-    if now > previous:
-        return now
-    stamp = datetime.fromisoformat(previous.replace("Z", "+00:00")) + timedelta(milliseconds=1)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+__all__ = ["ApiEndpoint", "ClassicBackend", "PatchPlan"]
 
 
-@dataclass
-class Endpoint:
+@dataclass(frozen=True)
+class ApiEndpoint:
+    """An endpoint as its execution API (``ApiLocation``) sees it, after key auth."""
+
+    workspace_id: str
+    service_id: str
+    service_name: str
+    kind: str
     name: str
     guid: str
-    description: str
-    creation_time: str
-    version: str
-    experiment_location: str
-    max_concurrent_calls: int
-    throttle_level: str
-    diagnostics_trace_level: str
-    resources: list[dict[str, Any]]
-    primary_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
-    secondary_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
-
-    def accepts_key(self, token: str) -> bool:
-        return any(hmac.compare_digest(token.encode(), key.encode())
-                   for key in (self.primary_key, self.secondary_key))
-
-
-@dataclass
-class WebService:
-    id: str
-    name: str
-    description: str
-    creation_time: str
-    default_endpoint_name: str
-    endpoints: dict[str, Endpoint]
-
-
-@dataclass
-class Workspace:
-    id: str
-    name: str
-    region: str
-    token: str
-    webservices: dict[str, WebService]
+    api_location: str
+    resources: list[dict[str, Any]]  # the ones serving now (propagation applied)
 
 
 @dataclass(frozen=True)
@@ -90,31 +53,6 @@ class PatchPlan:
     resources: list[v.ResourceUpdate]
     fields: dict[str, Any]
 
-
-def _load_endpoint(raw: Mapping[str, Any], blob_base_url: str | None) -> Endpoint:
-    resources = copy.deepcopy(list(raw.get("Resources", [])))
-    if blob_base_url:  # the seed model lives in the storage the emulator was started with
-        for resource in resources:
-            resource["Location"]["BaseLocation"] = blob_base_url
-    return Endpoint(name=raw["Name"], guid=raw["Guid"], description=raw.get("Description", ""),
-                    creation_time=raw["CreationTime"], version=raw["Version"],
-                    experiment_location=raw.get("ExperimentLocation", ""),
-                    max_concurrent_calls=int(raw["MaxConcurrentCalls"]),
-                    throttle_level=raw["ThrottleLevel"],
-                    diagnostics_trace_level=raw.get("DiagnosticsTraceLevel", "None"),
-                    resources=resources)
-
-
-def _load_workspace(raw: Mapping[str, Any], blob_base_url: str | None) -> Workspace:
-    services = {}
-    for svc in raw["WebServices"]:
-        endpoints = {ep["Name"]: _load_endpoint(ep, blob_base_url) for ep in svc["Endpoints"]}
-        services[svc["Id"]] = WebService(
-            id=svc["Id"], name=svc["Name"], description=svc.get("Description", ""),
-            creation_time=svc["CreationTime"], default_endpoint_name=svc["DefaultEndpointName"],
-            endpoints=endpoints)
-    return Workspace(id=raw["Id"], name=raw.get("Name", ""), region=raw["Region"],
-                     token=raw["AuthorizationToken"], webservices=services)
 
 
 class ClassicBackend:
@@ -134,7 +72,7 @@ class ClassicBackend:
     def reset(self) -> None:
         """Back to the seed fixture, with fresh endpoint keys."""
         with self._lock:
-            loaded = [_load_workspace(ws, self._blob_base_url) for ws in self._seed["workspaces"]]
+            loaded = [load_workspace(ws, self._blob_base_url) for ws in self._seed["workspaces"]]
             self._workspaces = {ws.id: ws for ws in loaded}
 
     def snapshot(self) -> dict[str, Any]:
@@ -188,6 +126,31 @@ class ClassicBackend:
                 if ep is not None and ep.accepts_key(token):
                     return
             raise ManagementRequestUnauthorized()
+
+    def api_endpoint(self, ws_id: str, guid: str, token: str | None, *,
+                     propagation_seconds: float = 0.0,
+                     authenticate: bool = True) -> ApiEndpoint:
+        """The endpoint behind ``{ApiLocation}``, checking its key (BES/RRS auth, §4).
+
+        Not documented: an unknown workspace or endpoint GUID. The execution host routes by
+        GUID before it can know which keys apply, so we answer 404 (class ``NotFound``) there;
+        GUIDs are random, so this reveals nothing a key would protect.
+        """
+        with self._lock:
+            ws = self._workspaces.get(ws_id)
+            found = [(svc, ep) for svc in (ws.webservices.values() if ws else ())
+                     for ep in svc.endpoints.values() if ep.guid == guid]
+            if ws is None or not found:
+                raise not_found("WebServiceNotFound", "Web service not found. Verify the URL "
+                                "(take it from the endpoint's ApiLocation) and try again.")
+            svc, ep = found[0]
+            if authenticate and not (token and ep.accepts_key(token)):
+                raise unauthorized()
+            return ApiEndpoint(
+                workspace_id=ws.id, service_id=svc.id, service_name=svc.name, kind=svc.kind,
+                name=ep.name, guid=ep.guid,
+                api_location=f"{self._base_url}/workspaces/{ws.id}/services/{ep.guid}",
+                resources=ep.serving_resources(propagation_seconds))
 
     # --- API-shaped views ------------------------------------------------------------------
 
@@ -316,12 +279,15 @@ class ClassicBackend:
             ep = self._endpoint(self._service(self._workspace(ws_id), svc_id), name)
             for key, value in plan.fields.items():
                 setattr(ep, key, value)
+            if not plan.resources:
+                return
+            resources = copy.deepcopy(ep.resources)
             for update in plan.resources:
-                for resource in ep.resources:
+                for resource in resources:
                     if resource["Name"] == update.name:
                         resource["Location"] = update.location()
-            if plan.resources:
-                ep.version = _later_than(ep.version)
+            ep.set_resources(resources, ep.resources)
+            ep.version = later_than(ep.version)
 
     def refresh_endpoint(self, ws_id: str, svc_id: str, name: str, overwrite: bool) -> bool:
         """Re-apply the default endpoint's model; ``False`` = nothing changed (HTTP 304).
@@ -338,8 +304,8 @@ class ClassicBackend:
             default = svc.endpoints.get(svc.default_endpoint_name)
             if not overwrite or default is None or ep.resources == default.resources:
                 return False
-            ep.resources = copy.deepcopy(default.resources)
-            ep.version = _later_than(ep.version)
+            ep.set_resources(copy.deepcopy(default.resources), ep.resources)
+            ep.version = later_than(ep.version)
             return True
 
     def delete_endpoint(self, ws_id: str, svc_id: str, name: str) -> None:

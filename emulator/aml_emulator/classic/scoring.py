@@ -1,0 +1,155 @@
+"""Score rows with an endpoint's current trained model (RRS and batch scoring).
+
+The model is the blob at the endpoint's trained-model ``Location`` (``BaseLocation +
+RelativeLocation + SasBlobToken``), downloaded over HTTP and parsed by :func:`.model.load_model`
+(JSON only, never pickle). Models are cached by that URL, so a PATCH to a new location is
+picked up at once (after propagation) while repeated calls cost no download.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from .exec_errors import bad_user_argument, internal
+from .interface import SCORED_LABELS, SCORED_PROBABILITIES
+from .model import MAX_MODEL_BYTES, ModelFormatError, TrainedModel, load_model
+
+__all__ = ["ModelCache", "ScoredTable", "model_url", "score_rows"]
+
+_log = logging.getLogger(__name__)
+_TIMEOUT = (3.0, 10.0)
+_CACHE_SIZE = 32
+
+
+def model_url(resources: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """(URL with SAS, ``RelativeLocation`` to show) of the endpoint's trained model."""
+    models = [r for r in resources if r.get("Kind") == "TrainedModel"] or list(resources)
+    if not models:
+        raise internal("InvalidWebServiceResources",
+                       "This endpoint has no trained model resource to score with.")
+    location = models[0].get("Location") or {}
+    base = str(location.get("BaseLocation") or "")
+    relative = str(location.get("RelativeLocation") or "")
+    sas = str(location.get("SasBlobToken") or "").strip()
+    if sas and not sas.startswith("?"):
+        sas = "?" + sas
+    return base.rstrip("/") + "/" + relative.lstrip("/") + sas, relative
+
+
+class ModelCache:
+    """URL → parsed model, least recently used evicted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: OrderedDict[str, TrainedModel] = OrderedDict()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+    def get(self, resources: Sequence[dict[str, Any]]) -> TrainedModel:
+        url, shown = model_url(resources)
+        with self._lock:
+            if url in self._models:
+                self._models.move_to_end(url)
+                return self._models[url]
+        model = self._load(url, shown)
+        with self._lock:
+            self._models[url] = model
+            while len(self._models) > _CACHE_SIZE:
+                self._models.popitem(last=False)
+        return model
+
+    @staticmethod
+    def _load(url: str, shown: str) -> TrainedModel:
+        # D-ERR 500 class InternalError: ResourceDownload (cannot fetch), ResourceLoadFailed
+        # (fetched but not a model). PATCH only checks the blob exists, so a bad blob shows here.
+        try:
+            with requests.Session() as session:
+                session.trust_env = False  # local storage: proxy settings would misroute it
+                answer = session.get(url, timeout=_TIMEOUT, stream=True)
+                status = answer.status_code
+                data = answer.raw.read(MAX_MODEL_BYTES + 1, decode_content=True) \
+                    if status == 200 else b""
+                answer.close()
+        except requests.RequestException as exc:
+            _log.info("model blob unreachable: %s", type(exc).__name__)
+            raise internal("ResourceDownload", f"Could not download the trained model "
+                                               f"'{shown}': storage is unreachable.") from None
+        if status != 200:
+            raise internal("ResourceDownload", f"Could not download the trained model '{shown}': "
+                                               f"storage answered HTTP {status}.")
+        try:
+            return load_model(data)
+        except ModelFormatError as exc:
+            raise internal("ResourceLoadFailed",
+                           f"The trained model '{shown}' could not be loaded: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ScoredTable:
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]  # input values as given, then the label and the probability
+
+
+def _number(value: Any, column: str, row: int) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return float(value)
+    except (TypeError, ValueError):
+        raise bad_user_argument("InputParseError",
+                                f"Row {row}, column '{column}': {str(value)[:40]!r} is not a "
+                                "number.") from None
+
+
+def _column_type(values: list[Any]) -> str:
+    texts = [str(v) for v in values]
+    for kind, parse in (("Int32", int), ("Double", float)):
+        try:
+            for text in texts:
+                parse(text)
+        except ValueError:
+            continue
+        return kind
+    return "String"
+
+
+def score_rows(model: TrainedModel, columns: Sequence[str],
+               rows: Sequence[Sequence[Any]]) -> ScoredTable:
+    """Append the scores to each row; extra columns pass through unused.
+
+    A missing feature column is 400 ``BadUserArgument``/``InputParseError``: D-ERR lists
+    ``InputMismatchError`` too, but does not say which the service picks (inferred).
+    """
+    missing = [name for name in model.features if name not in columns]
+    if missing:
+        raise bad_user_argument("InputParseError",
+                                f"The input is missing column(s) {', '.join(map(repr, missing))} "
+                                "that the trained model uses.")
+    indexes = [list(columns).index(name) for name in model.features]
+    out: list[list[Any]] = []
+    for number, row in enumerate(rows, start=1):
+        if len(row) != len(columns):
+            raise bad_user_argument("InputParseError",
+                                    f"Row {number} has {len(row)} values for {len(columns)} "
+                                    "columns.")
+        values = [_number(row[i], columns[i], number) for i in indexes]
+        prediction = model.predict(values)
+        scores: list[Any] = [prediction.label]
+        if model.is_classifier:
+            scores.append(prediction.probability)
+        out.append([*row, *scores])
+    extra = [SCORED_LABELS, SCORED_PROBABILITIES] if model.is_classifier else [SCORED_LABELS]
+    types = [_column_type([row[i] for row in rows]) for i in range(len(columns))]
+    types += ["String", "Double"] if model.is_classifier else ["Double"]
+    return ScoredTable([*columns, *extra], types, out)
+

@@ -1,0 +1,84 @@
+"""Run-time settings of the emulated services, changed through ``POST /_emulator/config``.
+
+- ``bes_job_seconds`` (3.0): least time a BES job stays ``Running``.
+- ``propagation_seconds`` (1.0): after a PATCH, RRS keeps serving the previous model this long.
+  The real service takes ~30 s (CLASSIC-API §10.5); the default is short to keep runs fast.
+- ``result_sas_seconds`` (3600): lifetime of the read SAS minted for BES ``Results`` at each GET.
+- ``status_format`` (``"string"``): BES ``StatusCode`` as ``"Finished"``, or with ``"numeric"``
+  as ``4`` (the real service has been seen answering both: §6.4).
+
+Updates are validated as a whole (nothing changes when one value is bad); reset restores defaults.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from .web import RequestBodyInvalid
+
+__all__ = ["EmulatorConfig", "Settings"]
+
+STATUS_FORMATS = ("string", "numeric")
+_MAX_SECONDS = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    bes_job_seconds: float = 3.0
+    propagation_seconds: float = 1.0
+    result_sas_seconds: float = 3600.0
+    status_format: str = "string"
+
+
+def _seconds(key: str, value: Any, minimum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not minimum <= value <= _MAX_SECONDS:
+        raise RequestBodyInvalid(f"'{key}' must be a number of seconds between {minimum:g} and "
+                                 f"{_MAX_SECONDS:g}.")
+    return float(value)
+
+
+class EmulatorConfig:
+    """Thread-safe holder of the current :class:`Settings`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settings = Settings()
+
+    @property
+    def settings(self) -> Settings:
+        with self._lock:
+            return self._settings
+
+    def update(self, body: Mapping[str, Any]) -> Settings:
+        """Apply the given keys; 400 ``RequestBodyInvalid`` for unknown keys or bad values."""
+        known = set(asdict(Settings()))
+        unknown = sorted(set(body) - known)
+        if unknown:
+            raise RequestBodyInvalid(f"Unknown setting(s) {', '.join(unknown)}; known: "
+                                     f"{', '.join(sorted(known))}.")
+        changes: dict[str, Any] = {}
+        for key in ("bes_job_seconds", "propagation_seconds"):
+            if key in body:
+                changes[key] = _seconds(key, body[key], 0.0)
+        if "result_sas_seconds" in body:  # Azure SAS times have one-second resolution
+            changes["result_sas_seconds"] = _seconds("result_sas_seconds",
+                                                     body["result_sas_seconds"], 1.0)
+        if "status_format" in body:
+            if body["status_format"] not in STATUS_FORMATS:
+                raise RequestBodyInvalid("'status_format' must be \"string\" or \"numeric\".")
+            changes["status_format"] = body["status_format"]
+        with self._lock:
+            self._settings = replace(self._settings, **changes)
+            return self._settings
+
+    def reset(self) -> None:
+        with self._lock:
+            self._settings = Settings()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"config": asdict(self.settings)}
