@@ -59,7 +59,7 @@ for run in 1 2; do
 
   step "Pointing '$ENDPOINT' at the new .ilearner (dry run, then backup, PATCH, read-back)"
   aml-retrain -o json classic endpoints set-model "$PREDICTIVE" "$ENDPOINT" --from-job "$JOB" --dry-run \
-    | json_field '["body"]'
+    | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"], indent=2))'
   aml-retrain classic endpoints set-model "$PREDICTIVE" "$ENDPOINT" --from-job "$JOB"
 
   # The real service serves a patched model after ~30 s; the emulator after a second.

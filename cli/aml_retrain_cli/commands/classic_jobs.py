@@ -45,7 +45,8 @@ def render_job(st: State, result: Any) -> None:
     emit_pairs(st, summary, title="Job")
     outputs = [{"Name": name, **out} for name, out in (data.get("outputs") or {}).items()]
     if outputs:
-        emit(st, outputs, [field("Name"), ("Blob", lambda o: o.get("url_without_sas") or o.get("url"))],
+        emit(st, outputs, [field("Name"), ("Blob", lambda o: o.get("url_without_sas")),
+                           ("Model", lambda o: "yes" if o.get("is_model") else "")],
              title="Outputs")
     metrics = data.get("metrics")
     if metrics:

@@ -127,6 +127,7 @@ class BlobOutput:
             "relative_location": self.relative_location,
             "sas_token": redact_sas(self.sas_token),
             "url": redact_url(self.url),
+            "url_without_sas": self.url_without_sas,
             "is_model": self.is_model,
         }
 
