@@ -38,6 +38,7 @@ bench: setup
 	$(PY) bench/bench_cli.py
 	$(PY) bench/bench_upload.py
 	$(PY) bench/bench_polling.py
+	$(PY) bench/bench_definition.py
 
 # Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
 record: setup

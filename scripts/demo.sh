@@ -77,4 +77,53 @@ step "The default endpoint is refused, as the service requires"
 if aml-retrain classic endpoints set-model "$PREDICTIVE" default --from-job "$JOB"; then
   echo "expected a refusal" >&2; exit 1
 fi
+
+# ---- The new (ARM) web service flow: get, export, patch the asset URI, import, update, read back.
+RG=aml-retrain-demo
+WS=census-model-ws
+DEF="$DEMO_DIR/census-model-ws.json"
+
+step "Signed in to Azure Resource Manager as"
+aml-retrain auth show
+aml-retrain webservice list
+
+step "Scoring through the new web service before the update"
+aml-retrain -o json webservice score "$RG" "$WS" --input "$DEMO_DIR/score-rows.csv" > "$DEMO_DIR/ws-before.json"
+aml-retrain webservice score "$RG" "$WS" --input "$DEMO_DIR/score-rows.csv"
+
+step "Export the definition, point its trained-model asset at the last job's .ilearner, import it"
+aml-retrain webservice export "$RG" "$WS" --file "$DEF"
+aml-retrain webservice set-model --file "$DEF" --from-job "$JOB" --dry-run
+aml-retrain webservice set-model --file "$DEF" --from-job "$JOB"
+aml-retrain -o json webservice import --file "$DEF" > /dev/null && echo "$DEF is a valid definition"
+
+step "Update the live service (guardrails, backup, PATCH, poll, read back)"
+aml-retrain webservice update "$RG" "$WS" --file "$DEF"
+aml-retrain webservice show "$RG" "$WS"
+
+sleep 2  # propagation, as for the classic endpoint
+step "Scoring through the new web service after the update"
+aml-retrain -o json webservice score "$RG" "$WS" --input "$DEMO_DIR/score-rows.csv" > "$DEMO_DIR/ws-after.json"
+aml-retrain webservice score "$RG" "$WS" --input "$DEMO_DIR/score-rows.csv"
+"$PY" - "$DEMO_DIR" <<'PYEOF'
+import json, sys
+from pathlib import Path
+d = Path(sys.argv[1])
+before, after = (json.loads((d / f).read_text())["rows"] for f in ("ws-before.json", "ws-after.json"))
+changed = sum(b[-2:] != a[-2:] for b, a in zip(before, after))
+print(f"New web service: predictions changed for {changed} of {len(after)} rows after the update")
+sys.exit(0 if changed else "the web service still serves the old model")
+PYEOF
+
+step "A storage account change is refused before anything is sent"
+"$PY" - "$DEF" <<'PYEOF'
+import json, sys
+path = sys.argv[1]
+d = json.load(open(path))
+d["properties"].setdefault("storageAccount", {})["name"] = "someotheraccount"
+json.dump(d, open(path + ".bad.json", "w"))
+PYEOF
+if aml-retrain webservice update "$RG" "$WS" --file "$DEF.bad.json"; then
+  echo "expected a refusal" >&2; exit 1
+fi
 echo "Demo finished in ${SECONDS}s."

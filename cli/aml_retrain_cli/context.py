@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from aml_retrain.arm.client import ArmWebServiceClient
+
     from aml_retrain.classic.journal import JobJournal
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
@@ -20,6 +22,7 @@ class State:
     """Global options of one CLI invocation."""
 
     profile: Path | None = None
+    subscription: str | None = None
     workspace: str | None = None
     token_file: str | None = None
     output: str = "table"
@@ -35,6 +38,7 @@ class State:
                 profile=self.profile,
                 workspace_id=self.workspace,
                 workspace_token=self._read_token(),
+                subscription_id=self.subscription,
             )
         return self._settings
 
@@ -43,6 +47,12 @@ class State:
         from aml_retrain.classic.management import ClassicManagementClient
 
         return ClassicManagementClient.from_settings(self.settings())
+
+    def arm_client(self) -> ArmWebServiceClient:
+        """Build the ARM web services client (credential chosen by the settings)."""
+        from aml_retrain.arm.client import ArmWebServiceClient
+
+        return ArmWebServiceClient.from_settings(self.settings())
 
     def journal(self) -> JobJournal:
         """The local journal of submitted BES jobs."""

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from aml_retrain_cli.commands import classic, emulator, storage
+from aml_retrain_cli.commands import auth, classic, emulator, storage, webservice
 from aml_retrain_cli.context import State
 
 EXIT_ERROR = 1
@@ -66,7 +66,9 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(auth.app, name="auth")
 app.add_typer(classic.app, name="classic")
+app.add_typer(webservice.app, name="webservice")
 app.add_typer(storage.app, name="storage")
 app.add_typer(emulator.app, name="emulator")
 
@@ -86,6 +88,10 @@ def _globals(
         Path | None,
         typer.Option(envvar="AML_RETRAIN_PROFILE", help="Profile file with endpoints and CA bundle."),
     ] = None,
+    subscription: Annotated[
+        str | None,
+        typer.Option(help="Azure subscription id for the ARM commands (default: AZURE_SUBSCRIPTION_ID)."),
+    ] = None,
     workspace: Annotated[
         str | None,
         typer.Option(envvar="AML_RETRAIN_WORKSPACE_ID", help="Workspace id (32 hex digits)."),
@@ -104,7 +110,7 @@ def _globals(
     ] = False,
 ) -> None:
     """Retrain Azure ML web service models and point live endpoints at them, safely."""
-    ctx.obj = State(profile=profile, workspace=workspace, token_file=token_file,
+    ctx.obj = State(profile=profile, subscription=subscription, workspace=workspace, token_file=token_file,
                     output=output.value, debug=debug)
     if debug:
         _debug_logging()

@@ -14,7 +14,14 @@ from typing import Any
 
 from aml_retrain.errors import ConfigError
 
-__all__ = ["DEFAULT_REGION", "DEFAULT_TIMEOUT", "REGION_MANAGEMENT_URLS", "Settings"]
+__all__ = [
+    "AUTH_MODES",
+    "DEFAULT_ARM_URL",
+    "DEFAULT_REGION",
+    "DEFAULT_TIMEOUT",
+    "REGION_MANAGEMENT_URLS",
+    "Settings",
+]
 
 ENV_PREFIX = "AML_RETRAIN_"
 DEFAULT_REGION = "southcentralus"
@@ -30,7 +37,13 @@ REGION_MANAGEMENT_URLS: Mapping[str, str] = {
     "germanycentral": "https://germanycentral.management.azureml.de",
 }
 
-_SECRET_FIELDS = frozenset({"workspace_token", "storage_connection_string"})
+DEFAULT_ARM_URL = "https://management.azure.com"
+# "token" = a static bearer token; the rest name the azure-identity credential to build.
+AUTH_MODES = ("token", "default", "cli", "env", "workload", "managed", "pipelines")
+
+_SECRET_FIELDS = frozenset(
+    {"workspace_token", "storage_connection_string", "arm_token", "system_access_token"}
+)
 
 
 def default_profile_path() -> Path:
@@ -52,6 +65,14 @@ class Settings:
     profile_path: Path | None = None
     backup_dir: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "backups")
     journal_path: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "jobs.jsonl")
+    subscription_id: str | None = None
+    arm_url: str = DEFAULT_ARM_URL
+    arm_token: str | None = field(default=None, repr=False)
+    auth: str = "default"
+    tenant_id: str | None = None
+    client_id: str | None = None
+    service_connection_id: str | None = None
+    system_access_token: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         shown = []
@@ -75,6 +96,12 @@ class Settings:
         timeout: float | None = None,
         backup_dir: str | Path | None = None,
         journal_path: str | Path | None = None,
+        subscription_id: str | None = None,
+        arm_url: str | None = None,
+        arm_token: str | None = None,
+        auth: str | None = None,
+        tenant_id: str | None = None,
+        client_id: str | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values, ``AML_RETRAIN_*`` variables, the profile file and defaults."""
@@ -107,6 +134,10 @@ class Settings:
                 source.pick(str(journal_path) if journal_path else None, "JOURNAL", "journal")
                 or Path.home() / ".aml-retrain" / "jobs.jsonl"
             ).expanduser(),
+            **_arm_settings(
+                source, subscription_id=subscription_id, arm_url=arm_url, arm_token=arm_token,
+                auth=auth, tenant_id=tenant_id, client_id=client_id,
+            ),
         )
 
     def require_workspace(self) -> tuple[str, str]:
@@ -133,6 +164,15 @@ class Settings:
             )
         return self.storage_connection_string
 
+    def require_subscription(self) -> str:
+        """Return the Azure subscription id or raise ConfigError naming what to set."""
+        if not self.subscription_id:
+            raise ConfigError(
+                "no Azure subscription id: pass --subscription or set AML_RETRAIN_SUBSCRIPTION_ID "
+                "(or AZURE_SUBSCRIPTION_ID, or subscription_id in the profile)"
+            )
+        return self.subscription_id
+
 
 class _Layers:
     """Looks a setting up in the env mapping, then the profile data."""
@@ -148,7 +188,21 @@ class _Layers:
         from_env = self.environ.get(ENV_PREFIX + env_suffix)
         if from_env:
             return from_env.strip()
-        value = self.data.get(key)
+        return self.from_profile(key)
+
+    def pick_env_first(self, explicit: str | None, env_suffix: str, key: str,
+                       *fallback_env: str) -> str | None:
+        """Like ``pick`` but standard variables (AZURE_*, pipeline ones) come before the profile."""
+        value = self.pick(explicit, env_suffix, "")
+        if value is not None:
+            return value
+        for name in fallback_env:
+            if self.environ.get(name):
+                return self.environ[name].strip()
+        return self.from_profile(key)
+
+    def from_profile(self, key: str) -> str | None:
+        value = self.data.get(key) if key else None
         if value is None or value == "":
             return None
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -232,3 +286,50 @@ def _resolve_timeout(explicit: float | None, source: _Layers) -> float:
     if not value > 0:
         raise ConfigError(f"timeout must be positive, got {value:g}")
     return value
+
+
+def _arm_settings(
+    source: _Layers,
+    *,
+    subscription_id: str | None,
+    arm_url: str | None,
+    arm_token: str | None,
+    auth: str | None,
+    tenant_id: str | None,
+    client_id: str | None,
+) -> dict[str, Any]:
+    token = source.pick(arm_token, "ARM_TOKEN", "arm_token")
+    mode = (source.pick(auth, "AUTH", "auth") or ("token" if token else "default")).lower()
+    if mode not in AUTH_MODES:
+        raise ConfigError(
+            f"unknown auth mode {mode!r}: use one of {', '.join(AUTH_MODES)} "
+            "(AML_RETRAIN_AUTH or auth in the profile)"
+        )
+    url = (source.pick(arm_url, "ARM_URL", "arm_url") or DEFAULT_ARM_URL).rstrip("/")
+    if not url.startswith("https://"):
+        # azure-core refuses to send a bearer token over plain http.
+        raise ConfigError(
+            f"ARM URL {url!r} must start with https:// (check AML_RETRAIN_ARM_URL or arm_url in "
+            "the profile; the emulator serves HTTPS, trust it with AML_RETRAIN_CA_BUNDLE)"
+        )
+    return {
+        "subscription_id": source.pick_env_first(
+            subscription_id, "SUBSCRIPTION_ID", "subscription_id", "AZURE_SUBSCRIPTION_ID"
+        ),
+        "arm_url": url,
+        "arm_token": token,
+        "auth": mode,
+        "tenant_id": source.pick_env_first(
+            tenant_id, "TENANT_ID", "tenant_id", "AZURE_TENANT_ID", "AZURESUBSCRIPTION_TENANT_ID"
+        ),
+        "client_id": source.pick_env_first(
+            client_id, "CLIENT_ID", "client_id", "AZURE_CLIENT_ID", "AZURESUBSCRIPTION_CLIENT_ID"
+        ),
+        "service_connection_id": source.pick_env_first(
+            None, "SERVICE_CONNECTION_ID", "service_connection_id",
+            "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+        ),
+        # Azure Pipelines exposes $(System.AccessToken) only when mapped into SYSTEM_ACCESSTOKEN.
+        "system_access_token": source.pick_env_first(None, "SYSTEM_ACCESS_TOKEN", "",
+                                                     "SYSTEM_ACCESSTOKEN"),
+    }

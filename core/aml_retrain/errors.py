@@ -13,7 +13,8 @@
     └── ServiceError                     exit 1   status_code, error_code, request_id, url
         ├── AuthError         401/403    exit 5
         ├── NotFoundError     404        exit 3
-        └── ConflictError     409        exit 6
+        ├── ConflictError     409        exit 6
+        └── OperationFailedError         exit 1   an ARM async operation ended Failed or Canceled
 
 Messages never contain secrets: every URL stored on an error goes through ``redact_url``.
 """
@@ -36,6 +37,7 @@ __all__ = [
     "ConnectionFailedError",
     "JobFailedError",
     "NotFoundError",
+    "OperationFailedError",
     "OperationTimeoutError",
     "SasExpiredError",
     "ServiceError",
@@ -184,6 +186,28 @@ class ConflictError(ServiceError):
     exit_code: ClassVar[int] = 6
 
 
+class OperationFailedError(ServiceError):
+    """An ARM long-running operation (PATCH/PUT/DELETE) ended ``Failed`` or ``Canceled``."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, *, status: str = "Failed", **kwargs: Any) -> None:
+        kwargs.setdefault("status_code", 200)
+        super().__init__(message, **kwargs)
+        self.status = status
+
+    def __str__(self) -> str:
+        # The poll itself answered 200; the HTTP status would only mislead.
+        parts = [f"operation {self.status}"]
+        if self.error_code:
+            parts.append(self.error_code)
+        if self.request_id:
+            parts.append(f"request id {self.request_id}")
+        if self.url:
+            parts.append(f"{self.method} {self.url}" if self.method else self.url)
+        return f"{self.message} ({', '.join(parts)})"
+
+
 def _class_for_status(status: int) -> type[ServiceError]:
     if status in (401, 403):
         return AuthError
@@ -215,9 +239,14 @@ def _hint(status: int) -> str:
 def _parse_error_body(
     response: requests.Response,
 ) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+    return parse_error_content(response.content)
+
+
+def parse_error_content(content: bytes | None) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+    """Return ``(code, message with specific details, details)`` from an error envelope body."""
     # Bodies are {"error": {"code", "message", "details"}} but proxies answer HTML or nothing.
     try:
-        body = json.loads(response.content or b"null")
+        body = json.loads(content or b"null")
     except (ValueError, UnicodeDecodeError):
         return None, None, []
     error = body.get("error") if isinstance(body, dict) else None

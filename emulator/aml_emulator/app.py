@@ -7,6 +7,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .arm.backend import ArmBackend
+from .arm.handlers import ArmHandlers, decorate, is_arm_path
+from .arm.scoring import ArmScoring
 from .classic.backend import ClassicBackend
 from .classic.bes import JobManager
 from .classic.execution import ExecutionHandlers
@@ -37,13 +40,17 @@ class EmulatorApp:
         self.classic = ClassicBackend(seed, base_url, blob_base_url=blob_base_url)
         self.models = ModelCache()
         self.jobs = JobManager(self.config, storage_connection_string, self.models.get)
-        self.control = ControlPlane({"classic": self.classic, "jobs": self.jobs},
-                                    config=self.config)
+        self.arm = ArmBackend(seed, base_url, self.config, blob_base_url=blob_base_url,
+                              storage_connection_string=storage_connection_string)
+        self.control = ControlPlane({"classic": self.classic, "jobs": self.jobs,
+                                     "arm": self.arm}, config=self.config)
         self.router = Router()
         self.router.include(self.control.routes())
         self.router.include(classic_routes(ClassicHandlers(self.classic)))
         self.router.include(ExecutionHandlers(self.classic, self.jobs, self.models,
                                               self.config).routes())
+        self.router.include(ArmHandlers(self.arm).routes())
+        self.router.include(ArmScoring(self.arm, self.models).routes())
 
     def handle(self, request: Request) -> Response | None:
         """Answer *request*; ``None`` (:data:`DROP`) means: close the socket, send nothing."""
@@ -59,6 +66,8 @@ class EmulatorApp:
             response = fault.error().to_response()
         else:
             response = self._dispatch(request)
+        if response is not None and is_arm_path(request.path):
+            response = decorate(request, response)
         status = response.status if response is not None else None
         self.control.requests.record(request.method, request.path, status)
         _log.info("%s %s -> %s", request.method, request.path, status or "dropped")

@@ -6,6 +6,11 @@
 - ``result_sas_seconds`` (3600): lifetime of the read SAS minted for BES ``Results`` at each GET.
 - ``status_format`` (``"string"``): BES ``StatusCode`` as ``"Finished"``, or with ``"numeric"``
   as ``4`` (the real service has been seen answering both: §6.4).
+- ``arm_polls_before_done`` (2): polls of an ARM async operation answered ``Provisioning``
+  before the next one completes it (0 = the first poll does).
+- ``arm_fail_next`` (0): the next N ARM async operations (PUT, PATCH, DELETE) end ``Failed``
+  and change nothing; counts down as operations are created.
+- ``arm_page_size`` (20): entries per page of the ARM list operations (then ``nextLink``).
 
 Updates are validated as a whole (nothing changes when one value is bad); reset restores defaults.
 """
@@ -32,6 +37,9 @@ class Settings:
     propagation_seconds: float = 1.0
     result_sas_seconds: float = 3600.0
     status_format: str = "string"
+    arm_polls_before_done: int = 2
+    arm_fail_next: int = 0
+    arm_page_size: int = 20
 
 
 def _seconds(key: str, value: Any, minimum: float) -> float:
@@ -40,6 +48,16 @@ def _seconds(key: str, value: Any, minimum: float) -> float:
         raise RequestBodyInvalid(f"'{key}' must be a number of seconds between {minimum:g} and "
                                  f"{_MAX_SECONDS:g}.")
     return float(value)
+
+
+def _integer(key: str, value: Any, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise RequestBodyInvalid(f"'{key}' must be an integer between {minimum} and {maximum}.")
+    return value
+
+
+_INTEGERS = {"arm_polls_before_done": (0, 1000), "arm_fail_next": (0, 1000),
+             "arm_page_size": (1, 1000)}
 
 
 class EmulatorConfig:
@@ -72,9 +90,21 @@ class EmulatorConfig:
             if body["status_format"] not in STATUS_FORMATS:
                 raise RequestBodyInvalid("'status_format' must be \"string\" or \"numeric\".")
             changes["status_format"] = body["status_format"]
+        for key, (low, high) in _INTEGERS.items():
+            if key in body:
+                changes[key] = _integer(key, body[key], low, high)
         with self._lock:
             self._settings = replace(self._settings, **changes)
             return self._settings
+
+    def take_arm_failure(self) -> bool:
+        """Consume one of ``arm_fail_next``: ``True`` when this operation must fail."""
+        with self._lock:
+            remaining = self._settings.arm_fail_next
+            if remaining <= 0:
+                return False
+            self._settings = replace(self._settings, arm_fail_next=remaining - 1)
+            return True
 
     def reset(self) -> None:
         with self._lock:

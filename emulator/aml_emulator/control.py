@@ -1,5 +1,12 @@
 """Emulator control plane under ``/_emulator/`` (no auth; loopback only), per docs/architecture.md.
 
+Routes: ``GET health``, ``POST reset`` (seed state of every backend — classic, BES jobs, ARM
+web services and their async operations —, default settings, no faults, empty log),
+``GET state`` (everything, keys and tokens included: a test hook; ARM under ``"arm"``),
+``POST/GET faults``, ``GET requests``, ``GET/POST config`` (settings in ``config.py``; the ARM
+ones: ``arm_polls_before_done``, ``arm_fail_next`` — the next N ARM async operations end
+``Failed`` and change nothing —, ``arm_page_size``).
+
 Faults apply to service requests only, never to ``/_emulator/*`` itself (so a broad fault can
 always be cleared with a reset), and only service requests are recorded in the request log.
 """

@@ -106,7 +106,12 @@ def _build_profile(server: EmulatorServer, seed: dict[str, Any], connection_stri
         "name": "emulator", "management_url": server.url, "workspace_id": workspace["Id"],
         "workspace_token": workspace["AuthorizationToken"], "region": workspace["Region"],
         "ca_bundle": str(server.ca_path),
+        # ARM web services (Microsoft.MachineLearning/webServices): same server, own token
+        "arm_url": server.url, "arm_token": server.app.arm.token,
     }
+    subscriptions = seed.get("arm", {}).get("subscriptions", [])
+    if subscriptions:
+        profile["subscription_id"] = subscriptions[0]["subscriptionId"]
     if connection_string:
         profile["storage_connection_string"] = connection_string
     profile["emulator"] = {"pid": os.getpid(), "url": server.url,

@@ -14,6 +14,8 @@ from aml_emulator.azurite import AzuriteError, AzuriteProcess, find_azurite, sta
 from aml_emulator.server import load_seed
 from aml_emulator.storage import upload_seed_model
 
+from .arm_support import ArmApi
+
 SEED = load_seed()
 WS = SEED["workspaces"][0]
 WS_ID: str = WS["Id"]
@@ -121,3 +123,20 @@ def assert_exec_error(answer: requests.Response, status: int, error_class: str,
     message: str = error["details"][0]["message"]
     assert message and error["message"]
     return message
+
+
+@pytest.fixture
+def arm(server: EmulatorServer) -> ArmApi:
+    """An ARM caller on the emulator without storage, reset."""
+    client = ArmApi(server.url, str(server.ca_path), server.app.arm.token)
+    client.control("POST", "reset")
+    return client
+
+
+@pytest.fixture
+def sarm(storage_server: EmulatorServer) -> ArmApi:
+    """Like ``arm``, on the emulator whose storage is Azurite (the seed model is readable)."""
+    client = ArmApi(storage_server.url, str(storage_server.ca_path),
+                    storage_server.app.arm.token)
+    client.control("POST", "reset")
+    return client

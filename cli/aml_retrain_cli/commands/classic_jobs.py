@@ -134,7 +134,11 @@ def score(
     from aml_retrain.classic.retrain import score as run_score
 
     st = state(ctx)
-    result = run_score(st.classic_client(), service_id, endpoint, input)
+    render_score(st, run_score(st.classic_client(), service_id, endpoint, input))
+
+
+def render_score(st: State, result: Any) -> None:
+    """Print scored rows: a table of the output's columns, or the JSON result."""
     data = result.to_dict()
     if st.json:
         emit(st, data)

@@ -11,7 +11,7 @@ from typing import Any
 
 from aml_retrain.errors import ConfigError
 
-__all__ = ["KEY_FIELDS", "strip_keys", "write_backup"]
+__all__ = ["KEY_FIELDS", "strip_keys", "write_backup", "write_private_json"]
 
 KEY_FIELDS = ("PrimaryKey", "SecondaryKey")
 
@@ -32,10 +32,15 @@ def write_backup(
 ) -> Path:
     """Save an endpoint (keys removed) as ``backup_dir/<ws>/<service>/<endpoint>/<UTC>.json``."""
     folder = Path(backup_dir).expanduser() / workspace_id / service_id / endpoint
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
     # The SAS stays in the file (a rollback needs the whole Location), hence mode 0600.
     text = json.dumps(strip_keys(endpoint_obj), indent=2, sort_keys=True) + "\n"
+    return write_private_json(folder, text, now=now)
+
+
+def write_private_json(folder: Path, text: str, *, now: datetime | None = None) -> Path:
+    """Write ``text`` to ``folder/<UTC>.json`` with mode 0600, never overwriting an earlier file."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for attempt in range(100):

@@ -26,6 +26,7 @@ __all__ = [
     "parse_score_results",
     "request_from_file",
     "score",
+    "select_output",
 ]
 
 
@@ -253,7 +254,11 @@ def score(
         request.inputs, global_parameters=request.global_parameters,
         swagger_format=request.swagger_format,
     )
-    results = parse_score_results(body)
+    return select_output(parse_score_results(body), output_name)
+
+
+def select_output(results: list[ScoreResult], output_name: str | None = None) -> ScoreResult:
+    """Return the output named ``output_name`` (default ``output1``, else the first one)."""
     if not results:
         raise ValidationError("the scoring response has no outputs")
     wanted = output_name or ("output1" if any(r.output_name == "output1" for r in results) else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,42 +55,49 @@ class ModelCache:
             self._models.clear()
 
     def get(self, resources: Sequence[dict[str, Any]]) -> TrainedModel:
+        """The model at the endpoint's trained-model ``Location`` (anonymous or SAS download)."""
         url, shown = model_url(resources)
+        return self.load(url, shown, lambda: _download(url, shown))
+
+    def load(self, key: str, shown: str, fetch: Callable[[], bytes]) -> TrainedModel:
+        """The model cached under *key*, else ``fetch()``ed and parsed (500 ``ResourceLoadFailed``
+        when the bytes are not a model). *fetch* raises the execution error of a failed read."""
         with self._lock:
-            if url in self._models:
-                self._models.move_to_end(url)
-                return self._models[url]
-        model = self._load(url, shown)
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+        data = fetch()
+        try:
+            model = load_model(data)
+        except ModelFormatError as exc:
+            raise internal("ResourceLoadFailed",
+                           f"The trained model '{shown}' could not be loaded: {exc}") from None
         with self._lock:
-            self._models[url] = model
+            self._models[key] = model
             while len(self._models) > _CACHE_SIZE:
                 self._models.popitem(last=False)
         return model
 
-    @staticmethod
-    def _load(url: str, shown: str) -> TrainedModel:
-        # D-ERR 500 class InternalError: ResourceDownload (cannot fetch), ResourceLoadFailed
-        # (fetched but not a model). PATCH only checks the blob exists, so a bad blob shows here.
-        try:
-            with requests.Session() as session:
-                session.trust_env = False  # local storage: proxy settings would misroute it
-                answer = session.get(url, timeout=_TIMEOUT, stream=True)
-                status = answer.status_code
-                data = answer.raw.read(MAX_MODEL_BYTES + 1, decode_content=True) \
-                    if status == 200 else b""
-                answer.close()
-        except requests.RequestException as exc:
-            _log.info("model blob unreachable: %s", type(exc).__name__)
-            raise internal("ResourceDownload", f"Could not download the trained model "
-                                               f"'{shown}': storage is unreachable.") from None
-        if status != 200:
-            raise internal("ResourceDownload", f"Could not download the trained model '{shown}': "
-                                               f"storage answered HTTP {status}.")
-        try:
-            return load_model(data)
-        except ModelFormatError as exc:
-            raise internal("ResourceLoadFailed",
-                           f"The trained model '{shown}' could not be loaded: {exc}") from None
+
+def _download(url: str, shown: str) -> bytes:
+    # D-ERR 500 class InternalError: ResourceDownload (cannot fetch), ResourceLoadFailed
+    # (fetched but not a model). PATCH only checks the blob exists, so a bad blob shows here.
+    try:
+        with requests.Session() as session:
+            session.trust_env = False  # local storage: proxy settings would misroute it
+            answer = session.get(url, timeout=_TIMEOUT, stream=True)
+            status = answer.status_code
+            data: bytes = answer.raw.read(MAX_MODEL_BYTES + 1, decode_content=True) \
+                if status == 200 else b""
+            answer.close()
+    except requests.RequestException as exc:
+        _log.info("model blob unreachable: %s", type(exc).__name__)
+        raise internal("ResourceDownload", f"Could not download the trained model "
+                                           f"'{shown}': storage is unreachable.") from None
+    if status != 200:
+        raise internal("ResourceDownload", f"Could not download the trained model '{shown}': "
+                                           f"storage answered HTTP {status}.")
+    return data
 
 
 @dataclass(frozen=True)

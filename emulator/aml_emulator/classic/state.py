@@ -5,26 +5,24 @@ scores with a trained model). The seed may say so with ``"Kind"``; without it, a
 default endpoint has resources is predictive (training endpoints have none: CLASSIC-API §10.2).
 
 Model propagation (CLASSIC-API §10.5: a PATCHed model serves after ~30 s) is a timestamped
-history on the endpoint, not a timer: :meth:`Endpoint.serving_resources` picks the newest
-change older than the propagation delay.
+history on the endpoint (:class:`..propagation.Propagation`), not a timer.
 """
 
 from __future__ import annotations
 
 import copy
 import hmac
-import math
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..propagation import Propagation
+
 __all__ = ["KINDS", "Endpoint", "WebService", "Workspace", "later_than", "load_workspace", "now"]
 
 KINDS = ("training", "predictive")
-_HISTORY = 16  # model changes remembered per endpoint
 
 
 def now() -> str:
@@ -54,8 +52,7 @@ class Endpoint:
     resources: list[dict[str, Any]]
     primary_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     secondary_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
-    # (monotonic time of the change, resources from then on); empty = never changed
-    history: list[tuple[float, list[dict[str, Any]]]] = field(default_factory=list)
+    propagation: Propagation[list[dict[str, Any]]] = field(default_factory=Propagation)
 
     def accepts_key(self, token: str) -> bool:
         return any(hmac.compare_digest(token.encode(), key.encode())
@@ -63,22 +60,12 @@ class Endpoint:
 
     def set_resources(self, resources: list[dict[str, Any]], previous: list[dict[str, Any]]) -> None:
         """Record a model change (*previous* = the resources before it) for propagation."""
-        if not self.history:
-            self.history.append((-math.inf, copy.deepcopy(previous)))
+        self.propagation.record(previous, resources)
         self.resources = resources
-        self.history.append((time.monotonic(), copy.deepcopy(resources)))
-        del self.history[:-_HISTORY]
 
     def serving_resources(self, propagation_seconds: float) -> list[dict[str, Any]]:
         """The resources RRS uses now: the newest change at least *propagation_seconds* old."""
-        if not self.history:
-            return copy.deepcopy(self.resources)
-        current = time.monotonic()
-        serving = self.history[0][1]
-        for changed_at, resources in self.history:
-            if changed_at + propagation_seconds <= current:
-                serving = resources
-        return copy.deepcopy(serving)
+        return self.propagation.serving(self.resources, propagation_seconds)
 
 
 @dataclass

@@ -1,0 +1,182 @@
+"""``aml-retrain webservice``: new (ARM) Azure ML web services — export, patch the model, update."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from aml_retrain_cli.context import State, state
+from aml_retrain_cli.render import emit, emit_pairs, field, notice
+
+app = typer.Typer(help="New (ARM) web services: Microsoft.MachineLearning/webServices.",
+                  no_args_is_help=True)
+
+ResourceGroup = Annotated[str, typer.Argument(metavar="RG", help="Resource group.")]
+Name = Annotated[str, typer.Argument(metavar="NAME", help="Web service name.")]
+DefFile = Annotated[Path, typer.Option("--file", metavar="DEF.json", help="Definition file.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the patch and the change; write nothing.")]
+Allow = Annotated[
+    list[str] | None,
+    typer.Option("--allow", metavar="PATH", help="Also allow changes under this JSON Pointer prefix "
+                 "(e.g. /properties/package); guarded paths are refused otherwise."),
+]
+SERVICE_COLUMNS = [
+    field("name"),
+    ("resourceGroup", lambda w: str(w.get("id", "")).split("/resourceGroups/")[-1].split("/")[0]),
+    field("location"),
+    ("provisioningState", lambda w: (w.get("properties") or {}).get("provisioningState")),
+]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    resource_group: Annotated[str | None, typer.Option(help="Only this resource group.")] = None,
+) -> None:
+    """List the web services of the subscription (or of one resource group)."""
+    from aml_retrain.arm.webservices import list_webservices
+
+    st = state(ctx)
+    emit(st, list_webservices(st.arm_client(), resource_group=resource_group), SERVICE_COLUMNS)
+
+
+@app.command("show")
+def show(ctx: typer.Context, rg: ResourceGroup, name: Name) -> None:
+    """Show a web service as ARM returns it (no keys)."""
+    from aml_retrain.arm.webservices import show_webservice
+
+    st = state(ctx)
+    service = show_webservice(st.arm_client(), rg, name)
+    if st.json:
+        emit(st, service)
+        return
+    props = service.get("properties") or {}
+    assets = props.get("assets") or {}
+    emit_pairs(st, {"id": service.get("id"), "location": service.get("location"),
+                    "provisioningState": props.get("provisioningState"),
+                    "readOnly": props.get("readOnly"), "storageAccount":
+                    (props.get("storageAccount") or {}).get("name"),
+                    "modifiedOn": props.get("modifiedOn")})
+    rows = [{"asset": k, "name": v.get("name"), "type": v.get("type"),
+             "uri": (v.get("locationInfo") or {}).get("uri")} for k, v in assets.items()]
+    emit(st, rows, [field("asset"), field("name"), field("type"), field("uri")], title="Assets")
+
+
+@app.command("keys")
+def keys(
+    ctx: typer.Context, rg: ResourceGroup, name: Name,
+    show_keys: Annotated[bool, typer.Option("--show-keys", help="Print the key values.")] = False,
+) -> None:
+    """The web service's API keys (values only with --show-keys)."""
+    from aml_retrain.arm.webservices import webservice_keys
+
+    st = state(ctx)
+    emit_pairs(st, webservice_keys(st.arm_client(), rg, name, include_keys=show_keys))
+
+
+@app.command("export")
+def export(ctx: typer.Context, rg: ResourceGroup, name: Name, file: DefFile) -> None:
+    """Export the definition as JSON (Export-AzMlWebService shape, stable order, no secrets)."""
+    from aml_retrain.arm.webservices import export_webservice
+
+    st = state(ctx)
+    emit_pairs(st, export_webservice(st.arm_client(), rg, name, file))
+
+
+@app.command("set-model")
+def set_model(
+    ctx: typer.Context,
+    rg: Annotated[str | None, typer.Argument(metavar="[RG", help="Resource group (live mode).")] = None,
+    name: Annotated[str | None, typer.Argument(metavar="NAME]", help="Web service (live mode).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", metavar="DEF.json",
+                                              help="Edit this definition file instead.")] = None,
+    model_url: Annotated[str | None, typer.Option(help="URL of the .ilearner blob (its SAS is dropped).")]
+    = None,
+    from_job: Annotated[str | None, typer.Option(help="Use the .ilearner output of this BES job.")] = None,
+    asset: Annotated[str | None, typer.Option(metavar="ID", help="Trained-model asset id.")] = None,
+    asset_name: Annotated[str | None, typer.Option(help="Trained-model asset name.")] = None,
+    allow: Allow = None,
+    allow_other_account: Annotated[
+        bool, typer.Option("--allow-other-account", help="Accept a blob outside the service's storage.")
+    ] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Point the trained-model asset at a new .ilearner: in a file, or live (backup, PATCH, read-back)."""
+    from aml_retrain.arm import webservices
+
+    st = state(ctx)
+    live = rg is not None and name is not None
+    if live == (file is not None) or (rg is None) != (name is None):
+        raise typer.BadParameter("give either RG NAME (live service) or --file DEF.json",
+                                 param_hint="RG NAME / --file")
+    url = _model_url(st, model_url, from_job)
+    options: dict[str, Any] = {"asset_id": asset, "asset_name": asset_name, "dry_run": dry_run,
+                               "allow": tuple(allow or ()), "allow_other_account": allow_other_account}
+    result: Any
+    if file is not None:
+        result = webservices.set_model_in_file(file, url, **options)
+    else:
+        result = webservices.set_model_live(
+            st.arm_client(), str(rg), str(name), url, backup_dir=st.settings().backup_dir, **options)
+    if dry_run and not st.json:
+        notice("Dry run: nothing was changed.")
+    emit_pairs(st, result.to_dict())
+
+
+@app.command("import")
+def import_(ctx: typer.Context, file: DefFile) -> None:
+    """Validate and normalise a definition file; print the definition."""
+    from aml_retrain.arm.webservices import import_definition
+
+    st = state(ctx)
+    definition = import_definition(file)
+    if st.json:
+        emit(st, definition)
+    else:
+        notice(f"{file}: valid definition")
+        import json
+
+        typer.echo(json.dumps(definition, indent=2, ensure_ascii=False))
+
+
+@app.command("update")
+def update(ctx: typer.Context, rg: ResourceGroup, name: Name,
+           file: Annotated[Path | None, typer.Option("--file", metavar="DEF.json",
+                                                     help="Definition to apply (full mode).")] = None,
+           allow: Allow = None, dry_run: DryRun = False) -> None:
+    """Update the live service from a definition file (guardrails, backup, PATCH, read-back)."""
+    from aml_retrain.arm.webservices import update_webservice
+
+    st = state(ctx)
+    result = update_webservice(st.arm_client(), rg, name, path=file, dry_run=dry_run,
+                               backup_dir=st.settings().backup_dir, allow=tuple(allow or ()))
+    if dry_run and not st.json:
+        notice("Dry run: nothing was changed.")
+    emit_pairs(st, result.to_dict())
+
+
+@app.command("score")
+def score(
+    ctx: typer.Context, rg: ResourceGroup, name: Name,
+    input: Annotated[Path, typer.Option("--input", exists=True, dir_okay=False,
+                                        metavar="FILE.csv|FILE.json", help="Rows to score.")],
+) -> None:
+    """Score rows through the web service's Request-Response endpoint (smoke test)."""
+    from aml_retrain.arm.webservices import score_webservice
+    from aml_retrain_cli.commands.classic_jobs import render_score
+
+    st = state(ctx)
+    render_score(st, score_webservice(st.arm_client(), rg, name, input))
+
+
+def _model_url(st: State, model_url: str | None, from_job: str | None) -> str:
+    if (model_url is None) == (from_job is None):
+        raise typer.BadParameter("give exactly one of --model-url and --from-job",
+                                 param_hint="--model-url / --from-job")
+    if model_url is not None:
+        return model_url
+    from aml_retrain.classic.retrain import model_url_from_job
+
+    return model_url_from_job(st.classic_client(), str(from_job), journal=st.journal())

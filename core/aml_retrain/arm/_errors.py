@@ -1,0 +1,161 @@
+"""Translate azure-core exceptions and ARM error bodies into aml-retrain errors — the one place.
+
+Imported by ``arm.client``; azure-core itself is imported inside ``translate`` so this module
+stays cheap to import.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from aml_retrain._redact import redact_text, redact_url
+from aml_retrain.errors import (
+    AmlRetrainError,
+    AuthError,
+    ConfigError,
+    ConflictError,
+    ConnectionFailedError,
+    NotFoundError,
+    OperationFailedError,
+    OperationTimeoutError,
+    ServiceError,
+    parse_error_content,
+)
+
+__all__ = ["REQUEST_ID_HEADER", "error_from_response", "translate"]
+
+REQUEST_ID_HEADER = "x-ms-request-id"
+
+
+def _arm_hint(status: int, code: str | None) -> str:
+    if code == "CannotChangeStorageAccount":
+        return ("A web service's storage account is fixed at creation: keep "
+                "properties.storageAccount.name as the live service has it")
+    if status in (401, 403):
+        return ("Check the Azure credential (--auth, az login, AML_RETRAIN_ARM_TOKEN), that it "
+                "has Contributor on the resource group, and the subscription id")
+    if status == 404:
+        return ("Check the subscription, resource group and web service name "
+                "(aml-retrain arm list shows what exists)")
+    if status == 409:
+        return "Another operation is changing the web service; wait for it and retry"
+    if status == 429 or status >= 500:
+        return "ARM is busy or failed; retry later and quote the request id"
+    return ""
+
+
+def _error_class(status: int) -> type[ServiceError]:
+    if status in (401, 403):
+        return AuthError
+    if status == 404:
+        return NotFoundError
+    if status == 409:
+        return ConflictError
+    return ServiceError
+
+
+def error_from_response(
+    status: int, headers: dict[str, str], content: bytes | None, *, method: str, url: str
+) -> ServiceError:
+    """Build the ServiceError subclass for an ARM error answer (specific detail code kept)."""
+    code, text, details = parse_error_content(content)
+    # ARM's top-level code is generic (NotFound, BadRequest); the cause sits in details.
+    specific = next((str(d["code"]) for d in details if d.get("code")), None) or code
+    message = text or "ARM returned an error"
+    hint = _arm_hint(status, specific)
+    if hint:
+        message = f"{message.rstrip('. ')}. {hint}"
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return _error_class(status)(
+        message, status_code=status, error_code=specific,
+        request_id=lowered.get(REQUEST_ID_HEADER), url=url, method=method, details=details,
+    )
+
+
+def _operation_failed(exc: Any, method: str, url: str, polling: Any) -> OperationFailedError:
+    response = exc.response
+    try:
+        body = json.loads(response.text() or "null")
+    except (ValueError, TypeError, AttributeError):
+        body = None
+    body = body if isinstance(body, dict) else {}
+    error = body.get("error") or body.get("errorInfo") or {}
+    error = error if isinstance(error, dict) else {}
+    status = str(body.get("status") or body.get("provisioningState") or "Failed")
+    details = [d for d in error.get("details") or [] if isinstance(d, dict)]
+    message = str(error.get("message") or f"the {method} operation ended {status}")
+    extra = [str(d["message"]) for d in details if d.get("message")]
+    if extra:
+        message = f"{message.rstrip('. ')}: {'; '.join(extra)}"
+    request_id = getattr(polling, "initial_request_id", None) or response.headers.get(
+        REQUEST_ID_HEADER
+    )
+    return OperationFailedError(
+        f"{message.rstrip('. ')}. The change was not applied as asked; read the service again "
+        "before retrying",
+        status=status, error_code=str(error.get("code")) if error.get("code") else None,
+        request_id=request_id, url=url, method=method, details=details,
+    )
+
+
+@contextmanager
+def translate(method: str, url: str, *, polling: Any = None) -> Iterator[None]:
+    """Turn azure-core exceptions raised inside the block into aml-retrain errors."""
+    from azure.core.exceptions import (
+        AzureError,
+        DecodeError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+        ServiceResponseTimeoutError,
+    )
+    from azure.core.polling.base_polling import OperationFailed
+
+    safe = redact_url(url)
+    try:
+        yield
+    except AmlRetrainError:
+        raise
+    except DecodeError as exc:
+        raise ServiceError(
+            "ARM's answer is not JSON (a proxy or captive portal in between?)",
+            status_code=int(getattr(exc.response, "status_code", 0) or 0), url=url, method=method,
+        ) from exc
+    except HttpResponseError as exc:
+        if isinstance(exc.inner_exception, OperationFailed):
+            raise _operation_failed(exc, method, url, polling) from exc
+        response = exc.response
+        if response is None:  # a credential failed before any HTTP request
+            first_line = (redact_text(str(exc.message or exc)).splitlines() or ["?"])[0]
+            raise ConfigError(
+                f"could not get an Azure token: {first_line} — sign in (az login), set "
+                "AML_RETRAIN_ARM_TOKEN, or pick another --auth mode"
+            ) from exc
+        content = _response_bytes(response)
+        raise error_from_response(int(response.status_code or 0),
+                                  dict(getattr(response, "headers", {}) or {}), content,
+                                  method=method, url=url) from exc
+    except ServiceResponseTimeoutError as exc:
+        raise OperationTimeoutError(f"{method} {safe} got no answer in time: retry later") from exc
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise ConnectionFailedError(
+            f"could not reach {safe}: check the ARM URL (AML_RETRAIN_ARM_URL), the CA bundle "
+            "and your network"
+        ) from exc
+    except AzureError as exc:
+        raise ConnectionFailedError(f"{method} {safe} failed: {type(exc).__name__}") from exc
+
+
+def _response_bytes(response: Any) -> bytes:
+    for attr in ("content", "body"):
+        value = getattr(response, attr, None)
+        try:
+            data = value() if callable(value) else value
+        except Exception:  # noqa: S112 - an unread stream must not hide the real error
+            continue
+        if isinstance(data, (bytes, bytearray)):
+            return bytes(data)
+    return b""

@@ -1,0 +1,48 @@
+"""ARM polling with a time budget; imported only from inside ArmWebServiceClient methods.
+
+azure-core's LROPoller polls in a background thread with no deadline of its own, so the budget
+lives in the polling method: the thread ends by itself instead of polling on after we gave up.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from azure.mgmt.core.polling.arm_polling import ARMPolling
+
+__all__ = ["BudgetExceeded", "BudgetPolling"]
+
+
+class BudgetExceeded(Exception):
+    """The operation was still running when the time budget ran out."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class BudgetPolling(ARMPolling):
+    """ARMPolling that honours Retry-After but stops once ``deadline`` (monotonic) has passed."""
+
+    def __init__(self, interval: float, deadline: float, **kwargs: Any) -> None:
+        super().__init__(interval, **kwargs)
+        self._deadline = deadline
+        self._started = time.monotonic()
+        self._waited = 0.0
+        self.initial_request_id: str | None = None
+
+    def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
+        # NETEXT: a failure is reported with the request id of the PATCH/PUT, not of the poll.
+        self.initial_request_id = initial_response.http_response.headers.get("x-ms-request-id")
+        super().initialize(client, initial_response, deserialization_callback)
+
+    def _delay(self) -> None:
+        # Time spent is at least the sum of our waits (which a test transport may only record).
+        spent = max(time.monotonic() - self._started, self._waited)
+        remaining = self._deadline - self._started - spent
+        if remaining <= 0:
+            raise BudgetExceeded(str(self.status()))
+        delay = min(self._extract_delay(), remaining)
+        self._waited += delay
+        self._sleep(delay)

@@ -1,0 +1,133 @@
+"""Results of the ARM workflows, and the local files they write (backups, edited definitions)."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aml_retrain.arm.definition import dumps_definition
+from aml_retrain.classic.backups import write_private_json
+from aml_retrain.errors import ConfigError
+
+__all__ = [
+    "HIDDEN",
+    "SetModelPlan",
+    "UpdateResult",
+    "hide_secrets",
+    "hide_secrets_in_patch",
+    "replace_file",
+    "write_arm_backup",
+]
+
+JsonObject = dict[str, Any]
+HIDDEN = "<hidden>"
+
+
+@dataclass(frozen=True)
+class SetModelPlan:
+    """What ``set_model_in_file`` changed (or would change) in a definition file."""
+
+    path: Path
+    asset_id: str
+    asset_name: str
+    before_uri: str
+    after_uri: str
+    patch: list[JsonObject]
+    dry_run: bool
+    backup_path: Path | None = None
+
+    def to_dict(self) -> JsonObject:
+        """Return a JSON-ready dict."""
+        return {
+            "path": str(self.path), "asset_id": self.asset_id, "asset_name": self.asset_name,
+            "before_uri": self.before_uri, "after_uri": self.after_uri, "patch": self.patch,
+            "dry_run": self.dry_run,
+            "backup_path": str(self.backup_path) if self.backup_path else None,
+        }
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What a live ARM update did (or would do); holds no keys or storage keys."""
+
+    resource_id: str
+    asset_id: str | None
+    before_uri: str | None
+    after_uri: str | None
+    patch: list[JsonObject]
+    body: JsonObject
+    backup_path: Path | None = None
+    verified: bool = False
+    dry_run: bool = False
+    restored: bool | None = None
+    changes: list[JsonObject] = field(default_factory=list)
+
+    def to_dict(self) -> JsonObject:
+        """Return a JSON-ready dict with the attribute names as keys."""
+        return {
+            "resource_id": self.resource_id, "asset_id": self.asset_id,
+            "before_uri": self.before_uri, "after_uri": self.after_uri, "patch": self.patch,
+            "body": self.body, "backup_path": str(self.backup_path) if self.backup_path else None,
+            "verified": self.verified, "dry_run": self.dry_run, "restored": self.restored,
+            "changes": self.changes,
+        }
+
+
+def write_arm_backup(
+    backup_dir: str | Path,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    definition: JsonObject,
+    *,
+    now: datetime | None = None,
+) -> Path:
+    """Save an exported definition as ``backup_dir/arm/<sub>/<rg>/<name>/<UTC>.json`` (0600)."""
+    folder = Path(backup_dir).expanduser() / "arm" / subscription_id / resource_group / name
+    return write_private_json(folder, dumps_definition(definition), now=now)
+
+
+def replace_file(path: Path, text: str, *, keep_backup: bool) -> Path | None:
+    """Write ``text`` to ``path`` atomically; first copy an existing different file to ``<path>.bak``."""
+    backup: Path | None = None
+    try:
+        if keep_backup and path.exists():
+            old = path.read_bytes()
+            if old != text.encode("utf-8"):
+                backup = path.with_name(path.name + ".bak")
+                backup.write_bytes(old)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_text(text, encoding="utf-8", newline="\n")
+        # os.replace is atomic: a crash leaves the old file or the new one, never half of each.
+        os.replace(temp, path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return backup
+
+
+def _is_secret_path(path: str) -> bool:
+    return path.startswith(("/properties/keys", "/properties/storageAccount/key"))
+
+
+def hide_secrets(defn: Mapping[str, Any]) -> JsonObject:
+    """Return a copy of a definition with web service keys and the storage key shown as <hidden>."""
+    shown = copy.deepcopy(dict(defn))
+    props = shown.get("properties")
+    if isinstance(props, dict):
+        if isinstance(props.get("keys"), dict):
+            props["keys"] = {k: HIDDEN for k in props["keys"]}
+        storage = props.get("storageAccount")
+        if isinstance(storage, dict) and "key" in storage:
+            storage["key"] = HIDDEN
+    return shown
+
+
+def hide_secrets_in_patch(patch: list[JsonObject]) -> list[JsonObject]:
+    """Return patch ops with values under keys / storageAccount.key shown as <hidden>."""
+    return [{**op, "value": HIDDEN} if "value" in op and _is_secret_path(str(op.get("path")))
+            else op for op in patch]

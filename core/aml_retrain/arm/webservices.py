@@ -1,0 +1,386 @@
+"""ARM web service workflows, one per CLI command; input is checked before any request.
+
+The retrain update is a PATCH of ``{"properties": {"packageType": "Graph", "assets": {...}}}``:
+the whole assets map (whether PATCH merges map entries is not documented), never storageAccount
+or keys. Every write is preceded by a local backup and followed by a read-back.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain.arm.client import DEFAULT_UPDATE_TIMEOUT, ArmWebServiceClient, validate_names
+from aml_retrain.arm.definition import (
+    apply_patch,
+    build_model_patch,
+    check_guardrails,
+    diff_uris,
+    dumps_definition,
+    export_definition,
+    load_definition,
+    model_uri_from_url,
+    normalise_definition,
+    payloads_in_blob_storage,
+    select_asset,
+    storage_account_of,
+    trained_model_assets,
+    validate_definition,
+)
+from aml_retrain.arm.results import (
+    HIDDEN,
+    SetModelPlan,
+    UpdateResult,
+    hide_secrets,
+    hide_secrets_in_patch,
+    replace_file,
+    write_arm_backup,
+)
+from aml_retrain.errors import (
+    AmlRetrainError,
+    OperationFailedError,
+    ValidationError,
+    VerificationError,
+)
+
+if TYPE_CHECKING:
+    from aml_retrain.classic.scoring import ScoreResult
+
+__all__ = [
+    "SetModelPlan",
+    "UpdateResult",
+    "export_webservice",
+    "import_definition",
+    "list_webservices",
+    "score_webservice",
+    "set_model_in_file",
+    "set_model_live",
+    "show_webservice",
+    "update_webservice",
+    "webservice_keys",
+]
+
+JsonObject = dict[str, Any]
+
+
+def list_webservices(
+    client: ArmWebServiceClient, resource_group: str | None = None
+) -> list[JsonObject]:
+    """Return one summary row per web service of a resource group or the whole subscription."""
+    rows = []
+    for item in client.list(resource_group):
+        raw = item.get("properties")
+        props: JsonObject = raw if isinstance(raw, dict) else {}
+        parts = str(item.get("id", "")).split("/")
+        rg = parts[4] if len(parts) > 4 and parts[3].lower() == "resourcegroups" else resource_group
+        rows.append({
+            "name": item.get("name"), "resource_group": rg, "location": item.get("location"),
+            "title": props.get("title"), "provisioning_state": props.get("provisioningState"),
+            "read_only": props.get("readOnly"), "id": item.get("id"),
+        })
+    return rows
+
+
+def show_webservice(client: ArmWebServiceClient, resource_group: str, name: str) -> JsonObject:
+    """Return the web service as ARM's GET shows it (secrets dropped should a service echo them)."""
+    ws = client.get(resource_group, name)
+    props = ws.get("properties")
+    if isinstance(props, dict):
+        props.pop("keys", None)
+        storage = props.get("storageAccount")
+        if isinstance(storage, dict):
+            storage.pop("key", None)
+    return ws
+
+
+def webservice_keys(
+    client: ArmWebServiceClient, resource_group: str, name: str, *, include_keys: bool = False
+) -> JsonObject:
+    """Return the web service keys, shown as ``<hidden>`` unless ``include_keys``."""
+    keys = client.list_keys(resource_group, name)
+    out: JsonObject = {}
+    for slot in ("primary", "secondary"):
+        value = keys.get(slot)
+        if isinstance(value, str) and value:
+            out[slot] = value if include_keys else HIDDEN
+    return out
+
+
+def export_webservice(
+    client: ArmWebServiceClient, resource_group: str, name: str, path: str | Path
+) -> JsonObject:
+    """GET the service and write its definition (Export-AzMlWebService shape) to ``path``."""
+    target = Path(path)
+    if target.is_dir():
+        raise ValidationError(f"{target} is a folder: pass a file name such as {name}.json")
+    ws = client.get(resource_group, name)
+    defn = export_definition(ws)
+    previous = replace_file(target, dumps_definition(defn), keep_backup=True)
+    props = defn["properties"]
+    assets = props.get("assets") if isinstance(props.get("assets"), dict) else {}
+    inline = props.get("payloadsInBlobStorage") is not True
+    return {
+        "path": str(target),
+        "resource_id": ws.get("id") or client.resource_id(resource_group, name),
+        "asset_ids": list(assets),
+        "trained_model_assets": [aid for aid, _ in trained_model_assets(defn)] if inline else [],
+        "payloads_in_blob_storage": not inline,
+        "previous_file_backup": str(previous) if previous else None,
+    }
+
+
+def _check_account(defn: Mapping[str, Any], uri: str, allow_other_account: bool) -> None:
+    storage = defn.get("properties", {}).get("storageAccount")
+    configured = storage.get("name") if isinstance(storage, Mapping) else None
+    account = storage_account_of(uri)
+    if allow_other_account or not configured or not account:
+        return
+    if account.lower() != str(configured).lower():
+        raise ValidationError(
+            f"the model blob is in storage account {account!r} but the web service reads from "
+            f"{configured!r}: copy the .ilearner into {configured!r} (the service reads assets "
+            "through its own account), or pass --allow-other-account if you are sure"
+        )
+
+
+def set_model_in_file(
+    path: str | Path,
+    model_url: str,
+    *,
+    asset_id: str | None = None,
+    asset_name: str | None = None,
+    dry_run: bool = False,
+    allow: Iterable[str] = (),
+    allow_other_account: bool = False,
+) -> SetModelPlan:
+    """Repoint the trained-model asset in an exported file (the old file is kept as ``.bak``)."""
+    target = Path(path)
+    new_uri = model_uri_from_url(model_url)
+    defn = load_definition(target)
+    chosen_id, asset = select_asset(defn, asset_id, asset_name)
+    patch = build_model_patch(defn, chosen_id, new_uri)
+    check_guardrails(patch, allow=allow, definition=defn)
+    _check_account(defn, new_uri, allow_other_account)
+    patched = apply_patch(defn, patch)
+    validate_definition(patched)
+    before = str(asset["locationInfo"]["uri"])
+    backup = None if dry_run else replace_file(target, dumps_definition(patched), keep_backup=True)
+    return SetModelPlan(target, chosen_id, str(asset["name"]), before, new_uri, patch, dry_run,
+                        backup)
+
+
+def _assets_body(defn: Mapping[str, Any]) -> JsonObject:
+    return {"properties": {"packageType": "Graph",
+                           "assets": copy.deepcopy(defn["properties"]["assets"])}}
+
+
+def _note(err: AmlRetrainError, text: str) -> None:
+    # The CLI prints str(err); ServiceError renders .message, the others their args.
+    if isinstance(getattr(err, "message", None), str):
+        err.message = f"{err.message.rstrip('. ')}. {text}"  # type: ignore[attr-defined]
+        err.args = (err.message,)  # type: ignore[attr-defined]
+    else:
+        err.args = (f"{str(err).rstrip('. ')}. {text}",)
+
+
+def _restore(
+    client: ArmWebServiceClient, rg: str, name: str, backup: JsonObject, backup_path: Path,
+    err: AmlRetrainError, timeout: float,
+) -> None:
+    try:
+        client.update(rg, name, _assets_body(backup), timeout=timeout)
+        restored = True
+    except AmlRetrainError:
+        restored = False
+    err.restored = restored  # type: ignore[attr-defined]
+    how = "the previous assets were PATCHed back" if restored else "PATCHing the previous assets " \
+        "back failed too; restore by hand with aml-retrain arm update --file"
+    _note(err, f"restored: {str(restored).lower()} — {how} (backup {backup_path})")
+
+
+def _verify(
+    client: ArmWebServiceClient, rg: str, name: str, final: JsonObject,
+    expected: Mapping[str, str | None],
+) -> None:
+    props = final.get("properties")
+    if not isinstance(props, dict) or not isinstance(props.get("assets"), dict):
+        final = client.get(rg, name)  # the final poll GET was sparse
+    live = {row["asset_id"]: row["after"] for row in diff_uris({}, final)}
+    for asset_id, uri in expected.items():
+        if live.get(asset_id) != uri:
+            raise VerificationError(
+                f"update reported success but the service still references "
+                f"{live.get(asset_id) or 'no uri'} for asset {asset_id!r} instead of {uri}"
+            )
+
+
+def _write_and_verify(
+    client: ArmWebServiceClient, rg: str, name: str, body: JsonObject, live_export: JsonObject,
+    expected: Mapping[str, str | None], backup_path: Path, timeout: float,
+) -> None:
+    try:
+        final = client.update(rg, name, body, timeout=timeout)
+        _verify(client, rg, name, final, expected)
+    except (OperationFailedError, VerificationError) as err:
+        _restore(client, rg, name, live_export, backup_path, err, timeout)
+        raise
+
+
+def set_model_live(
+    client: ArmWebServiceClient,
+    resource_group: str,
+    name: str,
+    model_url: str,
+    *,
+    asset_id: str | None = None,
+    asset_name: str | None = None,
+    dry_run: bool = False,
+    backup_dir: str | Path | None = None,
+    allow: Iterable[str] = (),
+    allow_other_account: bool = False,
+    timeout: float = DEFAULT_UPDATE_TIMEOUT,
+    now: datetime | None = None,
+) -> UpdateResult:
+    """Point the live service's trained-model asset at a new ``.ilearner``: back up, PATCH, verify."""
+    validate_names(resource_group, name)
+    new_uri = model_uri_from_url(model_url)
+    if not dry_run and backup_dir is None:
+        raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")
+    live = export_definition(client.get(resource_group, name))
+    chosen_id, asset = select_asset(live, asset_id, asset_name)
+    patch = build_model_patch(live, chosen_id, new_uri)
+    check_guardrails(patch, allow=allow, definition=live)
+    _check_account(live, new_uri, allow_other_account)
+    body = _assets_body(apply_patch(live, patch))
+    before = str(asset["locationInfo"]["uri"])
+    result = UpdateResult(client.resource_id(resource_group, name), chosen_id, before, new_uri,
+                          patch, body, dry_run=dry_run,
+                          changes=diff_uris(live, {"properties": body["properties"]}))
+    if dry_run:
+        return result
+    assert backup_dir is not None  # checked before any request
+    backup_path = write_arm_backup(backup_dir, client.subscription_id, resource_group, name, live,
+                                   now=now or datetime.now(timezone.utc))
+    _write_and_verify(client, resource_group, name, body, live, {chosen_id: new_uri}, backup_path,
+                      timeout)
+    return UpdateResult(result.resource_id, chosen_id, before, new_uri, patch, body, backup_path,
+                        verified=True, changes=result.changes)
+
+
+def import_definition(path: str | Path) -> JsonObject:
+    """Load a definition file, validate it against the 2017-01-01 schema, drop read-only fields."""
+    defn = load_definition(Path(path))
+    validate_definition(defn)
+    return normalise_definition(defn)
+
+
+def _check_same_account(defn: Mapping[str, Any], live: Mapping[str, Any]) -> None:
+    wanted = (defn["properties"].get("storageAccount") or {}).get("name")
+    current = (live["properties"].get("storageAccount") or {}).get("name")
+    if wanted and current and wanted != current:
+        raise ValidationError(
+            f"/properties/storageAccount/name: the file says {wanted!r} but the service uses "
+            f"{current!r}; a web service's storage account cannot be changed "
+            "(the service would answer CannotChangeStorageAccount)"
+        )
+
+
+def _diff(live: JsonObject, defn: JsonObject) -> list[JsonObject]:
+    import jsonpatch
+
+    ops: list[JsonObject] = list(jsonpatch.make_patch(live, defn))
+    # PATCH merges objects: a field left out of the file stays as it is on the service, so only
+    # removals inside the assets map (whose merge behaviour is undocumented) are real changes.
+    return [op for op in ops
+            if op["op"] != "remove" or str(op["path"]).startswith("/properties/assets/")]
+
+
+def update_webservice(
+    client: ArmWebServiceClient,
+    resource_group: str,
+    name: str,
+    *,
+    path: str | Path | None = None,
+    dry_run: bool = False,
+    backup_dir: str | Path | None = None,
+    allow: Iterable[str] = (),
+    timeout: float = DEFAULT_UPDATE_TIMEOUT,
+    now: datetime | None = None,
+) -> UpdateResult:
+    """PATCH the service with a whole definition file (Import + Update -ServiceUpdates), guarded."""
+    validate_names(resource_group, name)
+    if path is None:
+        raise ValidationError(
+            "no definition file: pass --file <exported.json> (edit it after 'aml-retrain arm "
+            "export'), or use 'aml-retrain arm set-model' to repoint just the trained model"
+        )
+    if not dry_run and backup_dir is None:
+        raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")
+    defn = import_definition(path)
+    live = export_definition(client.get(resource_group, name))
+    payloads_in_blob_storage(live)
+    _check_same_account(defn, live)
+    patch = _diff(live, defn)
+    check_guardrails(patch, allow=allow, definition=live)
+    changes = diff_uris(live, defn)
+    single: JsonObject = changes[0] if len(changes) == 1 else {}
+    resource_id = client.resource_id(resource_group, name)
+    shown_patch, shown_body = hide_secrets_in_patch(patch), hide_secrets(defn)
+    if dry_run or not patch:
+        # Nothing to send is success already: re-running a finished update must not fail CI.
+        return UpdateResult(resource_id, single.get("asset_id"), single.get("before"),
+                            single.get("after"), shown_patch, shown_body, dry_run=dry_run,
+                            verified=not patch, changes=changes)
+    assert backup_dir is not None  # checked before any request
+    backup_path = write_arm_backup(backup_dir, client.subscription_id, resource_group, name, live,
+                                   now=now or datetime.now(timezone.utc))
+    expected = {row["asset_id"]: row["after"] for row in diff_uris({}, defn)}
+    _write_and_verify(client, resource_group, name, defn, live, expected, backup_path, timeout)
+    return UpdateResult(resource_id, single.get("asset_id"), single.get("before"),
+                        single.get("after"), shown_patch, shown_body, backup_path, verified=True,
+                        changes=changes)
+
+
+def score_webservice(
+    client: ArmWebServiceClient,
+    resource_group: str,
+    name: str,
+    input_path: str | Path,
+    *,
+    swagger_format: bool | None = None,
+    input_name: str = "input1",
+    output_name: str | None = None,
+    timeout: float = 100.0,
+) -> ScoreResult:
+    """Score a CSV/JSON file against the service's RRS endpoint (key from listKeys)."""
+    from aml_retrain import _http
+    from aml_retrain.classic.scoring import (
+        ScoringClient,
+        parse_score_results,
+        request_from_file,
+        select_output,
+    )
+
+    validate_names(resource_group, name)
+    request = request_from_file(input_path, input_name=input_name, swagger_format=swagger_format)
+    ws = client.get(resource_group, name)
+    swagger = (ws.get("properties") or {}).get("swaggerLocation")
+    if not isinstance(swagger, str) or not swagger.endswith("/swagger.json"):
+        raise ValidationError(
+            f"web service {name!r} has no swaggerLocation yet (provisioning state "
+            f"{(ws.get('properties') or {}).get('provisioningState')!r}): wait until it is Succeeded"
+        )
+    keys = client.list_keys(resource_group, name)
+    key = keys.get("primary") or keys.get("secondary")
+    session = _http.make_session(ca_bundle=client.ca_bundle)
+    try:
+        scoring = ScoringClient(swagger[: -len("/swagger.json")], str(key or ""), session=session,
+                                timeout=timeout)
+        body = scoring.execute(request.inputs, global_parameters=request.global_parameters,
+                               swagger_format=request.swagger_format)
+    finally:
+        session.close()
+    return select_output(parse_score_results(body), output_name)
