@@ -9,6 +9,7 @@ DEMO_DIR="$(mktemp -d "${TMPDIR:-/tmp}/aml-demo.XXXXXX")"
 export AML_RETRAIN_PROFILE="$DEMO_DIR/profile.json"
 export AML_RETRAIN_BACKUP_DIR="$DEMO_DIR/backups"
 export AML_RETRAIN_JOURNAL="$DEMO_DIR/jobs.jsonl"
+export AML_RETRAIN_POLL_INTERVAL=0.5   # the emulator's operations finish in a few polls
 PY="${PYTHON:-python}"
 ENDPOINT=retrained01
 SECONDS=0

@@ -62,6 +62,8 @@ class Settings:
     ca_bundle: str | None = None
     storage_connection_string: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    # Seconds between polls of an ARM async operation when the service sends no Retry-After.
+    poll_interval: float | None = None
     profile_path: Path | None = None
     backup_dir: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "backups")
     journal_path: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "jobs.jsonl")
@@ -94,6 +96,7 @@ class Settings:
         ca_bundle: str | Path | None = None,
         storage_connection_string: str | None = None,
         timeout: float | None = None,
+        poll_interval: float | None = None,
         backup_dir: str | Path | None = None,
         journal_path: str | Path | None = None,
         subscription_id: str | None = None,
@@ -125,6 +128,12 @@ class Settings:
                 storage_connection_string, "STORAGE_CONNECTION_STRING", "storage_connection_string"
             ),
             timeout=_resolve_timeout(timeout, source),
+            poll_interval=(
+                _resolve_seconds(poll_interval, source, "POLL_INTERVAL", "poll_interval", 0.0,
+                                 allow_zero=True)
+                if poll_interval is not None or source.pick(None, "POLL_INTERVAL", "poll_interval")
+                is not None else None
+            ),
             profile_path=profile_path,
             backup_dir=Path(
                 source.pick(str(backup_dir) if backup_dir else None, "BACKUP_DIR", "backup_dir")
@@ -273,19 +282,26 @@ def _check_ca_bundle(bundle: str | None) -> str | None:
     return str(path)
 
 
-def _resolve_timeout(explicit: float | None, source: _Layers) -> float:
+def _resolve_seconds(
+    explicit: float | None, source: _Layers, env_suffix: str, key: str, default: float, *,
+    allow_zero: bool = False,
+) -> float:
     raw: str | float | None = explicit
     if raw is None:
-        raw = source.pick(None, "TIMEOUT", "timeout")
+        raw = source.pick(None, env_suffix, key)
     if raw is None:
-        return DEFAULT_TIMEOUT
+        return default
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"timeout {raw!r} is not a number of seconds") from None
-    if not value > 0:
-        raise ConfigError(f"timeout must be positive, got {value:g}")
+        raise ConfigError(f"{key} {raw!r} is not a number of seconds") from None
+    if not (value >= 0 if allow_zero else value > 0):
+        raise ConfigError(f"{key} must be {'0 or more' if allow_zero else 'positive'}, got {value:g}")
     return value
+
+
+def _resolve_timeout(explicit: float | None, source: _Layers) -> float:
+    return _resolve_seconds(explicit, source, "TIMEOUT", "timeout", DEFAULT_TIMEOUT)
 
 
 def _arm_settings(

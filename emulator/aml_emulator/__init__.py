@@ -1,4 +1,5 @@
-"""Local HTTPS emulator of the Azure ML Studio (classic) management API, plus an Azurite launcher.
+"""Local HTTPS emulator of the Azure ML Studio (classic) management API and of the ARM resource
+``Microsoft.MachineLearning/webServices`` (package ``arm``), plus an Azurite launcher.
 
 An independent opinion of the service built from its reference, never from the client
 (``aml_retrain`` is not imported here).

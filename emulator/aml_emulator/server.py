@@ -139,7 +139,8 @@ class _TLSServer(ThreadingHTTPServer):
 
 
 class EmulatorServer:
-    """HTTPS emulator of the classic management API plus the ``/_emulator`` control plane.
+    """HTTPS emulator of the classic management API, the ARM web services and the
+    ``/_emulator`` control plane.
 
     :param state_dir: directory for ``ca.pem`` (created if missing).
     :param seed: the fixture (dict or JSON path); default: the packaged ``data/seed.json``.

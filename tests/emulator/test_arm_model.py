@@ -184,6 +184,7 @@ def test_azure_mgmt_resource_client_patches_the_model_end_to_end(
                                                  api_version=API_VERSION, polling_interval=0)
     result = poller.result()
     assert poller.status() == "Succeeded"
+    assert result.properties is not None
     assert result.properties["assets"]["asset3"]["locationInfo"]["uri"] == retrained_uri
     assert result.properties["provisioningState"] == "Succeeded"
     assert credential.scopes and credential.scopes[0] == ("https://management.azure.com/.default",)
@@ -192,6 +193,7 @@ def test_azure_mgmt_resource_client_patches_the_model_end_to_end(
     assert len(polls) == 3  # two "Provisioning" then "Succeeded"
     assert log[-1]["method"] == "GET" and log[-1]["path"] == resource_id()  # the final GET
     again = client.resources.get_by_id(resource_id(), api_version=API_VERSION)
+    assert again.properties is not None
     assert again.properties["assets"]["asset3"]["locationInfo"]["uri"] == retrained_uri
     assert _predictions(sarm) != before
 
@@ -208,6 +210,7 @@ def test_azure_mgmt_resource_client_sees_failures_and_auth(sarm: ArmApi,
         poller.result()
     assert poller.status() == "Failed"
     unchanged = client.resources.get_by_id(resource_id(), api_version=API_VERSION)
+    assert unchanged.properties is not None
     assert unchanged.properties["assets"] == doc["properties"]["assets"]
     wrong, _ = _client(sarm, "not-the-token")
     with pytest.raises(HttpResponseError) as raised:

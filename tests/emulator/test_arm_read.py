@@ -181,3 +181,16 @@ def test_state_exposes_arm_services_token_and_operations(arm: ArmApi) -> None:
     assert [svc["name"] for svc in state["webServices"]] == [WS_NAME, RO_NAME]
     assert state["webServices"][1]["properties"]["readOnly"] is True
     assert state["operations"] == []
+
+
+def test_seed_services_are_valid_web_service_definitions(arm: ArmApi) -> None:
+    """The seed passes the emulator's own PUT validation (it cannot drift from the schema)."""
+    from aml_emulator.arm.schema import WEB_SERVICE, validate
+
+    for name in (WS_NAME, RO_NAME):
+        stored = arm.stored(name)
+        body = {"location": stored["location"], "tags": stored["tags"],
+                "properties": stored["properties"]}
+        clean = validate(WEB_SERVICE, body)
+        assert clean["properties"]["assets"] == stored["properties"]["assets"]
+        assert clean["properties"]["package"] == stored["properties"]["package"]

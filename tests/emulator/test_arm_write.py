@@ -99,7 +99,7 @@ def test_patch_of_a_whole_get_document_is_accepted(arm: ArmApi) -> None:
     assert arm.stored()["properties"]["storageAccount"]["key"]  # not lost by the merge
 
 
-INVALID = [
+INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"properties": {"title": "x"}}, "properties.packageType", "MissingRequiredProperty"),
     ({"properties": {"packageType": "Code"}}, "properties.packageType", "InvalidPropertyValue"),
     ({"properties": {"packageType": "graph"}}, "properties.packageType", "InvalidPropertyValue"),

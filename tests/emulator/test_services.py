@@ -15,10 +15,12 @@ from aml_emulator.azurite import start_azurite
 from aml_emulator.services import read_profile
 from aml_emulator.storage import SEED_BLOB, SEED_CONTAINER
 
+from .arm_support import API_VERSION, SUB, resource_id
 from .conftest import PREDICTIVE_ID, WS_ID
 
 PROFILE_KEYS = {"name", "management_url", "workspace_id", "workspace_token", "region",
-                "ca_bundle", "storage_connection_string", "emulator"}
+                "ca_bundle", "storage_connection_string", "emulator", "arm_url", "arm_token",
+                "subscription_id"}
 
 
 @pytest.fixture
@@ -52,7 +54,25 @@ def _check_profile(profile_path: Path) -> dict[str, Any]:
     blob = requests.get(location["BaseLocation"] + location["RelativeLocation"], timeout=10)
     assert blob.status_code == 200 and blob.content  # the seed model is in Azurite
     assert location["RelativeLocation"] == f"{SEED_CONTAINER}/{SEED_BLOB}"
+    _check_arm(profile)
     return profile
+
+
+def _check_arm(profile: dict[str, Any]) -> None:
+    """The ARM keys of the profile reach the seed web service, whose model blob is readable."""
+    assert profile["arm_url"] == profile["management_url"]
+    assert profile["subscription_id"] == SUB and len(profile["arm_token"]) >= 32
+    url = f"{profile['arm_url']}{resource_id()}"
+    answer = requests.get(url, params={"api-version": API_VERSION}, verify=profile["ca_bundle"],
+                          headers={"Authorization": f"Bearer {profile['arm_token']}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    uri = answer.json()["properties"]["assets"]["asset3"]["locationInfo"]["uri"]
+    assert uri.endswith(f"/{SEED_CONTAINER}/{SEED_BLOB}")
+    assert requests.get(uri, timeout=10).status_code == 200  # rebased onto this storage
+    denied = requests.get(url, params={"api-version": API_VERSION}, verify=profile["ca_bundle"],
+                          headers={"Authorization": f"Bearer {profile['workspace_token']}"},
+                          timeout=10)
+    assert denied.status_code == 401
 
 
 def test_in_process_start_and_stop(tmp_path: Path, needs_azurite: None) -> None:

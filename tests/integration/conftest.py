@@ -26,4 +26,5 @@ def emulator(
     monkeypatch.setenv("AML_RETRAIN_PROFILE", str(emulator_session.profile_path))
     monkeypatch.setenv("AML_RETRAIN_BACKUP_DIR", str(tmp_path / "backups"))
     monkeypatch.setenv("AML_RETRAIN_JOURNAL", str(tmp_path / "jobs.jsonl"))
+    monkeypatch.setenv("AML_RETRAIN_POLL_INTERVAL", "0.05")
     return emulator_session

@@ -125,7 +125,9 @@ def test_bad_definitions_are_refused_and_change_nothing(emulator: Emulator, tmp_
                   resource))
 
     guarded = json.loads(json.dumps(definition))
-    guarded["properties"]["package"]["nodes"] = {}
+    # A change (not a removal: PATCH merges, so a missing entry would change nothing).
+    first_node = next(iter(guarded["properties"]["package"]["nodes"].values()))
+    first_node["assetId"] = "asset1" if first_node.get("assetId") != "asset1" else "asset2"
     cases.append((["webservice", "update", RG, WS, "--file", str(_write(tmp_path / "g.json", guarded))],
                   "/properties/package"))
 

@@ -50,13 +50,18 @@ def replay_target(live_emulator: Emulator | None) -> dict[str, Any]:
         live_emulator.reset()
         profile = live_emulator.profile
         target = {"management_url": profile["management_url"], "workspace_id": profile["workspace_id"],
-                  "workspace_token": profile["workspace_token"], "ca_bundle": profile["ca_bundle"]}
+                  "workspace_token": profile["workspace_token"], "ca_bundle": profile["ca_bundle"],
+                  "arm_url": profile["arm_url"], "arm_token": profile["arm_token"],
+                  "subscription_id": profile["subscription_id"]}
         SETTINGS_FILE.parent.mkdir(exist_ok=True)
+        recorded = json.loads(SETTINGS_FILE.read_text(encoding="utf-8")) if SETTINGS_FILE.exists() else {}
         SETTINGS_FILE.write_text(json.dumps(
-            {"workspace_id": profile["workspace_id"],
-             "management_url": "https://127.0.0.1"}, indent=2) + "\n", encoding="utf-8")
+            {**recorded, "workspace_id": profile["workspace_id"],
+             "subscription_id": profile["subscription_id"],
+             "management_url": "https://127.0.0.1", "arm_url": "https://127.0.0.1"},
+            indent=2) + "\n", encoding="utf-8")
         return target
     if not SETTINGS_FILE.exists():
         pytest.skip("no cassettes recorded yet: run `make record`")
     recorded = json.loads(SETTINGS_FILE.read_text(encoding="utf-8"))
-    return {**recorded, "workspace_token": REPLAY_TOKEN, "ca_bundle": None}
+    return {**recorded, "workspace_token": REPLAY_TOKEN, "arm_token": REPLAY_TOKEN, "ca_bundle": None}

@@ -180,3 +180,10 @@ def test_backup_dir_follows_env_then_profile(tmp_path: Path) -> None:
     assert Settings.resolve(profile=profile, env={}).backup_dir == Path("/from/profile")
     env = {"AML_RETRAIN_BACKUP_DIR": "/from/env"}
     assert Settings.resolve(profile=profile, env=env).backup_dir == Path("/from/env")
+
+
+def test_poll_interval_from_env_and_validation(tmp_path: Path) -> None:
+    assert Settings.resolve(env={}).poll_interval is None
+    assert Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "0.25"}).poll_interval == 0.25
+    with pytest.raises(ConfigError, match="poll_interval"):
+        Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "-1"})

@@ -120,9 +120,7 @@ def set_model(
     else:
         result = webservices.set_model_live(
             st.arm_client(), str(rg), str(name), url, backup_dir=st.settings().backup_dir, **options)
-    if dry_run and not st.json:
-        notice("Dry run: nothing was changed.")
-    emit_pairs(st, result.to_dict())
+    _render_change(st, result, dry_run)
 
 
 @app.command("import")
@@ -152,9 +150,7 @@ def update(ctx: typer.Context, rg: ResourceGroup, name: Name,
     st = state(ctx)
     result = update_webservice(st.arm_client(), rg, name, path=file, dry_run=dry_run,
                                backup_dir=st.settings().backup_dir, allow=tuple(allow or ()))
-    if dry_run and not st.json:
-        notice("Dry run: nothing was changed.")
-    emit_pairs(st, result.to_dict())
+    _render_change(st, result, dry_run)
 
 
 @app.command("score")
@@ -169,6 +165,15 @@ def score(
 
     st = state(ctx)
     render_score(st, score_webservice(st.arm_client(), rg, name, input))
+
+
+def _render_change(st: State, result: Any, dry_run: bool) -> None:
+    data = result.to_dict()
+    if not st.json:
+        data.pop("body", None)  # the whole PATCH body is for scripts (-o json), not for a terminal
+        if dry_run:
+            notice("Dry run: nothing was changed.")
+    emit_pairs(st, data)
 
 
 def _model_url(st: State, model_url: str | None, from_job: str | None) -> str:

@@ -128,7 +128,7 @@ class ArmWebServiceClient:
             make_credential(settings),
             base_url=settings.arm_url,
             ca_bundle=settings.ca_bundle,
-            polling_interval=polling_interval,
+            polling_interval=settings.poll_interval if polling_interval is None else polling_interval,
         )
 
     def close(self) -> None:

@@ -97,5 +97,5 @@ def read_asset(uri: str, storage: Mapping[str, Any] | None, *, content: bool = T
 
 def _denied(uri: str) -> AssetReadError:
     return AssetReadError("InvalidBlob", f"Access to the blob '{shown(uri)}' was denied: it is "
-                                            "not in the web service's storage account and has no "
-                                            "valid SAS.")
+                                         "not in the web service's storage account and has no "
+                                         "valid SAS.")
