@@ -22,7 +22,7 @@ def _usage(cmd: Any, path: list[str]) -> str:
     parts = list(path)
     for param in cmd.params:
         if param.param_type_name == "argument":
-            parts.append((param.metavar or param.name).upper())
+            parts.append(param.metavar or param.name.upper())
         elif param.param_type_name == "option" and not param.hidden and param.name != "help":
             record = param.get_help_record(ctx)
             text = record[0].split(", ")[-1] if record else max(param.opts, key=len)

@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from aml_retrain.arm.client import ArmWebServiceClient
+    from aml_retrain.promotion.gate import Policy
+    from aml_retrain.promotion.ledger import Ledger
+    from aml_retrain.promotion.targets import Clients
 
+    from aml_retrain.arm.client import ArmWebServiceClient
     from aml_retrain.classic.journal import JobJournal
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
@@ -23,6 +26,7 @@ class State:
 
     profile: Path | None = None
     subscription: str | None = None
+    ledger_location: str | None = None
     workspace: str | None = None
     token_file: str | None = None
     output: str = "table"
@@ -39,6 +43,7 @@ class State:
                 workspace_id=self.workspace,
                 workspace_token=self._read_token(),
                 subscription_id=self.subscription,
+                ledger=self.ledger_location,
             )
         return self._settings
 
@@ -53,6 +58,27 @@ class State:
         from aml_retrain.arm.client import ArmWebServiceClient
 
         return ArmWebServiceClient.from_settings(self.settings())
+
+    def ledger(self) -> Ledger:
+        """The promotion ledger (local file or append blob)."""
+        from aml_retrain.promotion.ledger import open_ledger
+
+        settings = self.settings()
+        return open_ledger(settings.ledger, storage_connection_string=settings.storage_connection_string)
+
+    def promotion_clients(self) -> Clients:
+        """Clients and settings a promotion needs, built lazily per target kind."""
+        from aml_retrain.promotion.targets import Clients
+
+        return Clients.from_settings(self.settings())
+
+    def policy(self, path: Path | None, enabled: bool) -> Policy | None:
+        """The gate policy from a file, or None (default rules / no gate, per ``enabled``)."""
+        if not enabled or path is None:
+            return None
+        from aml_retrain.promotion.gate import load_policy
+
+        return load_policy(path)
 
     def journal(self) -> JobJournal:
         """The local journal of submitted BES jobs."""

@@ -10,6 +10,8 @@ Exit codes (also in the README):
 4   timeout: a request or a wait ran out of time
 5   auth: the token or key was refused (401/403)
 6   conflict: the resource already exists or changed underneath (409)
+8   gated: the candidate did not pass the evaluation gate; nothing was promoted
+9   stale plan: the target changed since the plan was made; nothing was applied
 ==  =====================================================================
 """
 
@@ -23,7 +25,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from aml_retrain_cli.commands import auth, classic, emulator, storage, webservice
+from aml_retrain_cli.commands import auth, classic, emulator, promotion, storage, webservice
 from aml_retrain_cli.context import State
 
 EXIT_ERROR = 1
@@ -69,6 +71,12 @@ app = typer.Typer(
 app.add_typer(auth.app, name="auth")
 app.add_typer(classic.app, name="classic")
 app.add_typer(webservice.app, name="webservice")
+app.command("gate")(promotion.gate)
+app.command("promote")(promotion.promote)
+app.command("plan")(promotion.plan)
+app.command("apply")(promotion.apply)
+app.command("rollback")(promotion.rollback)
+app.add_typer(promotion.ledger_app, name="ledger")
 app.add_typer(storage.app, name="storage")
 app.add_typer(emulator.app, name="emulator")
 
@@ -96,6 +104,11 @@ def _globals(
         str | None,
         typer.Option(envvar="AML_RETRAIN_WORKSPACE_ID", help="Workspace id (32 hex digits)."),
     ] = None,
+    ledger: Annotated[
+        str | None,
+        typer.Option(help="Promotion ledger: a local path or az://container/path "
+                     "(default: AML_RETRAIN_LEDGER or ~/.aml-retrain/ledger.jsonl)."),
+    ] = None,
     token_file: Annotated[
         str | None,
         typer.Option(help="File holding the workspace token, or - for stdin. "
@@ -110,7 +123,8 @@ def _globals(
     ] = False,
 ) -> None:
     """Retrain Azure ML web service models and point live endpoints at them, safely."""
-    ctx.obj = State(profile=profile, subscription=subscription, workspace=workspace, token_file=token_file,
+    ctx.obj = State(profile=profile, subscription=subscription, workspace=workspace,
+                    ledger_location=ledger, token_file=token_file,
                     output=output.value, debug=debug)
     if debug:
         _debug_logging()

@@ -1,0 +1,193 @@
+"""Safe promotion: ``gate``, ``promote``, ``plan``/``apply``, ``rollback`` and ``ledger``.
+
+TARGET is ``classic:SERVICE_ID/ENDPOINT[#RESOURCE]`` or ``arm:RG/NAME[#ASSET_ID]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from aml_retrain_cli.context import State, state
+from aml_retrain_cli.render import emit, emit_pairs, field, notice
+
+ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
+                         no_args_is_help=True)
+
+TargetArg = Annotated[str, typer.Argument(
+    metavar="TARGET", help="classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID].")]
+ModelUrl = Annotated[str | None, typer.Option(help="URL of the .ilearner blob.")]
+FromJob = Annotated[str | None, typer.Option(help="Use the .ilearner output (and metrics) of this BES job.")]
+PolicyOpt = Annotated[Path | None, typer.Option(
+    "--policy", metavar="POLICY.yaml", help="Gate rules (YAML/JSON); default rules when omitted.")]
+GateOpt = Annotated[bool, typer.Option("--gate", help="Run the evaluation gate before deploying.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Promote even if gated (needs --reason).")]
+ReasonOpt = Annotated[str | None, typer.Option(help="Why: recorded in the ledger.")]
+RequireBaseline = Annotated[bool, typer.Option("--require-baseline",
+                                               help="Gate when no baseline is recorded yet.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
+
+
+def _one_model(model_url: str | None, from_job: str | None) -> None:
+    if (model_url is None) == (from_job is None):
+        raise typer.BadParameter("give exactly one of --model-url and --from-job",
+                                 param_hint="--model-url / --from-job")
+
+
+def _render_gate(st: State, gate: dict[str, Any] | None) -> None:
+    if not gate or st.json:
+        return
+    rows = gate.get("rules") or []
+    emit(st, rows, [field("metric"), field("direction"), field("candidate"), field("baseline"),
+                    field("threshold"), field("passed"), field("message")],
+         title=f"Gate: {gate.get('outcome')}")
+    if gate.get("notice"):
+        notice(str(gate["notice"]))
+
+
+def _render_result(st: State, data: dict[str, Any]) -> None:
+    if st.json:
+        emit(st, data)
+        return
+    _render_gate(st, data.get("gate"))
+    emit_pairs(st, {k: v for k, v in data.items() if k not in ("gate", "deploy", "change")})
+
+
+def gate(
+    ctx: typer.Context,
+    candidate: Annotated[str, typer.Option(metavar="METRICS", help="Candidate metrics: evaluation "
+                                           "CSV, metrics JSON, or job:JOB_ID.")],
+    baseline: Annotated[str | None, typer.Option(metavar="METRICS", help="Baseline metrics file.")]
+    = None,
+    target: Annotated[str | None, typer.Option(metavar="TARGET", help="Take the baseline from the "
+                                               "ledger: the metrics of what TARGET serves now.")] = None,
+    policy: PolicyOpt = None,
+    require_baseline: RequireBaseline = False,
+    force: ForceOpt = False,
+    reason: ReasonOpt = None,
+) -> None:
+    """Compare candidate metrics with the baseline; exit 8 when gated (not promoted)."""
+    from aml_retrain.promotion.gate import run_gate
+
+    st = state(ctx)
+    result = run_gate(candidate, baseline=baseline, target=target, policy_path=policy,
+                      require_baseline=require_baseline, force=force, reason=reason,
+                      ledger=st.ledger(), classic=st.classic_client, journal=st.journal)
+    data = result.to_dict()
+    if st.json:
+        emit(st, data)
+    else:
+        _render_gate(st, data)
+    if data.get("outcome") == "gated":
+        raise typer.Exit(code=8)
+    if data.get("outcome") == "error":
+        raise typer.Exit(code=2)
+
+
+def promote(
+    ctx: typer.Context, target: TargetArg, model_url: ModelUrl = None, from_job: FromJob = None,
+    gate_: GateOpt = False, policy: PolicyOpt = None, require_baseline: RequireBaseline = False,
+    force: ForceOpt = False, reason: ReasonOpt = None, dry_run: DryRun = False,
+) -> None:
+    """Deploy a model to TARGET (optionally gated) and record it in the ledger."""
+    from aml_retrain.promotion.promote import promote as run_promote
+    from aml_retrain.promotion.targets import parse_target
+
+    _one_model(model_url, from_job)
+    st = state(ctx)
+    result = run_promote(
+        parse_target(target), st.promotion_clients(), st.ledger(), model_url=_stdin_url(model_url),
+        job_id=from_job, journal=st.journal(), policy=st.policy(policy, gate_ or policy is not None),
+        force=force, reason=reason, require_baseline=require_baseline, dry_run=dry_run,
+        actor=st.settings().actor)
+    _render_result(st, result.to_dict())
+
+
+def plan(
+    ctx: typer.Context, target: TargetArg,
+    out: Annotated[Path, typer.Option("--out", metavar="PLAN.json", help="Plan file to write.")],
+    model_url: ModelUrl = None, from_job: FromJob = None, gate_: GateOpt = False,
+    policy: PolicyOpt = None,
+) -> None:
+    """Compute what a deploy would change and write a plan file (for an approval to sit between)."""
+    from aml_retrain.promotion.plan import make_plan
+    from aml_retrain.promotion.targets import parse_target
+
+    _one_model(model_url, from_job)
+    st = state(ctx)
+    made = make_plan(parse_target(target), st.promotion_clients(), model_url=_stdin_url(model_url),
+                     job_id=from_job, journal=st.journal(), ledger=st.ledger(),
+                     policy=st.policy(policy, gate_ or policy is not None), actor=st.settings().actor)
+    made.write(out)
+    data = {**made.to_dict(), "plan_file": str(out)}
+    if st.json:
+        emit(st, data)
+        return
+    emit_pairs(st, {k: v for k, v in data.items() if k not in ("change", "gate")})
+    import json
+
+    notice(json.dumps(data.get("change"), indent=2))
+
+
+def apply(
+    ctx: typer.Context,
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", exists=True, dir_okay=False)],
+) -> None:
+    """Apply a plan if the target has not changed since (exit 9 when stale); record it."""
+    from aml_retrain.promotion.plan import apply_plan
+
+    st = state(ctx)
+    result = apply_plan(plan_file, st.promotion_clients(), st.ledger(), journal=st.journal(),
+                        actor=st.settings().actor)
+    _render_result(st, result.to_dict())
+
+
+def rollback(
+    ctx: typer.Context, target: TargetArg,
+    to: Annotated[int | None, typer.Option("--to", metavar="ENTRY",
+                                           help="Ledger entry (seq) to return to; default: previous.")]
+    = None,
+    reason: ReasonOpt = None, dry_run: DryRun = False,
+) -> None:
+    """Re-point TARGET at the previous (or a chosen) model from the ledger."""
+    from aml_retrain.promotion.rollback import rollback as run_rollback
+    from aml_retrain.promotion.targets import parse_target
+
+    st = state(ctx)
+    result = run_rollback(parse_target(target), st.promotion_clients(), st.ledger(), to_entry=to,
+                          dry_run=dry_run, reason=reason, actor=st.settings().actor)
+    _render_result(st, result.to_dict())
+
+
+@ledger_app.command("show")
+def ledger_show(
+    ctx: typer.Context,
+    target: Annotated[str | None, typer.Argument(metavar="[TARGET]", help="Only this target.")] = None,
+) -> None:
+    """List promotions and rollbacks, oldest first."""
+    st = state(ctx)
+    entries = st.ledger().entries(target)
+    emit(st, entries, [field("seq"), field("time"), field("action"), field("target"),
+                       field("new_model"), field("job_id"), field("actor"),
+                       ("gate", lambda e: (e.get("gate") or {}).get("outcome"))])
+
+
+@ledger_app.command("verify")
+def ledger_verify(ctx: typer.Context) -> None:
+    """Recompute the hash chain; exit 1 when an entry was edited, removed or reordered."""
+    st = state(ctx)
+    result = st.ledger().verify()
+    data = result.to_dict() if hasattr(result, "to_dict") else dict(vars(result))
+    emit_pairs(st, data)
+    if not data.get("ok"):
+        raise typer.Exit(code=1)
+
+
+def _stdin_url(model_url: str | None) -> str | None:
+    if model_url == "-":
+        import sys
+
+        return sys.stdin.readline().strip()
+    return model_url
