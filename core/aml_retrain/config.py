@@ -51,6 +51,11 @@ def default_profile_path() -> Path:
     return Path.home() / ".aml-retrain" / "profile.json"
 
 
+def default_ledger_path() -> Path:
+    """Return ``~/.aml-retrain/ledger.jsonl``, the promotion ledger used when none is set."""
+    return Path.home() / ".aml-retrain" / "ledger.jsonl"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved settings for one run; secrets are shown as ``<hidden>`` in its repr."""
@@ -67,6 +72,9 @@ class Settings:
     profile_path: Path | None = None
     backup_dir: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "backups")
     journal_path: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "jobs.jsonl")
+    # A path or az://container/blob; kept as text so the blob form passes through unchanged.
+    ledger: str = field(default_factory=lambda: str(default_ledger_path()))
+    actor: str = "unknown"
     subscription_id: str | None = None
     arm_url: str = DEFAULT_ARM_URL
     arm_token: str | None = field(default=None, repr=False)
@@ -99,6 +107,8 @@ class Settings:
         poll_interval: float | None = None,
         backup_dir: str | Path | None = None,
         journal_path: str | Path | None = None,
+        ledger: str | Path | None = None,
+        actor: str | None = None,
         subscription_id: str | None = None,
         arm_url: str | None = None,
         arm_token: str | None = None,
@@ -143,6 +153,8 @@ class Settings:
                 source.pick(str(journal_path) if journal_path else None, "JOURNAL", "journal")
                 or Path.home() / ".aml-retrain" / "jobs.jsonl"
             ).expanduser(),
+            ledger=_resolve_ledger(ledger, source),
+            actor=_resolve_actor(actor, source),
             **_arm_settings(
                 source, subscription_id=subscription_id, arm_url=arm_url, arm_token=arm_token,
                 auth=auth, tenant_id=tenant_id, client_id=client_id,
@@ -247,6 +259,23 @@ def _load_profile(
     if not isinstance(data, dict):
         raise ConfigError(f"profile {path} must hold a JSON object, not {type(data).__name__}")
     return path, data
+
+
+def _resolve_ledger(explicit: str | Path | None, source: _Layers) -> str:
+    value = source.pick(str(explicit) if explicit else None, "LEDGER", "ledger")
+    if value is None:
+        return str(default_ledger_path())
+    return value if value.startswith("az://") else os.path.expanduser(value)
+
+
+# Who is promoting: pipeline identities first, then the login name; never a token variable.
+_ACTOR_ENV = ("BUILD_REQUESTEDFOREMAIL", "BUILD_REQUESTEDFOR", "GITHUB_ACTOR", "USER", "USERNAME")
+
+
+def _resolve_actor(explicit: str | None, source: _Layers) -> str:
+    value = source.pick_env_first(explicit, "ACTOR", "", *_ACTOR_ENV)
+    # One line only: the actor is written into ledger entries and printed in tables.
+    return " ".join(value.split()) if value and value.strip() else "unknown"
 
 
 def _normalize_region(region: str) -> str:

@@ -10,6 +10,8 @@
     ├── OperationTimeoutError            exit 4   a wait or request ran out of time
     ├── VerificationError                exit 1   the write was accepted but the read-back disagrees
     ├── JobFailedError                   exit 1   a BES job ended Failed or Cancelled (job_id, details)
+    ├── GatedError                       exit 8   the candidate failed the evaluation gate (result)
+    ├── StalePlanError                   exit 9   the target changed since the plan was made
     └── ServiceError                     exit 1   status_code, error_code, request_id, url
         ├── AuthError         401/403    exit 5
         ├── NotFoundError     404        exit 3
@@ -29,18 +31,22 @@ from aml_retrain._redact import redact_text, redact_url
 if TYPE_CHECKING:
     import requests
 
+    from aml_retrain.promotion.gate import GateResult
+
 __all__ = [
     "AmlRetrainError",
     "AuthError",
     "ConfigError",
     "ConflictError",
     "ConnectionFailedError",
+    "GatedError",
     "JobFailedError",
     "NotFoundError",
     "OperationFailedError",
     "OperationTimeoutError",
     "SasExpiredError",
     "ServiceError",
+    "StalePlanError",
     "ValidationError",
     "VerificationError",
 ]
@@ -100,6 +106,39 @@ class JobFailedError(AmlRetrainError):
         self.job_id = job_id
         self.status = status
         self.details = redact_text(details) if details else None
+        super().__init__(" ".join(redact_text(message).split()))
+
+
+class GatedError(AmlRetrainError):
+    """The candidate model did not pass the evaluation gate; nothing was promoted."""
+
+    exit_code: ClassVar[int] = 8
+
+    def __init__(self, message: str, *, result: GateResult | None = None) -> None:
+        self.result = result
+        super().__init__(" ".join(redact_text(message).split()))
+
+    @classmethod
+    def from_result(cls, result: GateResult) -> GatedError:
+        """Build the error for a gate ``result``, saying how to override it."""
+        hint = (
+            "fix the metric source or the policy" if result.outcome == "error"
+            else "retrain, relax the policy, or pass --force with a --reason"
+        )
+        return cls(f"evaluation gate {result.summary}; nothing was promoted ({hint})", result=result)
+
+
+class StalePlanError(AmlRetrainError):
+    """The target changed since the plan was made; nothing was applied."""
+
+    exit_code: ClassVar[int] = 9
+
+    def __init__(
+        self, message: str, *, expected: str | None = None, actual: str | None = None
+    ) -> None:
+        # expected/actual are the plan's and the live definition's hashes, when known.
+        self.expected = expected
+        self.actual = actual
         super().__init__(" ".join(redact_text(message).split()))
 
 

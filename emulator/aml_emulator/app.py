@@ -23,6 +23,7 @@ from .web import HTTPError, Request, Response, Router
 __all__ = ["DROP", "EmulatorApp"]
 
 _log = logging.getLogger("aml_emulator")
+_HEALTH = CONTROL_PREFIX + "health"
 
 DROP = None
 """Returned by :meth:`EmulatorApp.handle` when the connection must be closed without an answer."""
@@ -54,6 +55,8 @@ class EmulatorApp:
 
     def handle(self, request: Request) -> Response | None:
         """Answer *request*; ``None`` (:data:`DROP`) means: close the socket, send nothing."""
+        if request.path == _HEALTH and request.method == "GET":
+            return Response(200, {"status": "ok"})  # fast path: no router, no lock, no log
         if request.path.startswith(CONTROL_PREFIX):
             return self._dispatch(request)
         fault = self.control.faults.take(request.method, request.path)

@@ -11,6 +11,13 @@
 - ``arm_fail_next`` (0): the next N ARM async operations (PUT, PATCH, DELETE) end ``Failed``
   and change nothing; counts down as operations are created.
 - ``arm_page_size`` (20): entries per page of the ARM list operations (then ``nextLink``).
+- ``degrade_training`` (false): BES training jobs deliberately produce a *worse* model, so an
+  evaluation gate has something to block. The model is fitted as usual, then its decision
+  function is negated (classifier: coefficients and intercept, so every scored label flips and
+  ``P`` becomes ``1 - P``; regression: the coefficients, predictions mirror around the mean).
+  The evaluation CSV is computed on the degraded model, so it honestly reports the damage:
+  Accuracy and AUC become ``1 -`` their normal values (below 0.5 for any model better than
+  chance), a regression's Coefficient of Determination drops below 0. Read when a job starts.
 
 Updates are validated as a whole (nothing changes when one value is bad); reset restores defaults.
 """
@@ -40,6 +47,7 @@ class Settings:
     arm_polls_before_done: int = 2
     arm_fail_next: int = 0
     arm_page_size: int = 20
+    degrade_training: bool = False
 
 
 def _seconds(key: str, value: Any, minimum: float) -> float:
@@ -90,6 +98,10 @@ class EmulatorConfig:
             if body["status_format"] not in STATUS_FORMATS:
                 raise RequestBodyInvalid("'status_format' must be \"string\" or \"numeric\".")
             changes["status_format"] = body["status_format"]
+        if "degrade_training" in body:
+            if not isinstance(body["degrade_training"], bool):
+                raise RequestBodyInvalid("'degrade_training' must be true or false.")
+            changes["degrade_training"] = body["degrade_training"]
         for key, (low, high) in _INTEGERS.items():
             if key in body:
                 changes[key] = _integer(key, body[key], low, high)

@@ -1,11 +1,13 @@
 """Emulator control plane under ``/_emulator/`` (no auth; loopback only), per docs/architecture.md.
 
-Routes: ``GET health``, ``POST reset`` (seed state of every backend — classic, BES jobs, ARM
+Routes: ``GET health`` (answered before routing: no lock, no log, so it stays cheap under any
+load), ``POST reset`` (seed state of every backend — classic, BES jobs, ARM
 web services and their async operations —, default settings, no faults, empty log),
 ``GET state`` (everything, keys and tokens included: a test hook; ARM under ``"arm"``),
 ``POST/GET faults``, ``GET requests``, ``GET/POST config`` (settings in ``config.py``; the ARM
 ones: ``arm_polls_before_done``, ``arm_fail_next`` — the next N ARM async operations end
-``Failed`` and change nothing —, ``arm_page_size``).
+``Failed`` and change nothing —, ``arm_page_size``; ``degrade_training``: BES trains a
+deliberately worse model, for evaluation gates to block).
 
 Faults apply to service requests only, never to ``/_emulator/*`` itself (so a broad fault can
 always be cleared with a reset), and only service requests are recorded in the request log.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -26,6 +29,7 @@ from .web import Handler, HTTPError, Request, RequestBodyInvalid, Response
 __all__ = ["CONTROL_PREFIX", "ControlPlane", "Fault", "FaultInjector", "RequestLog", "StateSource"]
 
 CONTROL_PREFIX = "/_emulator/"
+MAX_LOGGED = 100_000  # request-log entries kept
 
 # Codes for injected statuses: the D-ERR class names where one fits, else the status phrase.
 _FAULT_CODES = {429: "RequestThrottled", 500: "InternalError", 503: "ServiceUnavailable",
@@ -130,11 +134,14 @@ class FaultInjector:
 
 
 class RequestLog:
-    """``[{"method","path","status"}]`` of service requests; status ``null`` = dropped."""
+    """``[{"method","path","status"}]`` of service requests; status ``null`` = dropped.
+
+    Bounded: only the newest :data:`MAX_LOGGED` are kept, so a load test cannot exhaust memory.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: list[dict[str, Any]] = []
+        self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_LOGGED)
 
     def record(self, method: str, path: str, status: int | None) -> None:
         with self._lock:

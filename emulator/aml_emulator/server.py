@@ -81,10 +81,27 @@ class _Handler(BaseHTTPRequestHandler):
         """Silenced: the request line carries the query string. ``app`` logs method and path."""
 
     def _read_body(self) -> bytes:
+        """The whole body (``Content-Length`` or chunked), so a keep-alive connection stays in
+        step with the client; ``ValueError`` for a bad length or a body over the limit."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
-        if length > _MAX_BODY:
+        if length > _MAX_BODY or length < 0:
             raise ValueError("request body too large")
         return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            size = int(self.rfile.readline(1024).split(b";", 1)[0].strip() or b"x", 16)
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return bytes(body)
+            if len(body) + size > _MAX_BODY:
+                raise ValueError("request body too large")
+            body += self.rfile.read(size)
+            self.rfile.readline(1024)  # the CRLF after each chunk
 
     def _dispatch(self) -> None:
         parts = urlsplit(self.path)
@@ -112,6 +129,9 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _send(self, response: Response) -> None:
+        """Every answer is delimited for HTTP/1.1 keep-alive: ``Content-Length`` (also on
+        errors and on HEAD, for the body a GET would get), except 204 and 304, which by
+        definition have no body and must not carry one (RFC 9110 §8.6, §15.4.5)."""
         no_body = response.body is None or response.status in (204, 304)
         payload = b"" if no_body else json.dumps(response.body).encode("utf-8")
         self.send_response(response.status)
@@ -131,6 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # listen backlog: 32+ clients connecting at once must not see SYN drops
     app: EmulatorApp
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -86,12 +86,13 @@ def test_reset_restores_seed_and_clears_faults_and_log(api: Api) -> None:
 def test_config_is_validated_shown_in_state_and_reset(api: Api) -> None:
     defaults = {"bes_job_seconds": 3.0, "propagation_seconds": 1.0, "result_sas_seconds": 3600.0,
                 "status_format": "string", "arm_polls_before_done": 2, "arm_fail_next": 0,
-                "arm_page_size": 20}
+                "arm_page_size": 20, "degrade_training": False}
     assert api.call("GET", "/_emulator/config", token=None).json() == defaults
     answer = api.call("POST", "/_emulator/config", token=None,
                       json={"propagation_seconds": 0, "status_format": "numeric"})
     assert answer.json() == {**defaults, "propagation_seconds": 0.0, "status_format": "numeric"}
-    for bad in ({"bes_job_seconds": -1}, {"status_format": "Numeric"}, {"job_seconds": 1}):
+    for bad in ({"bes_job_seconds": -1}, {"status_format": "Numeric"}, {"job_seconds": 1},
+                {"degrade_training": "true"}, {"degrade_training": 1}):
         assert_error(api.call("POST", "/_emulator/config", token=None, json=bad), 400,
                      "RequestBodyInvalid")
     state = api.call("GET", "/_emulator/state", token=None).json()

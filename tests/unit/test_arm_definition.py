@@ -207,6 +207,12 @@ def test_build_model_patch_escapes_pointer_tokens_and_applies() -> None:
     assert ws["properties"]["assets"]["a/b~c"]["locationInfo"]["uri"] != NEW_URI  # copy
 
 
+def test_apply_patch_in_place_changes_the_document_itself() -> None:
+    ws = webservice()
+    out = apply_patch(ws, build_model_patch(ws, "asset3", NEW_URI), in_place=True)
+    assert out is ws and ws["properties"]["assets"]["asset3"]["locationInfo"]["uri"] == NEW_URI
+
+
 def test_apply_patch_failed_test_says_definition_changed() -> None:
     patch = build_model_patch(webservice(), "asset3", NEW_URI)
     moved = webservice(uri="https://mlstorage.blob.core.windows.net/assets/someone-else.ilearner")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aml_retrain.arm.definition import export_definition, validate_definition
-from aml_retrain.arm.schema import OBJECTS, canonical_keys, pointer, schema_problems
+from aml_retrain.arm.schema import OBJECTS, canonical_copy, canonical_keys, pointer, schema_problems
 from aml_retrain.errors import ValidationError
 
 from .arm_fakes import webservice
@@ -117,6 +117,37 @@ def test_canonical_keys_leave_unknown_fields_and_map_keys() -> None:
                                          "Assets": {"MyAsset": {"NAME": "n"}}}})
     assert out == {"properties": {"packageType": "Graph", "Custom": 1,
                                   "assets": {"MyAsset": {"name": "n"}}}}
+
+
+def test_canonical_keys_renames_inside_maps_and_arrays_without_changing_the_input() -> None:
+    doc = webservice()
+    doc["properties"]["package"]["edges"][0] = {"SourceNodeId": "node1", "targetNodeId": "node2"}
+    doc["properties"]["assets"]["asset3"]["LocationInfo"] = doc["properties"]["assets"]["asset3"].pop(
+        "locationInfo")
+    before = json.dumps(doc)
+    out = canonical_keys(doc)
+    assert json.dumps(doc) == before
+    assert out["properties"]["package"]["edges"][0] == {"sourceNodeId": "node1", "targetNodeId": "node2"}
+    assert out["properties"]["assets"]["asset3"]["locationInfo"]["uri"]
+    assert out["properties"]["assets"]["asset1"] is doc["properties"]["assets"]["asset1"]  # unchanged: shared
+
+
+def test_canonical_keys_exact_spelling_wins() -> None:
+    assert canonical_keys({"Title": "a", "title": "b"}, "WebServiceProperties") == {"title": "b"}
+    assert canonical_keys({"title": "b", "TITLE": "a"}, "WebServiceProperties") == {"title": "b"}
+
+
+def test_canonical_copy_is_a_new_document_without_nulls() -> None:
+    doc = webservice(title=None)
+    doc["Properties"] = doc.pop("properties")
+    doc["Properties"]["package"]["nodes"]["node1"]["parameters"]["p"] = {
+        "value": {"a": None, "b": [None, {"c": None}]}}
+    out = canonical_copy(doc)
+    assert "title" not in out["properties"]
+    assert out["properties"]["package"]["nodes"]["node1"]["parameters"]["p"] == {
+        "value": {"b": [None, {}]}}
+    out["properties"]["assets"]["asset3"]["locationInfo"]["uri"] = "changed"
+    assert doc["Properties"]["assets"]["asset3"]["locationInfo"]["uri"] != "changed"
 
 
 # -- cross-check against the reference swagger, when the shared folder is present ----------------

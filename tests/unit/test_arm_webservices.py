@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aml_retrain.arm import webservices as wsmod
-from aml_retrain.arm.definition import dumps_definition, export_definition
+from aml_retrain.arm.definition import dumps_definition, export_definition, normalise_definition
 from aml_retrain.arm.webservices import (
     export_webservice,
     import_definition,
@@ -221,6 +221,16 @@ def test_set_model_in_file_edits_in_place_with_bak(tmp_path: Path) -> None:
     assert plan.to_dict()["patch"][-1]["value"] == NEW_URI
 
 
+def test_set_model_in_file_writes_what_json_dumps_writes(tmp_path: Path) -> None:
+    path = tmp_path / "ws.json"
+    defn = export_definition(webservice(description="Préd ✓"))
+    path.write_text(json.dumps(defn), encoding="utf-8")  # compact: the edit rewrites it indented
+    set_model_in_file(path, NEW_URI)
+    defn["properties"]["assets"]["asset3"]["locationInfo"]["uri"] = NEW_URI
+    expected = json.dumps(defn, indent=2, ensure_ascii=False) + "\n"
+    assert path.read_bytes() == expected.encode("utf-8")
+
+
 def test_set_model_in_file_dry_run_leaves_file(tmp_path: Path) -> None:
     path = tmp_path / "ws.json"
     original = dumps_definition(export_definition(webservice()))
@@ -236,6 +246,13 @@ def test_import_validates_and_normalises(tmp_path: Path) -> None:
     path.write_text(json.dumps(webservice()), encoding="utf-8")
     defn = import_definition(path)
     assert "id" not in defn and "provisioningState" not in defn["properties"]
+    assert defn == normalise_definition(webservice())
+    with_nulls = webservice(title=None)
+    with_nulls["properties"]["package"]["nodes"]["node1"]["parameters"]["p"] = {"value": {"a": None}}
+    path.write_text(json.dumps(with_nulls), encoding="utf-8")
+    defn = import_definition(path)
+    assert defn == normalise_definition(with_nulls) and "title" not in defn["properties"]
+    assert defn["properties"]["package"]["nodes"]["node1"]["parameters"]["p"] == {"value": {}}
     bad = webservice(diagnostics={"level": "Loud"})
     path.write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(ValidationError, match="/properties/diagnostics/level"):

@@ -69,7 +69,7 @@ def gate(
     reason: ReasonOpt = None,
 ) -> None:
     """Compare candidate metrics with the baseline; exit 8 when gated (not promoted)."""
-    from aml_retrain.promotion.gate import run_gate
+    from aml_retrain.promotion.checks import run_gate
 
     st = state(ctx)
     result = run_gate(candidate, baseline=baseline, target=target, policy_path=policy,
@@ -100,8 +100,8 @@ def promote(
     result = run_promote(
         parse_target(target), st.promotion_clients(), st.ledger(), model_url=_stdin_url(model_url),
         job_id=from_job, journal=st.journal(), policy=st.policy(policy, gate_ or policy is not None),
-        force=force, reason=reason, require_baseline=require_baseline, dry_run=dry_run,
-        actor=st.settings().actor)
+        gate=gate_ or policy is not None, force=force, reason=reason,
+        require_baseline=require_baseline, dry_run=dry_run, actor=st.settings().actor)
     _render_result(st, result.to_dict())
 
 
@@ -119,7 +119,8 @@ def plan(
     st = state(ctx)
     made = make_plan(parse_target(target), st.promotion_clients(), model_url=_stdin_url(model_url),
                      job_id=from_job, journal=st.journal(), ledger=st.ledger(),
-                     policy=st.policy(policy, gate_ or policy is not None), actor=st.settings().actor)
+                     policy=st.policy(policy, gate_ or policy is not None),
+                     gate=gate_ or policy is not None, actor=st.settings().actor)
     made.write(out)
     data = {**made.to_dict(), "plan_file": str(out)}
     if st.json:

@@ -7,14 +7,14 @@ PATCH body alike, because all three share the WebService shape.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from aml_retrain.arm.schema import canonical_keys, pointer, validate_definition
+from aml_retrain.arm._jsonutil import copy_json, dumps_indented
+from aml_retrain.arm.schema import canonical_copy, canonical_keys, pointer, validate_definition
 from aml_retrain.classic.validation import LOOPBACK_HOSTS, parse_model_url
 from aml_retrain.errors import ValidationError
 
@@ -32,6 +32,7 @@ __all__ = [
     "model_uri_from_url",
     "normalise_definition",
     "payloads_in_blob_storage",
+    "reshape_definition",
     "select_asset",
     "storage_account_of",
     "trained_model_assets",
@@ -64,18 +65,15 @@ def _properties(defn: Mapping[str, Any]) -> Mapping[str, Any]:
     return props
 
 
-def _drop_nulls(value: Any) -> Any:
-    # The exporter's serialiser writes no nulls (NullValueHandling.Ignore).
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
-
-
 def normalise_definition(defn: Mapping[str, Any]) -> JsonObject:
     """Return ``{"properties": {packageType first…}, "location", "tags"}`` without read-only fields."""
-    source = _drop_nulls(canonical_keys(copy.deepcopy(dict(defn))))
+    # The exporter's serialiser writes no nulls (NullValueHandling.Ignore); the result is a new
+    # document, so editing it never changes ``defn``.
+    return reshape_definition(canonical_copy(dict(defn)))
+
+
+def reshape_definition(source: JsonObject) -> JsonObject:
+    """``normalise_definition`` for a canonical, null-free document: only the top levels are new."""
     props = {k: v for k, v in _properties(source).items() if k not in READ_ONLY_PROPERTIES}
     ordered: JsonObject = {}
     if "packageType" in props:
@@ -104,7 +102,8 @@ def export_definition(ws: Mapping[str, Any]) -> JsonObject:
 
 def dumps_definition(defn: Mapping[str, Any]) -> str:
     """Return the definition as indented JSON with a trailing newline (stable order, clean diffs)."""
-    return json.dumps(defn, indent=2, ensure_ascii=False) + "\n"
+    # Same text as json.dumps(defn, indent=2, ensure_ascii=False) + "\n", a few times faster.
+    return dumps_indented(defn)
 
 
 def _read_text(source: Path) -> str:
@@ -137,6 +136,7 @@ def load_definition(source: str | Path) -> JsonObject:
         raise ValidationError(
             f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from None
+    del text  # a big file's text need not live on beside its parsed document
     if not isinstance(data, dict):
         raise ValidationError(f"{origin} must hold a JSON object, not {type(data).__name__}")
     result: JsonObject = canonical_keys(data)
@@ -317,12 +317,19 @@ def check_guardrails(
         )
 
 
-def apply_patch(defn: Mapping[str, Any], patch: list[JsonObject]) -> JsonObject:
-    """Apply an RFC 6902 patch to a copy of ``defn``; a failed test means the definition changed."""
+def apply_patch(
+    defn: Mapping[str, Any], patch: list[JsonObject], *, in_place: bool = False
+) -> JsonObject:
+    """Apply an RFC 6902 patch to a copy of ``defn``; a failed test means the definition changed.
+
+    ``in_place`` patches ``defn`` itself (for a document nothing else holds): a failure may then
+    leave it half patched, so it is to be dropped.
+    """
     import jsonpatch
 
+    target = defn if in_place and isinstance(defn, dict) else copy_json(dict(defn))
     try:
-        result: JsonObject = jsonpatch.apply_patch(dict(defn), patch, in_place=False)
+        result: JsonObject = jsonpatch.apply_patch(target, patch, in_place=True)
     except jsonpatch.JsonPatchTestFailed as exc:
         raise ValidationError(
             f"the definition changed: {exc}; export or read it again and retry"

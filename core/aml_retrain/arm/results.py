@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,14 +96,15 @@ def write_arm_backup(
 def replace_file(path: Path, text: str, *, keep_backup: bool) -> Path | None:
     """Write ``text`` to ``path`` atomically; first copy an existing different file to ``<path>.bak``."""
     backup: Path | None = None
+    data = text.encode("utf-8")  # once, for the comparison and the write (definitions can be MBs)
     try:
         if keep_backup and path.exists():
-            old = path.read_bytes()
-            if old != text.encode("utf-8"):
+            # A different size is a different file: copy it without holding it in memory too.
+            if path.stat().st_size != len(data) or path.read_bytes() != data:
                 backup = path.with_name(path.name + ".bak")
-                backup.write_bytes(old)
+                shutil.copyfile(path, backup)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(text, encoding="utf-8", newline="\n")
+        temp.write_bytes(data)
         # os.replace is atomic: a crash leaves the old file or the new one, never half of each.
         os.replace(temp, path)
     except OSError as exc:

@@ -7,12 +7,12 @@ or keys. Every write is preceded by a local backup and followed by a read-back.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain.arm._jsonutil import copy_json, drop_nulls_in_place
 from aml_retrain.arm.client import DEFAULT_UPDATE_TIMEOUT, ArmWebServiceClient, validate_names
 from aml_retrain.arm.definition import (
     apply_patch,
@@ -23,8 +23,8 @@ from aml_retrain.arm.definition import (
     export_definition,
     load_definition,
     model_uri_from_url,
-    normalise_definition,
     payloads_in_blob_storage,
+    reshape_definition,
     select_asset,
     storage_account_of,
     trained_model_assets,
@@ -164,17 +164,20 @@ def set_model_in_file(
     patch = build_model_patch(defn, chosen_id, new_uri)
     check_guardrails(patch, allow=allow, definition=defn)
     _check_account(defn, new_uri, allow_other_account)
-    patched = apply_patch(defn, patch)
+    before = str(asset["locationInfo"]["uri"])  # read first: asset shares its locationInfo with defn
+    # defn was read for this call alone, so it is patched as it is rather than copied first.
+    patched = apply_patch(defn, patch, in_place=True)
     validate_definition(patched)
-    before = str(asset["locationInfo"]["uri"])
-    backup = None if dry_run else replace_file(target, dumps_definition(patched), keep_backup=True)
+    text = None if dry_run else dumps_definition(patched)
+    del defn, patched  # the text is all that is written; let a big document go first
+    backup = None if text is None else replace_file(target, text, keep_backup=True)
     return SetModelPlan(target, chosen_id, str(asset["name"]), before, new_uri, patch, dry_run,
                         backup)
 
 
 def _assets_body(defn: Mapping[str, Any]) -> JsonObject:
     return {"properties": {"packageType": "Graph",
-                           "assets": copy.deepcopy(defn["properties"]["assets"])}}
+                           "assets": copy_json(defn["properties"]["assets"])}}
 
 
 def _note(err: AmlRetrainError, text: str) -> None:
@@ -274,7 +277,10 @@ def import_definition(path: str | Path) -> JsonObject:
     """Load a definition file, validate it against the 2017-01-01 schema, drop read-only fields."""
     defn = load_definition(Path(path))
     validate_definition(defn)
-    return normalise_definition(defn)
+    # normalise_definition would copy the whole document; this one was read for this call alone
+    # and is canonical already, so dropping its nulls in place gives the same result.
+    drop_nulls_in_place(defn)
+    return reshape_definition(defn)
 
 
 def _check_same_account(defn: Mapping[str, Any], live: Mapping[str, Any]) -> None:

@@ -1,7 +1,15 @@
 """State of the classic management API: workspaces → web services → endpoints (no HTTP).
 
-Plain Python objects guarded by one lock. ``reset()`` reloads the seed fixture and issues new
-endpoint keys. Public methods return API-shaped dicts (SW-MGMT ``WebService`` / ``Endpoint``).
+Plain Python objects guarded by one lock, held only for dict lookups and mutations, never
+for I/O (a PATCH's blob check runs between :meth:`ClassicBackend.plan_patch` and
+:meth:`ClassicBackend.apply_patch`). Every per-request lookup is a dict access — endpoints by
+name per web service, and by GUID for the execution APIs — so a web service with 10,000
+endpoints costs no more per request than one with a single endpoint (only listing is O(n)).
+``reset()`` reloads the seed fixture and issues new endpoint keys. Public methods return
+API-shaped dicts (SW-MGMT ``WebService`` / ``Endpoint``).
+
+Limits (CLASSIC-API §9): at most :data:`MAX_ENDPOINTS` endpoints per web service, or
+:data:`FREE_TIER_ENDPOINTS` (default included) in a workspace seeded with ``"Tier": "Free"``.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from .errors import (
     EndpointNotFound,
     InvalidOperation,
     ManagementRequestUnauthorized,
+    TooManyEndpoints,
     WebServiceIdNotFoundInWorkspace,
     WebServiceNotFound,
     WorkspaceNotFound,
@@ -29,7 +38,10 @@ from .exec_errors import not_found, unauthorized
 from .state import Endpoint, WebService, Workspace, later_than, load_workspace
 from .state import now as _now
 
-__all__ = ["ApiEndpoint", "ClassicBackend", "PatchPlan"]
+__all__ = ["FREE_TIER_ENDPOINTS", "MAX_ENDPOINTS", "ApiEndpoint", "ClassicBackend", "PatchPlan"]
+
+MAX_ENDPOINTS = 10_000  # per web service (SW-MGMT, CLASSIC-API §9)
+FREE_TIER_ENDPOINTS = 3  # per web service of a free workspace, default included (PS-README)
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class ClassicBackend:
         self._blob_base_url = blob_base_url
         self._lock = threading.RLock()
         self._workspaces: dict[str, Workspace] = {}
+        self._guids: dict[str, tuple[str, str, str]] = {}  # guid → (workspace, service, name)
         self.reset()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -74,6 +87,8 @@ class ClassicBackend:
         with self._lock:
             loaded = [load_workspace(ws, self._blob_base_url) for ws in self._seed["workspaces"]]
             self._workspaces = {ws.id: ws for ws in loaded}
+            self._guids = {ep.guid: (ws.id, svc.id, ep.name) for ws in loaded
+                           for svc in ws.webservices.values() for ep in svc.endpoints.values()}
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON-ready data (keys and tokens included: a test hook)."""
@@ -82,6 +97,7 @@ class ClassicBackend:
 
     def _workspace_state(self, ws: Workspace) -> dict[str, Any]:
         return {"Id": ws.id, "Name": ws.name, "Region": ws.region, "AuthorizationToken": ws.token,
+                "Tier": ws.tier,
                 "WebServices": [dict(self._service_dict(ws, svc), Endpoints=[
                     self._endpoint_dict(ws, svc, ep) for ep in svc.endpoints.values()])
                     for svc in ws.webservices.values()]}
@@ -137,13 +153,14 @@ class ClassicBackend:
         GUIDs are random, so this reveals nothing a key would protect.
         """
         with self._lock:
+            where = self._guids.get(guid)
             ws = self._workspaces.get(ws_id)
-            found = [(svc, ep) for svc in (ws.webservices.values() if ws else ())
-                     for ep in svc.endpoints.values() if ep.guid == guid]
-            if ws is None or not found:
+            svc = ws.webservices.get(where[1]) if ws is not None and where is not None \
+                and where[0] == ws_id else None
+            ep = svc.endpoints.get(where[2]) if svc is not None and where is not None else None
+            if ws is None or svc is None or ep is None:
                 raise not_found("WebServiceNotFound", "Web service not found. Verify the URL "
                                 "(take it from the endpoint's ApiLocation) and try again.")
-            svc, ep = found[0]
             if authenticate and not (token and ep.accepts_key(token)):
                 raise unauthorized()
             return ApiEndpoint(
@@ -213,15 +230,22 @@ class ClassicBackend:
                 raise EndpointAlreadyExists(
                     f"An endpoint named '{name}' already exists on this web service. "
                     "Choose another name, or PATCH the existing endpoint.")
+            limit = FREE_TIER_ENDPOINTS if ws.tier == "Free" else MAX_ENDPOINTS
+            if len(svc.endpoints) >= limit:
+                raise TooManyEndpoints(
+                    f"This web service already has {len(svc.endpoints)} endpoints, the most "
+                    f"allowed{' in a free workspace' if ws.tier == 'Free' else ''} ({limit}, "
+                    "the default one included). Delete an endpoint you no longer use first.")
             default = svc.endpoints.get(svc.default_endpoint_name)
             now = _now()
-            svc.endpoints[name] = Endpoint(
+            endpoint = svc.endpoints[name] = Endpoint(
                 name=name, guid=uuid.uuid4().hex, description=description, creation_time=now,
                 version=now, experiment_location=default.experiment_location if default else "",
                 max_concurrent_calls=calls, throttle_level=throttle,
                 diagnostics_trace_level="None",
                 resources=copy.deepcopy(default.resources) if default else [])
-            return self._endpoint_dict(ws, svc, svc.endpoints[name])
+            self._guids[endpoint.guid] = (ws.id, svc.id, name)
+            return self._endpoint_dict(ws, svc, endpoint)
 
     def plan_patch(self, ws_id: str, svc_id: str, name: str,
                    body: Mapping[str, Any]) -> PatchPlan:
@@ -311,9 +335,9 @@ class ClassicBackend:
     def delete_endpoint(self, ws_id: str, svc_id: str, name: str) -> None:
         with self._lock:
             svc = self._service(self._workspace(ws_id), svc_id)
-            self._endpoint(svc, name)
+            self._endpoint(svc, name)  # 404 first
             if name == svc.default_endpoint_name and len(svc.endpoints) > 1:
                 raise InvalidOperation(  # D-CREATEEP; text not documented
                     "The default endpoint cannot be deleted while other endpoints exist. "
                     "Delete the other endpoints first.")
-            del svc.endpoints[name]
+            self._guids.pop(svc.endpoints.pop(name).guid, None)

@@ -147,9 +147,10 @@ class JobManager:
                 raise invalid_operation("CannotStartJob", "The job cannot be started because "
                                                           f"it is in {job.status} state.")
             job.status = "Running"
-        seconds = self._config.settings.bes_job_seconds
-        threading.Thread(target=self._run, args=(job, seconds), name=f"bes-{job.id[:8]}",
-                         daemon=True).start()
+        settings = self._config.settings
+        threading.Thread(target=self._run, args=(job, settings.bes_job_seconds,
+                                                 settings.degrade_training),
+                         name=f"bes-{job.id[:8]}", daemon=True).start()
 
     def cancel(self, api: ApiEndpoint, job_id: str) -> None:
         job = self._job(api, job_id)
@@ -185,22 +186,22 @@ class JobManager:
 
     # --- the worker ------------------------------------------------------------------------
 
-    def _work(self, job: Job) -> dict[str, bytes]:
+    def _work(self, job: Job, degrade: bool) -> dict[str, bytes]:
         [source] = job.submission.inputs.values()
         data = source.read("input")
         if job.kind != "training":
             scored = _scored_csv(self._models(job.resources), data, source.extension)
             return {RRS_OUTPUT: scored}
         model, evaluation = train(parse_table(data, source.extension), job.submission.label,
-                                  job.submission.regularization)
+                                  job.submission.regularization, degrade=degrade)
         return {MODEL_OUTPUT: model.to_bytes(), EVALUATION_OUTPUT: evaluation}
 
-    def _run(self, job: Job, seconds: float) -> None:
+    def _run(self, job: Job, seconds: float, degrade: bool) -> None:
         started = time.monotonic()
         payloads: dict[str, bytes] = {}
         failure: str | None = None
         try:
-            payloads = self._work(job)
+            payloads = self._work(job, degrade)
         except (StorageFailure, TrainingError) as exc:
             failure = str(exc)
         except ExecutionError as exc:  # e.g. the predictive endpoint's model cannot be loaded

@@ -10,6 +10,7 @@ import logging
 
 import requests
 
+from .. import httpclient
 from .errors import BlobNotFound, InvalidBlob, ResourceDownload
 from .validation import ResourceUpdate
 
@@ -17,6 +18,7 @@ __all__ = ["blob_url", "check_model_blob"]
 
 _log = logging.getLogger(__name__)
 _TIMEOUT = (3.0, 10.0)  # (connect, read) seconds: a dead storage endpoint must not hang a PATCH
+_DRAIN_LIMIT = 256 * 1024  # read bodies up to this size, so the connection goes back to the pool
 
 
 def blob_url(update: ResourceUpdate) -> str:
@@ -32,8 +34,13 @@ def _shown(update: ResourceUpdate) -> str:
     return f"'{update.relative_location}' at '{update.base_location}'"
 
 
+def _small(length: str | None) -> bool:
+    return bool(length and length.isdigit() and int(length) <= _DRAIN_LIMIT)
+
+
 def check_model_blob(update: ResourceUpdate) -> None:
-    """GET the blob (body not read); map storage answers to the service's errors.
+    """GET the blob (a small body is drained to reuse the connection); map storage answers
+    to the service's errors.
 
     404 → 400 BlobNotFound (D-ERR). 401/403 (expired or forged SAS) → 400 InvalidBlob (not
     documented; closest D-ERR code). Unreachable or any other answer → 500 ResourceDownload.
@@ -42,11 +49,11 @@ def check_model_blob(update: ResourceUpdate) -> None:
         raise InvalidBlob(f"Location.BaseLocation of resource '{update.name}' is not an "
                           "http(s) URL.")
     try:
-        # trust_env=False: the emulator talks to local storage; proxy settings would misroute it.
-        with requests.Session() as session:
-            session.trust_env = False
-            with session.get(blob_url(update), timeout=_TIMEOUT, stream=True) as answer:
-                status = answer.status_code
+        # This thread's pooled session (keep-alive to storage); called outside any backend lock.
+        with httpclient.session().get(blob_url(update), timeout=_TIMEOUT, stream=True) as answer:
+            status = answer.status_code
+            if _small(answer.headers.get("Content-Length")):
+                _ = answer.content  # drained: the connection is reused; larger ones are closed
     except requests.RequestException as exc:
         _log.info("model blob unreachable for resource %r: %s", update.name, type(exc).__name__)
         raise ResourceDownload(f"Could not download the trained model {_shown(update)}: the "

@@ -23,6 +23,7 @@ __all__ = [
     "ManagementRequestUnauthorized",
     "RequestBodyInvalid",
     "ResourceDownload",
+    "TooManyEndpoints",
     "WebServiceIdNotFoundInWorkspace",
     "WebServiceNotFound",
     "WorkspaceNotFound",
@@ -84,6 +85,14 @@ class EndpointAlreadyExists(ClassicError):
     # 409 Conflict and the code name are our choice.
     status = 409
     code = "EndpointAlreadyExists"
+
+
+class TooManyEndpoints(ClassicError):
+    # CLASSIC-API §9 gives the limits (10,000 endpoints per web service, SW-MGMT; 3 including
+    # the default one in a free workspace) but not the error a create beyond them gets. Our
+    # choice: 400, and a code named like D-ERR's WebServiceTooManyConcurrentRequestRequirement.
+    status = 400
+    code = "WebServiceTooManyEndpoints"
 
 
 class BadParameterValue(ClassicError):

@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from .. import httpclient
 from .exec_errors import bad_user_argument, internal
 from .interface import SCORED_LABELS, SCORED_PROBABILITIES
 from .model import MAX_MODEL_BYTES, ModelFormatError, TrainedModel, load_model
@@ -83,13 +84,10 @@ def _download(url: str, shown: str) -> bytes:
     # D-ERR 500 class InternalError: ResourceDownload (cannot fetch), ResourceLoadFailed
     # (fetched but not a model). PATCH only checks the blob exists, so a bad blob shows here.
     try:
-        with requests.Session() as session:
-            session.trust_env = False  # local storage: proxy settings would misroute it
-            answer = session.get(url, timeout=_TIMEOUT, stream=True)
+        with httpclient.session().get(url, timeout=_TIMEOUT, stream=True) as answer:
             status = answer.status_code
             data: bytes = answer.raw.read(MAX_MODEL_BYTES + 1, decode_content=True) \
                 if status == 200 else b""
-            answer.close()
     except requests.RequestException as exc:
         _log.info("model blob unreachable: %s", type(exc).__name__)
         raise internal("ResourceDownload", f"Could not download the trained model "

@@ -86,6 +86,7 @@ class Workspace:
     region: str
     token: str
     webservices: dict[str, WebService]
+    tier: str = "Standard"  # seed "Tier": "Free" limits endpoints (CLASSIC-API §9)
 
 
 def _load_endpoint(raw: Mapping[str, Any], blob_base_url: str | None) -> Endpoint:
@@ -121,4 +122,5 @@ def load_workspace(raw: Mapping[str, Any], blob_base_url: str | None) -> Workspa
             creation_time=svc["CreationTime"], default_endpoint_name=svc["DefaultEndpointName"],
             endpoints=endpoints, kind=_kind(svc, endpoints))
     return Workspace(id=raw["Id"], name=raw.get("Name", ""), region=raw["Region"],
-                     token=raw["AuthorizationToken"], webservices=services)
+                     token=raw["AuthorizationToken"], webservices=services,
+                     tier=str(raw.get("Tier", "Standard")))

@@ -9,6 +9,9 @@ The evaluation CSV's header spelling is not documented (CLASSIC-API §6.6); ours
 Evaluate Model metric names: ``Accuracy,Precision,Recall,F-Score,AUC,Average Log Loss`` for a
 two-class label, ``Mean Absolute Error,Root Mean Squared Error,Relative Absolute Error,
 Relative Squared Error,Coefficient of Determination`` for a numeric one.
+
+``degrade=True`` (the ``degrade_training`` setting) negates the fitted decision function before
+evaluating and exporting it: a deliberately worse model whose metrics say so (see ``config``).
 """
 
 from __future__ import annotations
@@ -120,8 +123,11 @@ def _numeric_columns(table: Table, skip: str) -> list[str]:
     return numeric
 
 
-def train(table: Table, label: str, regularization: float) -> tuple[TrainedModel, bytes]:
-    """Fit on 75 % of the rows, evaluate on the rest: (model, evaluation CSV bytes)."""
+def train(table: Table, label: str, regularization: float, *,
+          degrade: bool = False) -> tuple[TrainedModel, bytes]:
+    """Fit on 75 % of the rows, evaluate on the rest: (model, evaluation CSV bytes).
+
+    *degrade*: negate the fitted model (a worse one, on purpose) before evaluating it."""
     import numpy as np
 
     if label not in table.columns:
@@ -139,8 +145,9 @@ def train(table: Table, label: str, regularization: float) -> tuple[TrainedModel
     labels = [row[table.columns.index(label)] for row in table.rows]
     numeric = [_as_float(value) for value in labels]
     if all(v is not None for v in numeric) and len(set(labels)) > _REGRESSION_DISTINCT:
-        return _regression(x, np.array(numeric, dtype=float), label, features, regularization)
-    return _classification(x, labels, label, features, regularization)
+        return _regression(x, np.array(numeric, dtype=float), label, features, regularization,
+                           degrade)
+    return _classification(x, labels, label, features, regularization, degrade)
 
 
 def _split(x: Any, y: Any, stratify: Any) -> Any:
@@ -150,7 +157,7 @@ def _split(x: Any, y: Any, stratify: Any) -> Any:
 
 
 def _classification(x: Any, labels: list[str], label: str, features: list[str],
-                    regularization: float) -> tuple[TrainedModel, bytes]:
+                    regularization: float, degrade: bool) -> tuple[TrainedModel, bytes]:
     import numpy as np
     from sklearn import metrics
     from sklearn.linear_model import LogisticRegression
@@ -168,6 +175,8 @@ def _classification(x: Any, labels: list[str], label: str, features: list[str],
     scaler = StandardScaler().fit(x_train)
     fitted = LogisticRegression(C=regularization, random_state=SPLIT_SEED, max_iter=1000)
     fitted.fit(scaler.transform(x_train), y_train)
+    if degrade:  # z → -z: every label flips, P → 1 - P (Accuracy and AUC → 1 - normal)
+        fitted.coef_, fitted.intercept_ = -fitted.coef_, -fitted.intercept_
     probability = fitted.predict_proba(scaler.transform(x_test))[:, 1]
     predicted = (probability > 0.5).astype(int)
     values = [metrics.accuracy_score(y_test, predicted),
@@ -182,7 +191,7 @@ def _classification(x: Any, labels: list[str], label: str, features: list[str],
 
 
 def _regression(x: Any, y: Any, label: str, features: list[str],
-                regularization: float) -> tuple[TrainedModel, bytes]:
+                regularization: float, degrade: bool) -> tuple[TrainedModel, bytes]:
     import numpy as np
     from sklearn.linear_model import Ridge
     from sklearn.preprocessing import StandardScaler
@@ -191,6 +200,8 @@ def _regression(x: Any, y: Any, label: str, features: list[str],
     scaler = StandardScaler().fit(x_train)
     # Regularization is the inverse strength, as C is for the classifier: alpha = 1 / C.
     fitted = Ridge(alpha=1.0 / regularization).fit(scaler.transform(x_train), y_train)
+    if degrade:  # predictions mirror around the training mean: R² falls below 0
+        fitted.coef_ = -fitted.coef_
     error = fitted.predict(scaler.transform(x_test)) - y_test
     spread = y_test - y_test.mean()
     squares = float(np.sum(spread ** 2)) or 1.0

@@ -1,0 +1,1 @@
+"""Safe promotion: evaluation gate, hash-chained ledger, targets, plan/apply, rollback and fan-out."""

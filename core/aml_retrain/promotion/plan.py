@@ -1,0 +1,243 @@
+"""Plan → apply: a reviewable JSON plan of one promotion, applied only if the target is unchanged.
+
+The plan records the live state's hash, the change a deploy would make (SAS never included) and
+the gate verdict; ``plan_hash`` covers all of it, so an edited plan is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain.errors import ConfigError, StalePlanError, ValidationError
+from aml_retrain.evaluation import Metrics
+from aml_retrain.promotion.promote import (
+    PromotionResult,
+    check_inputs,
+    execute,
+    metrics_from_entry,
+    model_key,
+    resolve_model,
+    run_gate,
+    utc_now,
+)
+from aml_retrain.promotion.targets import (
+    Clients,
+    Target,
+    canonical_hash,
+    deploy,
+    parse_target,
+    read_state,
+    strip_sas,
+)
+
+if TYPE_CHECKING:
+    from aml_retrain.classic.journal import JobJournal
+    from aml_retrain.promotion.gate import Policy
+    from aml_retrain.promotion.ledger import Ledger
+
+__all__ = ["PLAN_VERSION", "Plan", "apply_plan", "make_plan"]
+
+PLAN_VERSION = 1
+SAS_AT_APPLY = "<SAS minted at apply time>"
+_REQUIRED = ("version", "created", "actor", "target", "state_hash", "model_url", "change")
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan's content (without ``plan_hash``); ``plan_hash`` is the sha256 of its canonical JSON."""
+
+    data: JsonObject
+
+    @property
+    def plan_hash(self) -> str:
+        """Return the sha256 of the plan's canonical JSON (``plan_hash`` itself excluded)."""
+        return canonical_hash(self.data)
+
+    def to_dict(self) -> JsonObject:
+        """Return the plan as written to the file."""
+        return {**self.data, "plan_hash": self.plan_hash}
+
+    def write(self, path: str | Path) -> Path:
+        """Write the plan as indented JSON (atomically) and return the path."""
+        from aml_retrain.arm.results import replace_file
+
+        target = Path(path)
+        if target.is_dir():
+            raise ValidationError(f"{target} is a folder: pass a file name such as plan.json")
+        replace_file(target, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n",
+                     keep_backup=False)
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> Plan:
+        """Read and check a plan file: known version, required fields, hash matching the content."""
+        source = Path(path)
+        try:
+            data = json.loads(source.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise ValidationError(f"plan file {source} not found: make one with 'promote plan'") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(f"plan file {source} cannot be read: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                f"plan file {source} is not valid JSON (line {exc.lineno}, column {exc.colno})"
+            ) from None
+        if not isinstance(data, dict):
+            raise ValidationError(f"plan file {source} must hold a JSON object")
+        recorded = data.pop("plan_hash", None)
+        missing = [name for name in _REQUIRED if name not in data]
+        if missing:
+            raise ValidationError(f"plan file {source} lacks {', '.join(missing)}: make a new plan")
+        if data["version"] != PLAN_VERSION:
+            raise ValidationError(
+                f"plan file {source} has version {data['version']!r}; this tool applies version "
+                f"{PLAN_VERSION}: make a new plan"
+            )
+        plan = cls(data)
+        if recorded != plan.plan_hash:
+            raise ValidationError(
+                f"plan file {source} was changed after it was made (its plan_hash does not match "
+                "its content); a reviewed plan must be applied as is: make a new plan"
+            )
+        return plan
+
+
+def _classic_change(shown: Mapping[str, Any]) -> JsonObject:
+    def location(resource: Any) -> JsonObject:
+        loc = resource.get("Location") if isinstance(resource, Mapping) else None
+        loc = loc if isinstance(loc, Mapping) else {}
+        return {k: loc.get(k) for k in ("BaseLocation", "RelativeLocation")}
+
+    body = json.loads(json.dumps(shown["body"]))
+    for resource in body.get("Resources") or []:
+        loc = resource.get("Location")
+        if isinstance(loc, dict) and "SasBlobToken" in loc:
+            # Even a redacted SAS carries its expiry; apply mints its own, so show only that.
+            loc["SasBlobToken"] = SAS_AT_APPLY
+    return {"kind": "classic", "patch_url": shown["patch_url"],
+            "resource_name": shown["resource_name"], "body": body,
+            "before": location(shown["before"]), "after": location(body["Resources"][0])}
+
+
+def _arm_change(shown: Mapping[str, Any]) -> JsonObject:
+    return {"kind": "arm", "resource_id": shown["resource_id"], "asset_id": shown["asset_id"],
+            "patch": shown["patch"], "before_uri": shown["before_uri"],
+            "after_uri": shown["after_uri"]}
+
+
+def make_plan(
+    target: Target,
+    clients: Clients,
+    *,
+    actor: str,
+    ledger: Ledger | None = None,
+    model_url: str | None = None,
+    job_id: str | None = None,
+    journal: JobJournal | None = None,
+    training_service_id: str | None = None,
+    candidate: Metrics | None = None,
+    policy: Policy | None = None,
+    gate: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    require_baseline: bool = False,
+) -> Plan:
+    """Read the target, compute the change a promotion would make, run the gate; write nothing."""
+    check_inputs(model_url, job_id, journal, force, reason)
+    url, job_metrics = resolve_model(
+        clients, model_url=model_url, job_id=job_id, journal=journal,
+        training_service_id=training_service_id, want_metrics=candidate is None,
+    )
+    candidate = candidate or job_metrics
+    key = str(target)
+    state = read_state(target, clients)
+    notices: list[str] = []
+    gate_dict: JsonObject | None = None
+    if policy is not None or gate:
+        current = ledger.current(key) if ledger is not None else None
+        gate_dict, notices = run_gate(key, candidate, metrics_from_entry(current), policy,
+                                      force=force, reason=reason,
+                                      require_baseline=require_baseline)
+    shown = deploy(target, url, clients, dry_run=True)
+    change = _classic_change(shown) if target.kind == "classic" else _arm_change(shown)
+    new_model = model_key(url)
+    return Plan({
+        "version": PLAN_VERSION, "created": utc_now(), "actor": actor, "target": key,
+        "target_detail": state.detail, "state_hash": state.state_hash,
+        "old_model": state.model_url or None, "model_url": new_model, "job_id": job_id,
+        "training_service_id": training_service_id,
+        "already_current": state.model_url == new_model, "change": change, "gate": gate_dict,
+        "metrics": candidate.to_dict() if candidate else None, "reason": reason,
+        "notices": notices,
+    })
+
+
+def _apply_url(plan: Mapping[str, Any], target: Target, clients: Clients,
+               journal: JobJournal | None) -> str:
+    wanted = str(plan["model_url"])
+    job_id = plan.get("job_id")
+    if target.kind != "classic":
+        return wanted  # ARM services read the blob through their own account: no SAS
+    if job_id and journal is not None:
+        # The job hands out a fresh SAS; it must still name the blob that was reviewed.
+        url, _ = resolve_model(clients, model_url=None, job_id=str(job_id), journal=journal,
+                               training_service_id=plan.get("training_service_id"),
+                               want_metrics=False)
+        if model_key(url) != wanted:
+            raise ValidationError(
+                f"job {job_id} now reports model {model_key(url)}, not the planned {wanted}: "
+                "make a new plan"
+            )
+        return url
+    if not clients.storage_connection_string:
+        raise ConfigError(
+            "applying a classic plan mints a fresh read SAS for the model: set the storage "
+            "connection string (AML_RETRAIN_STORAGE_CONNECTION_STRING), or pass the job journal "
+            "so the job's SAS can be fetched again"
+        )
+    return strip_sas(wanted)
+
+
+def apply_plan(
+    path: str | Path,
+    clients: Clients,
+    ledger: Ledger,
+    *,
+    actor: str | None = None,
+    journal: JobJournal | None = None,
+) -> PromotionResult:
+    """Apply a plan file if the target is as it was planned; StalePlanError otherwise."""
+    plan = Plan.load(path)
+    data = plan.data
+    target = parse_target(str(data["target"]))
+    key = str(target)
+    state = read_state(target, clients)
+    current = ledger.current(key)
+    if (state.model_url == data["model_url"] and current
+            and current.get("plan_hash") == plan.plan_hash):
+        return PromotionResult(
+            "promote", key, state.model_url, state.model_url, already_current=True,
+            entry=current, gate=data.get("gate"), metrics=data.get("metrics"),
+            plan_hash=plan.plan_hash,
+            notices=(f"plan already applied (ledger entry #{current.get('seq')}); nothing to do",),
+        )
+    if state.state_hash != data["state_hash"]:
+        raise StalePlanError(
+            f"{key} changed since the plan was made at {data['created']} (it now serves "
+            f"{state.model_url or 'no model'}); nothing was applied: make a new plan",
+            expected=str(data["state_hash"]), actual=state.state_hash,
+        )
+    url = _apply_url(data, target, clients, journal)
+    metrics = metrics_from_entry(data)
+    gate_record = data.get("gate")
+    return execute(
+        target, clients, ledger, url, actor=actor or str(data["actor"]),
+        job_id=data.get("job_id"), candidate=metrics, reason=data.get("reason"),
+        plan_hash=plan.plan_hash, before=state,
+        gate_record=gate_record if isinstance(gate_record, Mapping) else None,
+    )

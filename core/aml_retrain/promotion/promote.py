@@ -1,0 +1,258 @@
+"""Promote a model to a target: gate against the ledger baseline, deploy, fingerprint, record.
+
+Order is the safety: every check (inputs, gate, model blob) runs before the one write, and the
+ledger entry is appended only after the deploy's read-back agreed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain.errors import AmlRetrainError, GatedError, NotFoundError, ValidationError
+from aml_retrain.evaluation import Metrics
+from aml_retrain.promotion.targets import (
+    Clients,
+    Target,
+    TargetState,
+    deploy,
+    read_state,
+    strip_sas,
+)
+
+if TYPE_CHECKING:
+    from aml_retrain.classic.journal import JobJournal
+    from aml_retrain.promotion.gate import Policy
+    from aml_retrain.promotion.ledger import Ledger
+
+__all__ = [
+    "PromotionResult",
+    "execute",
+    "metrics_from_entry",
+    "model_key",
+    "promote",
+]
+
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    """What a promote, apply or rollback did (or would do); models are URLs without SAS."""
+
+    action: str
+    target: str
+    old_model: str | None
+    new_model: str
+    dry_run: bool = False
+    already_current: bool = False
+    deploy: JsonObject | None = None
+    entry: JsonObject | None = None
+    gate: JsonObject | None = None
+    metrics: JsonObject | None = None
+    plan_hash: str | None = None
+    notices: tuple[str, ...] = ()
+
+    def to_dict(self) -> JsonObject:
+        """Return a JSON-ready dict with the attribute names as keys."""
+        return {
+            "action": self.action, "target": self.target, "old_model": self.old_model,
+            "new_model": self.new_model, "dry_run": self.dry_run,
+            "already_current": self.already_current, "deploy": self.deploy, "entry": self.entry,
+            "gate": self.gate, "metrics": self.metrics, "plan_hash": self.plan_hash,
+            "notices": list(self.notices),
+        }
+
+
+def model_key(url: str) -> str:
+    """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
+    from aml_retrain.classic.validation import parse_model_url
+
+    return parse_model_url(strip_sas(url)).url_without_sas
+
+
+def metrics_from_entry(entry: Mapping[str, Any] | None) -> Metrics | None:
+    """Return the metrics recorded in a ledger entry (``{"kind", "values"}``), if any."""
+    data = entry.get("metrics") if entry else None
+    if not isinstance(data, Mapping) or not isinstance(data.get("values"), Mapping):
+        return None
+    values = {str(k): float(v) for k, v in data["values"].items() if isinstance(v, (int, float))}
+    return Metrics(str(data.get("kind") or ""), values)
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO 8601 with a ``Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_inputs(model_url: str | None, job_id: str | None, journal: JobJournal | None,
+                  force: bool, reason: str | None) -> None:
+    """Refuse contradictory promotion inputs before any request."""
+    if (model_url is None) == (job_id is None):
+        raise ValidationError("pass exactly one of a model URL or a BES job id to promote")
+    if job_id is not None and journal is None:
+        raise ValidationError(f"job {job_id}: the job journal is needed to look the job up")
+    if force and not (reason or "").strip():
+        raise ValidationError("--force needs --reason: overriding the gate is recorded with why")
+
+
+def resolve_model(
+    clients: Clients, *, model_url: str | None, job_id: str | None, journal: JobJournal | None,
+    training_service_id: str | None, want_metrics: bool,
+) -> tuple[str, Metrics | None]:
+    """Return the model URL to deploy (fresh SAS for a job) and the job's metrics when wanted."""
+    if model_url is not None:
+        model_key(model_url)  # refuse a malformed URL before any request
+        return model_url, None
+    from aml_retrain.classic.retrain import job_status, model_url_from_job
+
+    assert job_id is not None and journal is not None  # checked by check_inputs
+    mgmt = clients.classic()
+    url = model_url_from_job(mgmt, job_id, journal=journal, service_id=training_service_id)
+    metrics = None
+    if want_metrics:
+        metrics = job_status(mgmt, job_id, journal=journal, service_id=training_service_id).metrics
+    return url, metrics
+
+
+def run_gate(
+    key: str, candidate: Metrics | None, baseline: Metrics | None, policy: Policy | None, *,
+    force: bool, reason: str | None, require_baseline: bool,
+) -> tuple[JsonObject, list[str]]:
+    """Evaluate the gate before any write: ``gated`` raises GatedError, ``error`` ValidationError."""
+    from aml_retrain.promotion.gate import default_policy, evaluate_gate
+
+    if candidate is None:
+        raise ValidationError(
+            f"the gate for {key} needs candidate metrics: pass an Evaluate Model CSV (--metrics) "
+            "or a job id whose outputs include the evaluation table"
+        )
+    chosen = policy if policy is not None else default_policy(candidate.kind)
+    if require_baseline and not chosen.require_baseline:
+        chosen = replace(chosen, require_baseline=True)
+    result = evaluate_gate(candidate, baseline, chosen, force=force, reason=reason)
+    if result.outcome == "gated":
+        raise GatedError.from_result(result)
+    if result.outcome != "pass":
+        raise ValidationError(f"the gate could not evaluate {key}: {result.summary}")
+    return result.to_dict(), [f"gate: {note}" for note in result.notices]
+
+
+def describe_blob(clients: Clients, url: str, new_model: str) -> tuple[JsonObject, list[str]]:
+    """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
+    from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
+
+    conn = clients.storage_connection_string
+    # A SAS in the URL was issued for exactly this blob (maybe in another account); it is not kept.
+    use_sas = "?" in url or not conn
+    try:
+        return dict(blob_digest(None if use_sas else conn, url if use_sas else new_model)), []
+    except NotFoundError:
+        raise ValidationError(
+            f"model blob {new_model} does not exist: check the URL, or that the job's output "
+            "was not deleted; nothing was changed"
+        ) from None
+    except AmlRetrainError as exc:
+        # The deploy itself does not need it; an audit gap is reported, not fatal.
+        return {"size": None, "etag": None, "sha256": None}, [
+            f"could not fingerprint {new_model} ({exc}); recorded without size/etag/sha256"]
+
+
+def record(ledger: Ledger, entry: JsonObject, key: str) -> JsonObject:
+    """Append ``entry``; on failure, say the deploy happened and how to record it."""
+    try:
+        return ledger.append(entry)
+    except AmlRetrainError as exc:
+        note = (f"the model WAS deployed to {key} but the ledger entry was not written; re-run "
+                "the same command to record it")
+        if isinstance(getattr(exc, "message", None), str):
+            exc.message = f"{exc.message.rstrip('. ')}. {note}"  # type: ignore[attr-defined]
+        exc.args = (f"{str(exc.args[0] if exc.args else exc).rstrip('. ')}. {note}",)
+        raise
+
+
+def promote(
+    target: Target,
+    clients: Clients,
+    ledger: Ledger,
+    *,
+    actor: str,
+    model_url: str | None = None,
+    job_id: str | None = None,
+    journal: JobJournal | None = None,
+    training_service_id: str | None = None,
+    candidate: Metrics | None = None,
+    policy: Policy | None = None,
+    gate: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    require_baseline: bool = False,
+    dry_run: bool = False,
+    plan_hash: str | None = None,
+) -> PromotionResult:
+    """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing."""
+    check_inputs(model_url, job_id, journal, force, reason)
+    url, job_metrics = resolve_model(
+        clients, model_url=model_url, job_id=job_id, journal=journal,
+        training_service_id=training_service_id, want_metrics=candidate is None,
+    )
+    return execute(
+        target, clients, ledger, url, actor=actor, job_id=job_id,
+        candidate=candidate or job_metrics, policy=policy, gate=gate, force=force, reason=reason,
+        require_baseline=require_baseline, dry_run=dry_run, plan_hash=plan_hash,
+    )
+
+
+def execute(
+    target: Target,
+    clients: Clients,
+    ledger: Ledger,
+    url: str,
+    *,
+    actor: str,
+    job_id: str | None = None,
+    candidate: Metrics | None = None,
+    policy: Policy | None = None,
+    gate: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    require_baseline: bool = False,
+    dry_run: bool = False,
+    plan_hash: str | None = None,
+    gate_record: Mapping[str, Any] | None = None,
+    before: TargetState | None = None,
+) -> PromotionResult:
+    """Promote a resolved model URL: idempotency check, gate, fingerprint, deploy, ledger entry."""
+    key = str(target)
+    new_model = model_key(url)
+    before = before or read_state(target, clients)
+    current = ledger.current(key)
+    metrics = candidate.to_dict() if candidate else None
+    base = PromotionResult("promote", key, before.model_url or None, new_model, dry_run=dry_run,
+                           metrics=metrics, plan_hash=plan_hash)
+    if before.model_url == new_model and current and current.get("new_model") == new_model:
+        return replace(base, already_current=True, entry=current, notices=(
+            f"{key} already serves {new_model} as recorded in ledger entry "
+            f"#{current.get('seq')}; nothing to do",))
+    gate_dict: JsonObject | None = dict(gate_record) if gate_record is not None else None
+    notices: list[str] = []
+    if gate_record is None and (policy is not None or gate):
+        gate_dict, notices = run_gate(
+            key, candidate, metrics_from_entry(current), policy, force=force, reason=reason,
+            require_baseline=require_baseline,
+        )
+    if dry_run:
+        shown = deploy(target, url, clients, dry_run=True)
+        return replace(base, deploy=shown, gate=gate_dict, notices=tuple(notices))
+    blob, more = describe_blob(clients, url, new_model)
+    deployed = deploy(target, url, clients)
+    entry = record(ledger, {
+        "actor": actor, "action": "promote", "target": key,
+        "target_detail": before.detail, "old_model": before.model_url or None,
+        "new_model": new_model, "blob": blob, "job_id": job_id, "metrics": metrics,
+        "gate": gate_dict, "plan_hash": plan_hash, "reason": reason,
+    }, key)
+    return replace(base, deploy=deployed, entry=entry, gate=gate_dict,
+                   notices=tuple(notices + more))

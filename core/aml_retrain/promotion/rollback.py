@@ -1,0 +1,107 @@
+"""Roll a target back to a model the ledger recorded, through the same guarded deploy path.
+
+Everything comes from the ledger and the live target, so a rollback works days later from another
+machine; the old blob is checked (exists, same sha256) before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain.errors import ConfigError, NotFoundError, ValidationError
+from aml_retrain.promotion.promote import PromotionResult, record
+from aml_retrain.promotion.targets import Clients, Target, deploy, read_state
+
+if TYPE_CHECKING:
+    from aml_retrain.promotion.ledger import Ledger
+
+__all__ = ["check_blob", "rollback", "select_entry"]
+
+JsonObject = dict[str, Any]
+
+
+def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonObject:
+    """Return the entry to roll back to: ``to_entry`` (a seq) or the ledger's previous model."""
+    if to_entry is None:
+        chosen = ledger.previous(key)
+        if chosen is None:
+            raise ValidationError(f"no earlier model recorded for {key}; nothing to roll back to")
+    else:
+        chosen = ledger.get(key, to_entry)  # raises ValidationError for an unknown seq
+    if chosen.get("target") not in (None, key) or not chosen.get("new_model"):
+        raise ValidationError(f"ledger entry #{chosen.get('seq')} records no model for {key}")
+    return chosen
+
+
+def check_blob(clients: Clients, model: str, chosen: Mapping[str, Any]) -> JsonObject:
+    """Refuse a rollback to a blob that is gone or no longer holds the recorded bytes."""
+    from aml_retrain import storage
+    from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
+
+    conn = clients.storage_connection_string
+    seq = chosen.get("seq")
+    if not conn:
+        raise ConfigError(
+            f"rolling back checks that {model} still exists: set the storage connection string "
+            "(AML_RETRAIN_STORAGE_CONNECTION_STRING) of the account holding it"
+        )
+    gone = ValidationError(
+        f"the model of ledger entry #{seq}, {model}, no longer exists; nothing was changed "
+        "(pick another entry with --to)"
+    )
+    try:
+        if not storage.blob_exists(conn, model):
+            raise gone
+        blob = dict(blob_digest(conn, model))
+    except NotFoundError:
+        raise gone from None
+    recorded = chosen.get("blob")
+    was = recorded.get("sha256") if isinstance(recorded, Mapping) else None
+    if was and blob.get("sha256") and was != blob["sha256"]:
+        raise ValidationError(
+            f"{model} was overwritten since ledger entry #{seq} (sha256 {was[:12]}… recorded, "
+            f"{str(blob['sha256'])[:12]}… now): it is not the model that served then; "
+            "nothing was changed"
+        )
+    return blob
+
+
+def rollback(
+    target: Target,
+    clients: Clients,
+    ledger: Ledger,
+    *,
+    actor: str,
+    to_entry: int | None = None,
+    dry_run: bool = False,
+    reason: str | None = None,
+) -> PromotionResult:
+    """Redeploy the previous (or ``to_entry``'s) model of ``target`` and record a rollback entry."""
+    key = str(target)
+    chosen = select_entry(ledger, key, to_entry)
+    model = str(chosen["new_model"])
+    seq = chosen.get("seq")
+    state = read_state(target, clients)
+    current = ledger.current(key)
+    metrics = chosen.get("metrics") if isinstance(chosen.get("metrics"), Mapping) else None
+    base = PromotionResult("rollback", key, state.model_url or None, model, dry_run=dry_run,
+                           metrics=metrics)
+    if state.model_url == model and current and current.get("new_model") == model:
+        return replace(base, already_current=True, entry=current, notices=(
+            f"{key} already serves {model} (ledger entry #{current.get('seq')}); nothing to do",))
+    blob = check_blob(clients, model, chosen)
+    if dry_run:
+        return replace(base, deploy=deploy(target, model, clients, dry_run=True))
+    deployed = deploy(target, model, clients)
+    entry = record(ledger, {
+        "actor": actor, "action": "rollback", "target": key,
+        "target_detail": state.detail, "old_model": state.model_url or None, "new_model": model,
+        "blob": blob, "job_id": chosen.get("job_id"),
+        # The restored model's own metrics: they are the baseline of the next gate.
+        "metrics": metrics, "gate": None, "plan_hash": None, "reason": reason,
+        "rolled_back_to": seq,
+    }, key)
+    return replace(base, deploy=deployed, entry=entry)
+
