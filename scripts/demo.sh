@@ -9,6 +9,7 @@ DEMO_DIR="$(mktemp -d "${TMPDIR:-/tmp}/aml-demo.XXXXXX")"
 export AML_RETRAIN_PROFILE="$DEMO_DIR/profile.json"
 export AML_RETRAIN_BACKUP_DIR="$DEMO_DIR/backups"
 export AML_RETRAIN_JOURNAL="$DEMO_DIR/jobs.jsonl"
+export AML_RETRAIN_LEDGER="$DEMO_DIR/ledger.jsonl"
 export AML_RETRAIN_POLL_INTERVAL=0.5   # the emulator's operations finish in a few polls
 PY="${PYTHON:-python}"
 ENDPOINT=retrained01
@@ -39,6 +40,7 @@ step "Web services in the workspace"
 aml-retrain classic services list
 TRAINING="$(service_id '[Training Exp.]')"
 PREDICTIVE="$(service_id '[Predictive Exp.]')"
+TARGET="classic:$PREDICTIVE/$ENDPOINT"
 
 step "Creating the non-default endpoint '$ENDPOINT' on the predictive service (re-runs reuse it)"
 aml-retrain classic endpoints create "$PREDICTIVE" "$ENDPOINT" --exist-ok \
@@ -58,10 +60,10 @@ for run in 1 2; do
   JOB="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/job$run.json'))['job_id'])")"
   aml-retrain classic jobs status "$JOB"
 
-  step "Pointing '$ENDPOINT' at the new .ilearner (dry run, then backup, PATCH, read-back)"
+  step "Promoting the new .ilearner to '$ENDPOINT' (gate, backup, PATCH, read-back, ledger)"
   aml-retrain -o json classic endpoints set-model "$PREDICTIVE" "$ENDPOINT" --from-job "$JOB" --dry-run \
     | "$PY" -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["body"], indent=2))'
-  aml-retrain classic endpoints set-model "$PREDICTIVE" "$ENDPOINT" --from-job "$JOB"
+  aml-retrain promote "$TARGET" --from-job "$JOB" --policy scripts/demo-policy.yaml
 
   # The real service serves a patched model after ~30 s; the emulator after a second.
   sleep 2
@@ -73,6 +75,37 @@ done
 
 step "Before / after"
 "$PY" scripts/demo_summary.py "$DEMO_DIR"
+
+step "A worse model is gated: the emulator is told to train badly, the gate blocks the promotion"
+"$PY" - "$AML_RETRAIN_PROFILE" <<'PYEOF'
+import json, sys, requests
+p = json.load(open(sys.argv[1]))
+requests.post(p["management_url"] + "/_emulator/config", json={"degrade_training": True},
+              verify=p["ca_bundle"], timeout=10).raise_for_status()
+PYEOF
+aml-retrain -o json classic retrain "$TRAINING" --data "$DEMO_DIR/census-2026.csv" > "$DEMO_DIR/job3.json"
+WORSE="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/job3.json'))['job_id'])")"
+set +e
+aml-retrain promote "$TARGET" --from-job "$WORSE" --policy scripts/demo-policy.yaml
+code=$?
+set -e
+[ "$code" -eq 8 ] || { echo "expected exit 8 (gated), got $code" >&2; exit 1; }
+echo "Gated (exit 8): '$ENDPOINT' keeps serving the 2026 model."
+
+step "Rollback: back to the previous model recorded in the ledger"
+aml-retrain rollback "$TARGET" --reason "demo: return to the 2025 model"
+sleep 2
+aml-retrain -o json classic score "$PREDICTIVE" "$ENDPOINT" --input "$DEMO_DIR/score-rows.csv" \
+  > "$DEMO_DIR/score-rollback.json"
+"$PY" -c "
+import json, sys
+a, b = (json.load(open(f'$DEMO_DIR/{n}.json'))['rows'] for n in ('score1', 'score-rollback'))
+sys.exit(0 if a == b else 'rollback did not restore the 2025 predictions')"
+echo "Predictions after the rollback equal the 2025 model's."
+
+step "The promotion ledger (hash-chained) and its check"
+aml-retrain ledger show "$TARGET"
+aml-retrain ledger verify
 
 step "The default endpoint is refused, as the service requires"
 if aml-retrain classic endpoints set-model "$PREDICTIVE" default --from-job "$JOB"; then

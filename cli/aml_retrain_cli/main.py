@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from aml_retrain_cli.commands import auth, classic, emulator, promotion, storage, webservice
+from aml_retrain_cli.commands import auth, classic, emulator, fanout, promotion, storage, webservice
 from aml_retrain_cli.context import State
 
 EXIT_ERROR = 1
@@ -77,6 +77,7 @@ app.command("plan")(promotion.plan)
 app.command("apply")(promotion.apply)
 app.command("rollback")(promotion.rollback)
 app.add_typer(promotion.ledger_app, name="ledger")
+app.add_typer(fanout.app, name="fanout")
 app.add_typer(storage.app, name="storage")
 app.add_typer(emulator.app, name="emulator")
 

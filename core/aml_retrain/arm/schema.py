@@ -140,7 +140,7 @@ class _Type:
         self.by_lower: dict[str, tuple[str, _Type]] = {}
         # The fields whose values can hold schema objects, i.e. the only ones canonical_keys visits.
         self.walked: tuple[tuple[str, _Type], ...] = ()
-        self.ok: Callable[[Any], bool] = _scalar_ok(name) if kind == _SCALAR else bool
+        self.ok: Callable[[Any], bool] = _scalar_ok(name)  # consulted for scalars only
 
 
 _TYPES: dict[str, _Type] = {}
@@ -371,3 +371,8 @@ def canonical_copy(value: Any, type_name: str = "WebService") -> Any:
     leaves (strings, numbers) are immutable and shared, as ``copy.deepcopy`` shares them.
     """
     return _copy(value, _type(type_name))
+
+
+# Parsed at import, so no thread ever sees an object type whose fields are still being filled in.
+for _name in OBJECTS:
+    _type(_name)

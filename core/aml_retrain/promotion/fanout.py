@@ -1,0 +1,336 @@
+"""Fan-out: promote models to many targets from a manifest, in waves, with a concurrency cap.
+
+Rules (the ``fanout run`` help repeats them):
+
+* Waves run one after another; inside a wave at most ``concurrency`` targets run at once.
+* A failed target stops the rollout: targets of its wave not yet started and all later waves are
+  ``not-run``; running ones finish. ``keep_going`` runs everything regardless.
+* A gated target in the canary wave (the first of several) stops the rollout the same way, since
+  the canary exists to catch a bad model; gated targets elsewhere are reported and do not stop.
+* A target already serving the wanted model, as the ledger also records, is ``skipped`` (re-runs).
+
+Every worker thread builds its own :class:`Clients` (one HTTP session each: ``requests.Session``
+is not documented as thread-safe); the ledger is shared, its appends are serialised.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain.errors import AmlRetrainError, ConfigError, GatedError, ValidationError
+from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
+
+if TYPE_CHECKING:
+    from aml_retrain.classic.journal import JobJournal
+    from aml_retrain.promotion.ledger import Ledger, VerifyResult
+    from aml_retrain.promotion.promote import PromotionResult
+    from aml_retrain.promotion.targets import Clients
+
+__all__ = [
+    "STATUSES",
+    "FanoutResult",
+    "Manifest",
+    "TargetResult",
+    "TargetSpec",
+    "load_manifest",
+    "parse_manifest",
+    "promote_target",
+    "run_fanout",
+]
+
+STATUSES = ("promoted", "skipped", "gated", "failed", "not-run")
+DEFAULT_CONCURRENCY = 4
+JsonObject = dict[str, Any]
+Worker = Callable[[TargetSpec, "Clients", "Ledger"], "PromotionResult"]
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """What happened to one target; ``message`` is one line."""
+
+    name: str
+    target: str
+    wave: int
+    status: str
+    model: str | None = None
+    seconds: float = 0.0
+    message: str = ""
+    seq: int | None = None
+    job_id: str | None = None
+
+    def to_dict(self) -> JsonObject:
+        """Return a JSON-ready dict with the attribute names as keys."""
+        return {"name": self.name, "target": self.target, "wave": self.wave, "status": self.status,
+                "model": self.model, "seconds": round(self.seconds, 3), "message": self.message,
+                "seq": self.seq, "job_id": self.job_id}
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    """All targets' results in manifest order, and why the rollout stopped early (if it did)."""
+
+    results: tuple[TargetResult, ...]
+    concurrency: int
+    keep_going: bool
+    seconds: float
+    stopped: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of targets per status, every status present."""
+        return {s: sum(1 for r in self.results if r.status == s) for s in STATUSES}
+
+    @property
+    def outcome(self) -> str:
+        """``failed`` if any target failed, else ``gated`` if any was gated, else ``ok``."""
+        counts = self.counts
+        if counts["failed"]:
+            return "failed"
+        return "gated" if counts["gated"] else "ok"
+
+    def to_dict(self) -> JsonObject:
+        """Return a JSON-ready dict: outcome, counts, stop reason and per-target results."""
+        return {"outcome": self.outcome, "counts": self.counts, "stopped": self.stopped,
+                "concurrency": self.concurrency, "keep_going": self.keep_going,
+                "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results]}
+
+
+def promote_target(spec: TargetSpec, clients: Clients, ledger: Ledger, *, actor: str,
+                   journal: JobJournal | None = None, budget: float = 1800.0) -> PromotionResult:
+    """Retrain (for ``data`` targets) and promote one manifest target; errors propagate."""
+    from aml_retrain.promotion.promote import promote
+
+    job_id, candidate = spec.job_id, spec.candidate
+    if spec.data is not None:
+        job_id, metrics = _retrain(spec, clients, journal, budget)
+        candidate = candidate or metrics
+    return promote(spec.target, clients, ledger, actor=actor, model_url=spec.model_url,
+                   job_id=job_id, journal=journal, training_service_id=spec.training_service,
+                   candidate=candidate, policy=spec.policy, gate=spec.gate)
+
+
+def _retrain(spec: TargetSpec, clients: Clients, journal: JobJournal | None,
+             budget: float) -> tuple[str, Any]:
+    from aml_retrain.classic.retrain import retrain
+
+    if not clients.storage_connection_string:
+        raise ConfigError("retraining needs AML_RETRAIN_STORAGE_CONNECTION_STRING (data and "
+                          "outputs live in that account)")
+    if journal is None:
+        raise ValidationError("retraining needs the job journal to record the BES job")
+    assert spec.data is not None and spec.training_service is not None  # checked by the manifest
+    result = retrain(clients.classic(), spec.training_service, spec.data,
+                     storage_connection_string=clients.storage_connection_string,
+                     journal=journal, budget=budget)
+    return result.job_id, result.metrics
+
+
+class RunLedger:
+    """The run's ledger: read once, then answered from memory; appends go to the real store.
+
+    ``promote`` asks the ledger for a target's current entry; a file ledger re-reads every line for
+    that, which makes N targets cost O(N * ledger size). Only this run writes these targets
+    (duplicates are refused by the manifest), so the snapshot plus our own appends stays right.
+    """
+
+    def __init__(self, inner: Ledger) -> None:
+        self.inner = inner
+        self.location = inner.location
+        self._lock = threading.Lock()
+        self._current: dict[str, JsonObject] | None = None
+
+    def _snapshot(self) -> dict[str, JsonObject]:
+        from aml_retrain.promotion.ledger import ACTIONS
+
+        with self._lock:
+            if self._current is None:
+                self._current = {str(e["target"]): e for e in self.inner.entries()
+                                 if e.get("action") in ACTIONS and e.get("target")}
+            return self._current
+
+    def append(self, entry: Mapping[str, Any]) -> JsonObject:
+        """Append to the real ledger and remember the entry as the target's current one."""
+        sealed = self.inner.append(entry)
+        current = self._snapshot()
+        with self._lock:
+            current[str(sealed["target"])] = sealed
+        return sealed
+
+    def current(self, target: str) -> JsonObject | None:
+        """Return the target's latest entry as of the start of the run plus our appends."""
+        return self._snapshot().get(target)
+
+    def entries(self, target: str | None = None) -> list[JsonObject]:
+        """Delegate to the real ledger."""
+        return self.inner.entries(target)
+
+    def verify(self) -> VerifyResult:
+        """Delegate to the real ledger."""
+        return self.inner.verify()
+
+    def previous(self, target: str) -> JsonObject | None:
+        """Delegate to the real ledger."""
+        return self.inner.previous(target)
+
+    def get(self, target: str, seq: int) -> JsonObject:
+        """Delegate to the real ledger."""
+        return self.inner.get(target, seq)
+
+
+class _ThreadClients:
+    """One Clients per worker thread, all closed at the end of the run."""
+
+    def __init__(self, factory: Callable[[], Clients]) -> None:
+        self._factory = factory
+        self._local = threading.local()
+        self._made: list[Clients] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Clients:
+        clients: Clients | None = getattr(self._local, "clients", None)
+        if clients is None:
+            clients = self._factory()
+            self._local.clients = clients
+            with self._lock:
+                self._made.append(clients)
+        return clients
+
+    def close(self) -> None:
+        for clients in self._made:
+            clients.close()
+
+
+class _Run:
+    """State shared by the workers of one run: the stop flag and its first reason."""
+
+    def __init__(self, manifest: Manifest, worker: Callable[[TargetSpec, Clients], PromotionResult],
+                 clients: _ThreadClients, keep_going: bool,
+                 on_result: Callable[[TargetResult], None] | None,
+                 clock: Callable[[], float]) -> None:
+        self.manifest = manifest
+        self.worker = worker
+        self.clients = clients
+        self.keep_going = keep_going
+        self.on_result = on_result
+        self.clock = clock
+        self.stop = threading.Event()
+        self.reason: str | None = None
+        self._lock = threading.Lock()
+
+    def halt(self, reason: str) -> None:
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            self.stop.set()
+
+    def one(self, spec: TargetSpec) -> TargetResult:
+        """Run one target unless the rollout stopped; never raises."""
+        if self.stop.is_set():
+            return _not_run(spec, self.reason)
+        start = self.clock()
+        result = _classify(spec, lambda: self.worker(spec, self.clients.get()))
+        result = replace(result, seconds=self.clock() - start)
+        stops = result.status == "failed" or (
+            result.status == "gated" and spec.wave == self.manifest.canary_wave)
+        if stops and not self.keep_going:
+            # Set before returning so a free worker cannot start another target meanwhile.
+            self.halt(f"{spec.name} {result.status} in wave {spec.wave}")
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+
+def _classify(spec: TargetSpec, call: Callable[[], PromotionResult]) -> TargetResult:
+    base = TargetResult(spec.name, str(spec.target), spec.wave, "failed", job_id=spec.job_id)
+    try:
+        done = call()
+    except GatedError as exc:
+        return replace(base, status="gated", message=_line(str(exc)))
+    except AmlRetrainError as exc:
+        return replace(base, message=_line(f"{type(exc).__name__}: {exc}"))
+    except Exception as exc:  # one target's bug must not hide the other targets' results
+        return replace(base, message=_line(f"unexpected {type(exc).__name__}: {exc}"))
+    entry = done.entry or {}
+    seq = entry.get("seq") if isinstance(entry.get("seq"), int) else None
+    job = done.entry.get("job_id") if done.entry else None
+    if done.already_current:
+        return replace(base, status="skipped", model=done.new_model, seq=seq,
+                       message=f"already serves this model (ledger #{seq})", job_id=job)
+    notes = "; ".join(done.notices)
+    old = f"was {done.old_model}" if done.old_model else "no model before"
+    return replace(base, status="promoted", model=done.new_model, seq=seq, job_id=job,
+                   message=_line(f"{old}; {notes}" if notes else old))
+
+
+def _not_run(spec: TargetSpec, reason: str | None) -> TargetResult:
+    return TargetResult(spec.name, str(spec.target), spec.wave, "not-run", job_id=spec.job_id,
+                        message=f"not started: {reason or 'the rollout stopped'}")
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def run_fanout(
+    manifest: Manifest,
+    clients_factory: Callable[[], Clients],
+    ledger: Ledger,
+    *,
+    actor: str,
+    journal: JobJournal | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    keep_going: bool = False,
+    budget: float = 1800.0,
+    on_result: Callable[[TargetResult], None] | None = None,
+    worker: Worker | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> FanoutResult:
+    """Promote every manifest target wave by wave; see the module docstring for the rules.
+
+    :param clients_factory: builds one :class:`Clients` per worker thread.
+    :param on_result: called from the worker thread as each target ends (progress).
+    :param worker: replaces :func:`promote_target` (tests).
+    """
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
+        raise ValidationError(f"concurrency must be between 1 and 256, not {concurrency!r}")
+    run_ledger = RunLedger(ledger)
+
+    def default(spec: TargetSpec, clients: Clients, led: Ledger) -> PromotionResult:
+        return promote_target(spec, clients, led, actor=actor, journal=journal, budget=budget)
+
+    chosen = worker or default
+    pool_clients = _ThreadClients(clients_factory)
+    run = _Run(manifest, lambda spec, clients: chosen(spec, clients, run_ledger), pool_clients,
+               keep_going, on_result, clock)
+    results: dict[int, TargetResult] = {}
+    start = clock()
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fanout") as pool:
+            for _number, specs in manifest.waves():
+                if run.stop.is_set():
+                    results.update((s.index, _not_run(s, run.reason)) for s in specs)
+                    continue
+                results.update(_wave(pool, run, specs))
+    finally:
+        pool_clients.close()
+    ordered = tuple(results[s.index] for s in manifest.targets)
+    return FanoutResult(ordered, concurrency, keep_going, clock() - start, run.reason)
+
+
+def _wave(pool: ThreadPoolExecutor, run: _Run, specs: list[TargetSpec]) -> dict[int, TargetResult]:
+    futures: dict[Future[TargetResult], TargetSpec] = {pool.submit(run.one, s): s for s in specs}
+    pending = set(futures)
+    while pending:
+        _done, pending = wait(pending, return_when="FIRST_COMPLETED")
+        if run.stop.is_set():
+            for future in pending:
+                future.cancel()  # queued ones never start; running ones finish
+    out: dict[int, TargetResult] = {}
+    for future, spec in futures.items():
+        out[spec.index] = _not_run(spec, run.reason) if future.cancelled() else future.result()
+    return out

@@ -1,0 +1,87 @@
+"""JUnit XML for a fan-out run: one testcase per target, so Azure DevOps shows them as tests.
+
+Shape (the common JUnit schema PublishTestResults@2 reads with ``testResultsFormat: JUnit``)::
+
+    <testsuites name="aml-retrain fanout" tests= failures= errors="0" skipped= time=>
+      <testsuite name="wave 1" tests= failures= errors="0" skipped= time= timestamp=>
+        <testcase classname="fanout.wave1" name="site-a" time="1.234">
+          <failure message="…" type="failed">…</failure>       failed
+          <failure message="…" type="gated">…</failure>        gated
+          <skipped message="…"/>                               skipped, not-run
+          <system-out>target, status, model, ledger seq</system-out>
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aml_retrain.errors import ConfigError
+
+if TYPE_CHECKING:
+    from aml_retrain.promotion.fanout import FanoutResult, TargetResult
+
+__all__ = ["junit_xml", "write_junit"]
+
+# XML 1.0 cannot carry most control characters, even escaped: service messages may hold them.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _INVALID_XML.sub("?", text)
+
+
+def _seconds(value: float) -> str:
+    return f"{max(value, 0.0):.3f}"
+
+
+def _case(parent: ET.Element, result: TargetResult) -> None:
+    case = ET.SubElement(parent, "testcase", classname=f"fanout.wave{result.wave}",
+                         name=_clean(result.name), time=_seconds(result.seconds))
+    message = _clean(result.message or result.status)
+    if result.status in ("failed", "gated"):
+        failure = ET.SubElement(case, "failure", message=message, type=result.status)
+        failure.text = message
+    elif result.status in ("skipped", "not-run"):
+        ET.SubElement(case, "skipped", message=_clean(f"{result.status}: {message}"))
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean(f"target: {result.target}\nstatus: {result.status}\n"
+                      f"model: {result.model or '-'}\nledger seq: {result.seq or '-'}\n")
+
+
+def _counts(results: list[TargetResult]) -> dict[str, str]:
+    failures = sum(1 for r in results if r.status in ("failed", "gated"))
+    skipped = sum(1 for r in results if r.status in ("skipped", "not-run"))
+    return {"tests": str(len(results)), "failures": str(failures), "errors": "0",
+            "skipped": str(skipped), "time": _seconds(sum(r.seconds for r in results))}
+
+
+def junit_xml(result: FanoutResult, *, now: datetime | None = None) -> bytes:
+    """Return the run as JUnit XML bytes (UTF-8, with declaration)."""
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    root = ET.Element("testsuites", {"name": "aml-retrain fanout", **_counts(list(result.results))})
+    root.set("time", _seconds(result.seconds))
+    for wave in sorted({r.wave for r in result.results}):
+        members = [r for r in result.results if r.wave == wave]
+        suite = ET.SubElement(root, "testsuite", {"name": f"wave {wave}", **_counts(members)})
+        suite.set("timestamp", stamp.strftime("%Y-%m-%dT%H:%M:%S"))
+        suite.set("hostname", "localhost")
+        for member in members:
+            _case(suite, member)
+    ET.indent(root)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body + b"\n"
+
+
+def write_junit(result: FanoutResult, path: str | Path, *, now: datetime | None = None) -> Path:
+    """Write the JUnit XML file (parent folders created); return its path."""
+    target = Path(path).expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(junit_xml(result, now=now))
+    except OSError as exc:
+        raise ConfigError(f"cannot write JUnit file {target}: {exc.strerror or exc}") from exc
+    return target
