@@ -52,8 +52,14 @@ class AmlGroup(TyperGroup):
             st = ctx.obj if isinstance(ctx.obj, State) else State()
             if st.debug:
                 raise
-            typer.echo(f"{type(exc).__name__}: {exc}", err=True)
-            raise typer.Exit(code=getattr(exc, "exit_code", EXIT_ERROR)) from None
+            line = f"{type(exc).__name__}: {exc}"
+            typer.echo(line, err=True)
+            from aml_retrain_cli import pipelines
+
+            code = getattr(exc, "exit_code", EXIT_ERROR)
+            # Gated is a decision, not a failure: a warning; the template sets SucceededWithIssues.
+            pipelines.log_issue(line, kind="warning" if code == 8 else "error")
+            raise typer.Exit(code=code) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(code=130) from None

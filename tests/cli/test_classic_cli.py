@@ -82,13 +82,6 @@ class FakeClient:
         return f"{self.endpoint}/workspaces/{WS}/webservices/{service_id}/endpoints/{name}"
 
 
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeClient:
-    client = FakeClient()
-    monkeypatch.setattr(context.State, "classic_client", lambda self: client)
-    return client
-
-
 def run(*args: str, input: str | None = None) -> Any:
     return CliRunner().invoke(app, list(args), input=input)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aml_retrain_cli import pipelines
 from aml_retrain_cli.commands import classic_jobs
 from aml_retrain_cli.context import state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
@@ -123,8 +124,10 @@ def endpoints_patch_url(
     from aml_retrain.classic.endpoints import get_patch_info
 
     st = state(ctx)
-    emit_pairs(st, get_patch_info(st.classic_client(), service_id, endpoint,
-                                  include_keys=show_keys))
+    info = get_patch_info(st.classic_client(), service_id, endpoint, include_keys=show_keys)
+    pipelines.set_outputs({"patchUrl": info.get("PatchUrl"), "endpointKey": info.get("PrimaryKey")},
+                          secrets=("endpointKey",))
+    emit_pairs(st, info)
 
 
 @endpoints_app.command("set-model")
@@ -167,4 +170,6 @@ def endpoints_set_model(
         result = endpoints.set_trained_model(st.classic_client(), service_id, endpoint, url, **options)
     if dry_run and not st.json:
         notice("Dry run: nothing was changed.")
-    emit_pairs(st, result.to_dict())
+    data = result.to_dict()
+    pipelines.set_outputs({"backupPath": data.get("backup_path"), "verified": data.get("verified")})
+    emit_pairs(st, data)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aml_retrain_cli import pipelines
 from aml_retrain_cli.context import State, state
 from aml_retrain_cli.progress import job_spinner, upload_bar
 from aml_retrain_cli.render import emit, emit_pairs, field
@@ -38,6 +39,9 @@ def _parse_globals(values: list[str]) -> dict[str, str]:
 def render_job(st: State, result: Any) -> None:
     """Print a retrain/job result: summary, outputs and metrics."""
     data = result.to_dict()
+    pipelines.set_outputs({"jobId": data.get("job_id"), "jobStatus": data.get("status"),
+                           "modelUrl": data.get("model_url_without_sas"),
+                           **pipelines.metrics_outputs(data.get("metrics"))})
     if st.json:
         emit(st, data)
         return

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aml_retrain_cli import pipelines
 from aml_retrain_cli.context import State, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
@@ -48,6 +49,11 @@ def _render_gate(st: State, gate: dict[str, Any] | None) -> None:
 
 
 def _render_result(st: State, data: dict[str, Any]) -> None:
+    entry = data.get("entry") or {}
+    pipelines.set_outputs({"modelUrl": data.get("new_model"), "previousModelUrl": data.get("old_model"),
+                           "ledgerSeq": entry.get("seq"), "alreadyCurrent": data.get("already_current"),
+                           "gateOutcome": (data.get("gate") or {}).get("outcome"),
+                           "backupPath": (data.get("deploy") or {}).get("backup_path")})
     if st.json:
         emit(st, data)
         return
@@ -76,6 +82,9 @@ def gate(
                       require_baseline=require_baseline, force=force, reason=reason,
                       ledger=st.ledger(), classic=st.classic_client, journal=st.journal)
     data = result.to_dict()
+    pipelines.set_outputs({"gateOutcome": data.get("outcome"), "gateSummary": data.get("summary")})
+    if data.get("outcome") == "gated":
+        pipelines.log_issue(f"gated: {data.get('summary')}", kind="warning")
     if st.json:
         emit(st, data)
     else:
@@ -123,6 +132,8 @@ def plan(
                      gate=gate_ or policy is not None, actor=st.settings().actor)
     made.write(out)
     data = {**made.to_dict(), "plan_file": str(out)}
+    pipelines.set_outputs({"planFile": str(out), "planHash": data.get("plan_hash"),
+                           "gateOutcome": (data.get("gate") or {}).get("outcome")})
     if st.json:
         emit(st, data)
         return

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aml_retrain_cli import pipelines
 from aml_retrain_cli.context import State, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
@@ -169,6 +170,8 @@ def score(
 
 def _render_change(st: State, result: Any, dry_run: bool) -> None:
     data = result.to_dict()
+    pipelines.set_outputs({"modelUrl": data.get("after_uri"), "previousModelUrl": data.get("before_uri"),
+                           "backupPath": data.get("backup_path"), "verified": data.get("verified")})
     if not st.json:
         data.pop("body", None)  # the whole PATCH body is for scripts (-o json), not for a terminal
         if dry_run:
