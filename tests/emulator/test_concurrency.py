@@ -77,7 +77,7 @@ def test_50_patches_on_one_endpoint_serialise_versions(
     real = classic_backend.later_than
 
     def recording(previous: str) -> str:  # called under the backend lock by every change
-        stamp = real(previous)
+        stamp: str = real(previous)
         changes.append((previous, stamp))
         return stamp
 
