@@ -65,6 +65,9 @@ def healthy(url: str, ca: str | os.PathLike[str] | ssl.SSLContext) -> bool:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY each small JSON answer waits
+    # ~40 ms for the client's delayed ACK (Nagle), which dominated every round trip.
+    disable_nagle_algorithm = True
     server_version = "aml-emulator"
     timeout = 60  # seconds a silent client may hold a worker thread
     server: _TLSServer

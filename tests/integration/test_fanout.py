@@ -89,7 +89,7 @@ def test_all_promoted_junit_valid_then_rerun_skips(emulator: Emulator, setup: di
 
     again = fanout(path, "--junit", str(junit))
     assert statuses(again) == ["skipped"] * 4
-    assert [w for w in emulator.writes() if w["method"] == "PATCH"].__len__() == 4  # none new
+    assert len([w for w in emulator.writes() if w["method"] == "PATCH"]) == 4  # none new
     assert len(ET.parse(junit).getroot().findall(".//skipped")) == 4
 
 

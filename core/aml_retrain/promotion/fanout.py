@@ -35,6 +35,8 @@ __all__ = [
     "STATUSES",
     "FanoutResult",
     "Manifest",
+    "RunLedger",
+    "SasCache",
     "TargetResult",
     "TargetSpec",
     "load_manifest",
@@ -101,17 +103,53 @@ class FanoutResult:
 
 
 def promote_target(spec: TargetSpec, clients: Clients, ledger: Ledger, *, actor: str,
-                   journal: JobJournal | None = None, budget: float = 1800.0) -> PromotionResult:
-    """Retrain (for ``data`` targets) and promote one manifest target; errors propagate."""
+                   journal: JobJournal | None = None, budget: float = 1800.0,
+                   model_url: str | None = None) -> PromotionResult:
+    """Retrain (for ``data`` targets) and promote one manifest target; errors propagate.
+
+    ``model_url`` replaces the spec's (the run passes it with a SAS minted once per model).
+    """
     from aml_retrain.promotion.promote import promote
 
     job_id, candidate = spec.job_id, spec.candidate
     if spec.data is not None:
         job_id, metrics = _retrain(spec, clients, journal, budget)
         candidate = candidate or metrics
-    return promote(spec.target, clients, ledger, actor=actor, model_url=spec.model_url,
+    return promote(spec.target, clients, ledger, actor=actor, model_url=model_url or spec.model_url,
                    job_id=job_id, journal=journal, training_service_id=spec.training_service,
                    candidate=candidate, policy=spec.policy, gate=spec.gate)
+
+
+class SasCache:
+    """One read SAS per model blob per run, re-minted when older than ``max_age`` seconds.
+
+    A bare model URL gets a SAS minted per deploy otherwise, and minting builds a storage SDK
+    client each time: with one model fanned out to many endpoints that is pure overhead. Only
+    classic targets get it: classic endpoints take the SAS apart from the URL, ARM definitions
+    would store it.
+    """
+
+    def __init__(self, *, max_age: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._urls: dict[str, tuple[float, str]] = {}
+
+    def url(self, spec: TargetSpec, clients: Clients) -> str | None:
+        """Return the spec's model URL with a shared SAS when one applies, else None."""
+        url, conn = spec.model_url, clients.storage_connection_string
+        if url is None or "?" in url or not conn or spec.target.kind != "classic":
+            return None
+        with self._lock:
+            hit = self._urls.get(url)
+        if hit is not None and self._clock() - hit[0] < self.max_age:
+            return hit[1]
+        from aml_retrain.storage import make_read_sas_url
+
+        minted = make_read_sas_url(conn, url)
+        with self._lock:
+            self._urls[url] = (self._clock(), minted)
+        return minted
 
 
 def _retrain(spec: TargetSpec, clients: Clients, journal: JobJournal | None,
@@ -298,10 +336,11 @@ def run_fanout(
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ValidationError(f"concurrency must be between 1 and 256, not {concurrency!r}")
-    run_ledger = RunLedger(ledger)
+    run_ledger, sas = RunLedger(ledger), SasCache()
 
     def default(spec: TargetSpec, clients: Clients, led: Ledger) -> PromotionResult:
-        return promote_target(spec, clients, led, actor=actor, journal=journal, budget=budget)
+        return promote_target(spec, clients, led, actor=actor, journal=journal, budget=budget,
+                              model_url=sas.url(spec, clients))
 
     chosen = worker or default
     pool_clients = _ThreadClients(clients_factory)

@@ -1,0 +1,168 @@
+"""Fan-out set-model over 1,000 classic endpoints on the emulator; prints figures, asserts nothing.
+
+1. Starts the emulator detached (its own process: its GIL does not compete with ours), creates
+   1,000 endpoints on the predictive service with raw concurrent PUTs and uploads one model blob.
+2. ``run_fanout`` deploy-only (no gate, default waves: one canary, then the rest) with concurrency
+   1 (on the first 100 endpoints; throughput is per target, so it compares), 8 and 32 (all 1,000),
+   a fresh ledger per setting so every target is really deployed.
+3. The emulator's capacity in the same run: 32 threads (a ``requests.Session`` each) sending the
+   same PATCH body (pre-built, with a SAS) to the same endpoints; measured before and after the
+   fan-out runs, the higher figure is used.
+4. A second baseline with the same management requests per target as the fan-out sends, counted
+   from the emulator's request log during the concurrency-1 run (today: GET endpoint to read the
+   state, GET service, GET endpoint, PATCH, GET endpoint to read back = 4 GETs + 1 PATCH); the
+   raw mix sends that many GETs of the endpoint and the PATCH, nothing else. The fan-out also
+   downloads the blob (fingerprint), writes a backup file and appends to the ledger per target.
+   Target: best fan-out throughput >= 0.80 of the same-request capacity.
+
+Peak RSS is this process's (``resource.getrusage``). ``--profile PROFILE.json`` uses an emulator
+that is already running (with a fresh state) instead of starting one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+COUNT = 1000
+SERIAL_SUBSET = 100
+THREADS = 32
+
+
+class Raw:
+    """Raw HTTPS calls to the emulator: one session per thread, bearer token, CA bundle."""
+
+    def __init__(self, profile: dict[str, Any]) -> None:
+        self.base = f"{profile['management_url']}/workspaces/{profile['workspace_id']}"
+        self.headers = {"Authorization": f"Bearer {profile['workspace_token']}"}
+        self.verify = profile["ca_bundle"]
+        self.local = threading.local()
+
+    def session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self.local, "session", None)
+        if session is None:
+            session = self.local.session = requests.Session()
+            session.verify = self.verify
+            session.headers.update(self.headers)
+        return session
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        # verify= per request: REQUESTS_CA_BUNDLE would override session.verify otherwise.
+        resp = self.session().request(method, f"{self.base}/{path}", json=body, timeout=60,
+                                      verify=self.verify)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    def control(self, path: str) -> Any:
+        root = self.base.split("/workspaces/", 1)[0]
+        resp = self.session().get(f"{root}/_emulator/{path}", timeout=60, verify=self.verify)
+        resp.raise_for_status()
+        return resp.json()
+
+
+def parallel(work: Callable[[str], None], names: list[str], threads: int = THREADS) -> float:
+    """Run ``work`` for every name on ``threads`` threads; return the wall seconds."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(work, names))
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    """Set up, run the fan-out settings and the capacity baselines, print the figures."""
+    from aml_emulator import start_services, stop_services
+    from aml_retrain.classic.validation import parse_model_url
+    from aml_retrain.config import Settings
+    from aml_retrain.promotion.fanout import parse_manifest, run_fanout
+    from aml_retrain.promotion.ledger import LocalLedger
+    from aml_retrain.promotion.targets import Clients
+    from aml_retrain.storage import make_read_sas_url, upload_file
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", type=Path, help="use this running emulator's profile")
+    given = parser.parse_args().profile
+    with tempfile.TemporaryDirectory() as tmp_text:
+        tmp = Path(tmp_text)
+        profile_path = given or tmp / "profile.json"
+        if given is None:
+            start_services(profile_path, detach=True)
+        try:
+            profile = json.loads(profile_path.read_text(encoding="utf-8"))
+            raw = Raw(profile)
+            svc = next(s["Id"] for s in raw.call("GET", "webservices") if "[Predictive" in s["Name"])
+            names = [f"fan{i:04d}" for i in range(COUNT)]
+            made = parallel(lambda n: raw.call("PUT", f"webservices/{svc}/endpoints/{n}", {}), names)
+            print(f"setup: {COUNT} endpoints created in {made:.1f}s ({COUNT / made:.0f}/s, raw PUTs)")
+
+            conn = profile["storage_connection_string"]
+            model = tmp / "model.ilearner"
+            model.write_bytes(b"m" * 200_000)
+            url = upload_file(conn, "models", "bench/model.ilearner", model)
+            resource_name = raw.call("GET", f"webservices/{svc}/endpoints/{names[0]}")["Resources"][0]["Name"]
+            body = {"Resources": [{"Name": resource_name, "Location": parse_model_url(
+                make_read_sas_url(conn, url)).to_api()}]}
+
+            def patch(n: str) -> None:
+                raw.call("PATCH", f"webservices/{svc}/endpoints/{n}", body)
+
+            capacity = [COUNT / parallel(patch, names)]
+
+            settings = Settings.resolve(profile=profile_path, backup_dir=tmp / "backups",
+                                        journal_path=tmp / "jobs.jsonl", actor="bench")
+            figures: dict[int, float] = {}
+            for concurrency, count in ((1, SERIAL_SUBSET), (8, COUNT), (32, COUNT)):
+                manifest = parse_manifest({"version": 1, "targets": [
+                    {"name": n, "target": f"classic:{svc}/{n}", "model_url": url}
+                    for n in names[:count]]}, tmp, "bench")
+                ledger = LocalLedger(tmp / f"ledger-{concurrency}.jsonl")
+                logged = len(raw.control("requests"))
+                start = time.perf_counter()
+                result = run_fanout(manifest, lambda: Clients.from_settings(settings), ledger,
+                                    actor="bench", concurrency=concurrency)
+                seconds = time.perf_counter() - start
+                if concurrency == 1:
+                    sent = [r["method"] for r in raw.control("requests")[logged:]]
+                    gets = round(sent.count("GET") / count)
+                    print(f"requests per target: {len(sent) / count:.1f} "
+                          f"({', '.join(f'{m} {sent.count(m) / count:.1f}' for m in sorted(set(sent)))})")
+                figures[concurrency] = count / seconds
+                scaled = " (subset, per-target rate)" if count < COUNT else ""
+                print(f"fanout concurrency {concurrency:>2}: {count} targets in {seconds:.2f}s = "
+                      f"{figures[concurrency]:.0f} targets/s{scaled}; {result.counts}")
+
+            def mix(n: str) -> None:
+                for _ in range(gets):
+                    raw.call("GET", f"webservices/{svc}/endpoints/{n}")
+                patch(n)
+
+            capacity.append(COUNT / parallel(patch, names))
+            mixed = [COUNT / parallel(mix, names) for _ in range(2)]
+            best_setting = max(figures, key=lambda c: figures[c])
+            best = figures[best_setting]
+            cap, cap_mix = max(capacity), max(mixed)
+            print(f"emulator capacity, raw PATCH x{THREADS} threads: {cap:.0f} req/s "
+                  f"(runs {', '.join(f'{c:.0f}' for c in capacity)})")
+            print(f"emulator capacity, raw {gets} GET + 1 PATCH per target x{THREADS} threads: "
+                  f"{cap_mix:.0f} targets/s (runs {', '.join(f'{c:.0f}' for c in mixed)})")
+            print(f"best fanout (concurrency {best_setting}): {best:.0f} targets/s; ratio to raw "
+                  f"PATCH capacity {best / cap:.2f}; ratio to same-request capacity "
+                  f"{best / cap_mix:.2f} (target >= 0.80)")
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS of this process: {rss:.0f} MB")
+        finally:
+            if given is None:
+                stop_services(profile_path)
+
+
+if __name__ == "__main__":
+    main()
