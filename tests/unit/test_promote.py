@@ -313,3 +313,23 @@ def test_arm_promotion_records_resource_and_asset(tmp_path: Path, ledger: LocalL
     assert "SASSECRET" not in Path(ledger.location).read_text()
     assert [m for m, _ in adapter.calls()].count("PATCH") == 1
     assert MINTED not in json.dumps(result.to_dict())
+
+
+def test_model_fingerprint_is_cached_per_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_retrain.promotion import ledger as ledger_module
+    from aml_retrain.promotion.promote import describe_blob
+    from aml_retrain.promotion.targets import Clients
+
+    calls: list[str] = []
+
+    def digest(conn: object, url: str) -> dict[str, object]:
+        calls.append(url)
+        return {"size": 3, "etag": "e", "sha256": "abc"}
+
+    monkeypatch.setattr(ledger_module, "model_fingerprint", digest)
+    clients = Clients(storage_connection_string="UseDevelopmentStorage=true")
+    url = "https://acct.blob.core.windows.net/models/m.ilearner"
+    first, _ = describe_blob(clients, url, url)
+    second, _ = describe_blob(clients, url, url)
+    assert first == second == {"size": 3, "etag": "e", "sha256": "abc"}
+    assert len(calls) == 1

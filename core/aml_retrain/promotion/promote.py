@@ -144,11 +144,16 @@ def describe_blob(clients: Clients, url: str, new_model: str) -> tuple[JsonObjec
     """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
     from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
 
+    cached = clients.fingerprints.get(new_model)
+    if cached is not None:
+        return dict(cached), []
     conn = clients.storage_connection_string
     # A SAS in the URL was issued for exactly this blob (maybe in another account); it is not kept.
     use_sas = "?" in url or not conn
     try:
-        return dict(blob_digest(None if use_sas else conn, url if use_sas else new_model)), []
+        digest = dict(blob_digest(None if use_sas else conn, url if use_sas else new_model))
+        clients.fingerprints[new_model] = digest
+        return dict(digest), []
     except NotFoundError:
         raise ValidationError(
             f"model blob {new_model} does not exist: check the URL, or that the job's output "

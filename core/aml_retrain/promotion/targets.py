@@ -122,6 +122,9 @@ class Clients:
     subscription_id: str | None = None
     _classic: ClassicManagementClient | None = field(default=None, init=False, repr=False)
     _arm: ArmWebServiceClient | None = field(default=None, init=False, repr=False)
+    # Model blob fingerprints by URL (no SAS) for this run: a fan-out of one model to N targets
+    # downloads and hashes it once, not N times.
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Clients:
