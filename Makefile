@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 AZURITE := node_modules/.bin/azurite-blob
 PYTHON ?= python3
 
-.PHONY: setup test unit lint typecheck demo bench record clean
+.PHONY: setup test unit lint typecheck validate-pipelines demo bench record clean
 
 setup: $(STAMP) $(AZURITE)
 
@@ -28,6 +28,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit tests/cli -q
 
+# Azure Pipelines YAML: offline schema check (check-jsonschema's vendored schema), template references,
+# typed parameters, output variables, CLI and cmdlet calls. `make test` runs the same file in pytest.
+validate-pipelines: $(STAMP)
+	$(PY) -m pytest tests/contract/test_pipelines.py -q
+
 test: setup lint typecheck
 	$(PY) -m pytest
 
@@ -39,6 +44,7 @@ bench: setup
 	$(PY) bench/bench_upload.py
 	$(PY) bench/bench_polling.py
 	$(PY) bench/bench_definition.py
+	$(PY) bench/bench_fanout.py
 
 # Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
 record: setup

@@ -39,6 +39,8 @@ def set_output(name: str, value: Any, *, secret: bool = False) -> None:
     """Set an output variable (``isOutput=true``; ``issecret=true`` for secrets)."""
     if not active() or value is None:
         return
+    if isinstance(value, bool):  # pipeline conditions and scripts expect true/false
+        value = "true" if value else "false"
     flags = ";isOutput=true" + (";issecret=true" if secret else "")
     print(f"##vso[task.setvariable variable={variable_name(name)}{flags}]{_escape(str(value))}",
           file=sys.stderr)

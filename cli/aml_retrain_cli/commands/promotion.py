@@ -84,7 +84,7 @@ def gate(
     data = result.to_dict()
     pipelines.set_outputs({"gateOutcome": data.get("outcome"), "gateSummary": data.get("summary")})
     if data.get("outcome") == "gated":
-        pipelines.log_issue(f"gated: {data.get('summary')}", kind="warning")
+        pipelines.log_issue(str(data.get("summary")), kind="warning")
     if st.json:
         emit(st, data)
     else:
