@@ -55,11 +55,17 @@ def serve_read(adapter: FakeAdapter, live: str, sas: str = SAS) -> None:
     adapter.add("GET", EP, json=endpoint_obj(live, sas))
 
 
-def serve_deploy(adapter: FakeAdapter, live: str, new: str, *, sas: str = MINTED) -> None:
-    """Queue set_trained_model's GET service, GET endpoint, PATCH and read-back."""
+def serve_deploy(
+    adapter: FakeAdapter, live: str, new: str, *, sas: str = MINTED, after_read: bool = True
+) -> None:
+    """Queue set_trained_model's GET service, (GET endpoint,) PATCH and read-back.
+
+    After read_state (``after_read``) the deploy reuses the endpoint it read: no second GET.
+    """
     adapter.add("GET", f"/workspaces/{WS}/webservices/{SVC}",
                 json={"Id": SVC, "DefaultEndpointName": "default"})
-    adapter.add("GET", EP, json=endpoint_obj(live))
+    if not after_read:
+        adapter.add("GET", EP, json=endpoint_obj(live))
     adapter.add("PATCH", EP, status=200)
     adapter.add("GET", EP, json=endpoint_obj(new, sas))
 

@@ -105,7 +105,7 @@ def test_pass_deploys_then_records_every_field_without_sas(
     serve_deploy(adapter, "a", "b")
     result = run(clients, ledger, model_url=f"{model('b')}?{SAS}", candidate=good(), gate=True)
     assert [e.split(" ")[0] for e in adapter.events] == [
-        "GET", "fingerprint", "GET", "GET", "PATCH", "GET", "append"]
+        "GET", "fingerprint", "GET", "PATCH", "GET", "append"]
     assert storage.fingerprinted == [(None, f"{model('b')}?{SAS}")]  # read with the URL's own SAS
     entry = ledger.current(TARGET)
     assert entry is not None and result.entry == entry
@@ -265,7 +265,7 @@ def test_job_promotion_uses_the_job_url_and_its_metrics(
     serve_deploy(adapter, "a", "b", sas=SAS)
     run(clients, ledger, job_id="job-1", journal=JobJournal(tmp_path / "jobs.jsonl"), gate=True)
     assert asked == ["url job-1", "status job-1"]
-    assert adapter.body(3)["Resources"][0]["Location"]["SasBlobToken"] == f"?{SAS}"  # the job's
+    assert adapter.body(2)["Resources"][0]["Location"]["SasBlobToken"] == f"?{SAS}"  # the job's
     assert storage.minted == []
     entry = ledger.current(TARGET)
     assert entry is not None and entry["job_id"] == "job-1"

@@ -63,7 +63,7 @@ def test_rollback_returns_to_the_previous_model_and_records_it(
     serve_read(adapter, "b")
     serve_deploy(adapter, "b", "a")
     result = rollback(parse_target(TARGET), clients, ledger, actor="oncall", reason="AUC drop")
-    sent = adapter.body(3)["Resources"][0]["Location"]
+    sent = adapter.body(2)["Resources"][0]["Location"]
     assert sent["RelativeLocation"] == "models/a/model.ilearner"
     assert sent["SasBlobToken"] == f"?{MINTED}"  # the ledger keeps no SAS: a fresh one is minted
     entry = ledger.current(TARGET)
@@ -87,7 +87,7 @@ def test_rollback_to_a_chosen_entry(clients: Clients, adapter: FakeAdapter, ledg
     serve_deploy(adapter, "c", "a")
     result = rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=1)
     assert result.new_model == model("a") and result.old_model == model("c")
-    assert adapter.body(3)["Resources"][0]["Location"]["RelativeLocation"] == "models/a/model.ilearner"
+    assert adapter.body(2)["Resources"][0]["Location"]["RelativeLocation"] == "models/a/model.ilearner"
     entry = ledger.current(TARGET)
     assert entry is not None and entry["rolled_back_to"] == 1
 

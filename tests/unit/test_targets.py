@@ -168,7 +168,7 @@ def test_arm_state_hashes_the_assets_map(tmp_path: Path) -> None:
 def test_classic_deploy_mints_a_sas_backs_up_and_verifies(
     clients: Clients, adapter: FakeAdapter, tmp_path: Path
 ) -> None:
-    serve_deploy(adapter, "a", "b")
+    serve_deploy(adapter, "a", "b", after_read=False)
     result = deploy(parse_target(TARGET), model("b"), clients)
     assert methods(adapter) == ["GET", "GET", "PATCH", "GET"]
     sent = adapter.body(2)["Resources"][0]["Location"]

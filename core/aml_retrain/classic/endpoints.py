@@ -98,16 +98,24 @@ def set_trained_model(
     backup_dir: Path | None = None,
     now: datetime | None = None,
     storage_connection_string: str | None = None,
+    service: Mapping[str, Any] | None = None,
+    current: Mapping[str, Any] | None = None,
 ) -> SetModelResult:
-    """Point an endpoint's trained-model resource at a new ``.ilearner``, back up, verify."""
+    """Point an endpoint's trained-model resource at a new ``.ilearner``, back up, verify.
+
+    ``service`` and ``current`` are the web service and endpoint objects when the caller has just
+    read them (a promotion does); otherwise they are fetched here.
+    """
     moment = now or datetime.now(timezone.utc)
     validate_endpoint_name(endpoint)
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the old model is saved first")
     location = _model_location(model_url, moment, storage_connection_string)
-    service = client.get_web_service(service_id)
+    if service is None:
+        service = client.get_web_service(service_id)
     check_not_default(service, endpoint)
-    current = client.get_endpoint(service_id, endpoint)
+    if current is None:
+        current = client.get_endpoint(service_id, endpoint)
     resource = select_resource(current, resource_name)
     name = str(resource["Name"])
     body: JsonObject = {"Resources": [{"Name": name, "Location": location.to_api()}]}

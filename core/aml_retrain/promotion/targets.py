@@ -125,6 +125,11 @@ class Clients:
     # Model blob fingerprints by URL (no SAS) for this run: a fan-out of one model to N targets
     # downloads and hashes it once, not N times.
     fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    # Objects read by read_state, handed to the deploy that follows (saves its two GETs); web
+    # services are stable for a run, endpoints are used once.
+    services: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    endpoints_read: dict[tuple[str, str], dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Clients:
@@ -202,6 +207,7 @@ def _classic_state(target: Target, clients: Clients) -> TargetState:
     assert target.service_id is not None and target.endpoint is not None  # set by parse_target
     client = clients.classic()
     obj = client.get_endpoint(target.service_id, target.endpoint)
+    clients.endpoints_read[(target.service_id, target.endpoint)] = obj
     resource = select_resource(obj, target.resource)
     location = resource.get("Location")
     loc: Mapping[str, Any] = location if isinstance(location, Mapping) else {}
@@ -245,11 +251,16 @@ def deploy(target: Target, model_url: str, clients: Clients, *, dry_run: bool = 
         from aml_retrain.classic.endpoints import set_trained_model
 
         assert target.service_id is not None and target.endpoint is not None
+        client = clients.classic()
+        service = clients.services.get(target.service_id)
+        if service is None:
+            service = clients.services[target.service_id] = client.get_web_service(target.service_id)
         # A URL without SAS gets a short-lived one minted from the connection string in there.
         return set_trained_model(
-            clients.classic(), target.service_id, target.endpoint, model_url,
+            client, target.service_id, target.endpoint, model_url,
             resource_name=target.resource, dry_run=dry_run, backup_dir=clients.backup_dir,
-            storage_connection_string=clients.storage_connection_string,
+            storage_connection_string=clients.storage_connection_string, service=service,
+            current=clients.endpoints_read.pop((target.service_id, target.endpoint), None),
         ).to_dict()
     from aml_retrain.arm.webservices import set_model_live
 
