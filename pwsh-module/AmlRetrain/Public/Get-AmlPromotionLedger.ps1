@@ -1,0 +1,85 @@
+function Get-AmlPromotionLedger {
+    <#
+    .SYNOPSIS
+    Gets the promotion ledger: promotions and rollbacks, oldest first.
+
+    .DESCRIPTION
+    Returns the ledger entries (all, or those of one target): sequence number, time, action, target, old
+    and new model, job id, blob hash, gate result, metrics, actor and reason.
+
+    Calls aml-retrain ledger show [TARGET].
+
+    .PARAMETER Target
+    Only the entries of this target (classic:SERVICE_ID/ENDPOINT or arm:RG/NAME).
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    Get-AmlPromotionLedger -Target $target | Format-Table seq, time, action, new_model
+
+    .EXAMPLE
+    Get-AmlPromotionLedger -Ledger az://ledgers/prod.jsonl -StorageConnectionString (Get-Secret AmlStorage)
+
+    .OUTPUTS
+    AmlRetrain.LedgerEntry: seq, time, action, target, old_model, new_model, job_id, blob, gate,
+    metrics, actor, reason, hash, prev_hash.
+    #>
+    [CmdletBinding()]
+    [OutputType('AmlRetrain.LedgerEntry')]
+    param(
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName)]
+        [ValidatePattern('^(classic|arm):')]
+        [string] $Target,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $arguments = if ($Target) { @($Target) } else { @() }
+        Invoke-AmlRetrainCli -Command @('ledger', 'show') -Arguments $arguments -TypeName 'AmlRetrain.LedgerEntry' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,111 @@
+function Invoke-AmlFanout {
+    <#
+    .SYNOPSIS
+    Promotes models to many targets from a manifest, canary wave first.
+
+    .DESCRIPTION
+    Runs the manifest's targets wave by wave, at most -Concurrency at once. A failed target, or a gated
+    one in the canary wave, stops the rollout unless -KeepGoing; re-runs skip targets already at their
+    model. A failed rollout raises AmlCliFailed (exit 1), a gated one AmlGated (exit 8); the fan-out
+    summary is the error's TargetObject.
+
+    Calls aml-retrain fanout run MANIFEST.yaml. The CLI has no dry run for this command: under -WhatIf
+    nothing is called.
+
+    .PARAMETER Path
+    The fan-out manifest (YAML): targets, models and waves (see docs/promotion.md).
+
+    .PARAMETER Concurrency
+    Targets at once per wave (the CLI's default is 4).
+
+    .PARAMETER KeepGoing
+    Do not stop on a failed or gated target.
+
+    .PARAMETER JUnitPath
+    Also write JUnit XML, one test per target (for PublishTestResults@2).
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    Invoke-AmlFanout -Path .\fanout.yaml -Concurrency 8 -JUnitPath .\fanout.xml -Confirm:$false
+
+    .EXAMPLE
+    try { Invoke-AmlFanout .\fanout.yaml -Confirm:$false }
+    catch { $_.TargetObject.results | Where-Object status -ne promoted; throw }
+
+    .OUTPUTS
+    AmlRetrain.FanoutResult: outcome, counts, stopped, concurrency, keep_going, seconds, results.
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('AmlRetrain.FanoutResult')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('Manifest')]
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $Path,
+
+        [ValidateRange(1, 256)]
+        [int] $Concurrency,
+
+        [switch] $KeepGoing,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $JUnitPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+        if (-not $PSCmdlet.ShouldProcess($file, 'Promote every target of the manifest')) { return }
+        $arguments = @($file)
+        if ($Concurrency) { $arguments += '--concurrency', $Concurrency }
+        if ($KeepGoing) { $arguments += '--keep-going' }
+        if ($JUnitPath) { $arguments += '--junit', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JUnitPath) }
+        Invoke-AmlRetrainCli -Command @('fanout', 'run') -Arguments $arguments -TypeName 'AmlRetrain.FanoutResult' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,90 @@
+function Invoke-AmlPromotionPlan {
+    <#
+    .SYNOPSIS
+    Applies a promotion plan if its target has not changed since; records it in the ledger.
+
+    .DESCRIPTION
+    Deploys exactly what the plan says, after checking that the target still is in the state the plan
+    saw. A stale plan raises an InvalidOperation error with id AmlStalePlan (exit code 9) and changes
+    nothing.
+
+    Calls aml-retrain apply PLAN.json. The CLI has no dry run for this command: under -WhatIf nothing is
+    called.
+
+    .PARAMETER Path
+    The plan file. Binds from plan_file (the output of New-AmlPromotionPlan).
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    Invoke-AmlPromotionPlan -Path .\plan.json -Confirm:$false
+
+    .EXAMPLE
+    try { Invoke-AmlPromotionPlan .\plan.json -Confirm:$false }
+    catch { if ($_.FullyQualifiedErrorId -like 'AmlStalePlan*') { Write-Warning 'Plan is stale: plan again.' } else { throw } }
+
+    .OUTPUTS
+    AmlRetrain.PromotionResult: action, target, old_model, new_model, deploy, entry, gate, metrics,
+    plan_hash.
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('AmlRetrain.PromotionResult')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('plan_file', 'PlanFile')]
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $Path,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+        if (-not $PSCmdlet.ShouldProcess($file, 'Apply promotion plan')) { return }
+        Invoke-AmlRetrainCli -Command @('apply') -Arguments @($file) -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,138 @@
+function New-AmlPromotionPlan {
+    <#
+    .SYNOPSIS
+    Computes what a deploy would change and writes a plan file.
+
+    .DESCRIPTION
+    Writes a plan (the change, the target's state hash, the gate result) for an approval to sit between
+    planning and applying. Apply it with Invoke-AmlPromotionPlan; a plan whose target has changed since
+    is refused (AmlStalePlan).
+
+    Calls aml-retrain plan TARGET --out PLAN.json. Nothing on the service changes; under -WhatIf the
+    plan file is not written.
+
+    .PARAMETER Target
+    What to deploy to: classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]. Binds from the
+    pipeline by property name (target of a ledger entry or plan).
+
+    .PARAMETER Path
+    Plan file to write, e.g. .\plan.json (publish it as a pipeline artifact).
+
+    .PARAMETER ModelUrl
+    URL of the .ilearner blob, with or without a SAS. It is passed on standard input, never on the
+    command line.
+
+    .PARAMETER FromJob
+    Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
+    Binds from job_id (the output of Start-AmlRetraining).
+
+    .PARAMETER Gate
+    Run the evaluation gate before deploying (exit 8 / AmlGated when the candidate regresses).
+
+    .PARAMETER PolicyPath
+    Gate rules (YAML or JSON); the default rules when omitted. Implies the gate.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    $plan = New-AmlPromotionPlan -Target $target -Path .\plan.json -FromJob $job.job_id -Gate
+    $plan.change.after
+
+    .OUTPUTS
+    AmlRetrain.PromotionPlan: target, state_hash, old_model, model_url, job_id, change, gate, metrics,
+    plan_hash, plan_file.
+
+    .LINK
+    Invoke-AmlPromotionPlan
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', DefaultParameterSetName = 'FromJob')]
+    [OutputType('AmlRetrain.PromotionPlan')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [ValidatePattern('^(classic:[0-9a-fA-F]{32}/[^/#]+|arm:[^/#]+/[^/#]+)(#.+)?$')]
+        [string] $Target,
+
+        [Parameter(Mandatory, Position = 1)]
+        [Alias('OutFile')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Path,
+
+        [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
+        [ValidatePattern('^https?://')]
+        [string] $ModelUrl,
+
+        [Parameter(Mandatory, ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('job_id')]
+        [ValidateNotNullOrEmpty()]
+        [string] $FromJob,
+
+        [switch] $Gate,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $PolicyPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
+        if (-not $PSCmdlet.ShouldProcess($file, "Write a promotion plan for $Target")) { return }
+        $arguments = @($Target, '--out', $file)
+
+        $url = $null
+        if ($PSCmdlet.ParameterSetName -eq 'FromJob') { $arguments += '--from-job', $FromJob }
+        else {
+            # '-' makes the CLI read the URL from stdin: a SAS signature never reaches argv.
+            $arguments += '--model-url', '-'
+            $url = $ModelUrl
+        }
+
+        if ($Gate) { $arguments += '--gate' }
+        if ($PolicyPath) { $arguments += '--policy', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($PolicyPath) }
+        Invoke-AmlRetrainCli -Command @('plan') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionPlan' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,164 @@
+function Publish-AmlModel {
+    <#
+    .SYNOPSIS
+    Deploys a model to a target, optionally through the evaluation gate, and records it in the ledger.
+
+    .DESCRIPTION
+    The safe form of the swap: optionally gates the candidate against what the target serves now,
+    deploys (classic endpoint PATCH or ARM asset update, with backup and read-back) and appends a
+    hash-chained ledger entry. A gated candidate raises a PermissionDenied error with id AmlGated (exit
+    code 8) and changes nothing; the gate result is the error's TargetObject when the CLI printed one.
+
+    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID). -WhatIf runs the CLI's dry
+    run. Alias: Invoke-AmlPromotion.
+
+    .PARAMETER Target
+    What to deploy to: classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]. Binds from the
+    pipeline by property name (target of a ledger entry or plan).
+
+    .PARAMETER ModelUrl
+    URL of the .ilearner blob, with or without a SAS. It is passed on standard input, never on the
+    command line.
+
+    .PARAMETER FromJob
+    Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
+    Binds from job_id (the output of Start-AmlRetraining).
+
+    .PARAMETER Gate
+    Run the evaluation gate before deploying (exit 8 / AmlGated when the candidate regresses).
+
+    .PARAMETER PolicyPath
+    Gate rules (YAML or JSON); the default rules when omitted. Implies the gate.
+
+    .PARAMETER RequireBaseline
+    Treat a target with no recorded baseline as gated.
+
+    .PARAMETER Force
+    Promote even when gated (the CLI's force option). Needs -Reason, which the ledger records.
+
+    .PARAMETER Reason
+    Why: recorded in the ledger entry.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    Publish-AmlModel -Target "classic:$($predictive.Id)/retrained01" -FromJob $job.job_id -Gate
+
+    .EXAMPLE
+    Start-AmlRetraining $training.Id -Data .\new.csv | Publish-AmlModel -Target 'arm:my-rg/census-model-ws' -Gate -WhatIf
+
+    .EXAMPLE
+    try { Publish-AmlModel $target -FromJob $id -Gate }
+    catch { if ($_.CategoryInfo.Category -eq 'PermissionDenied') { $_.TargetObject.gate.summary } else { throw } }
+
+    .OUTPUTS
+    AmlRetrain.PromotionResult: action, target, old_model, new_model, dry_run, already_current, deploy,
+    entry, gate, metrics.
+
+    .LINK
+    Test-AmlModelGate
+
+    .LINK
+    Undo-AmlPromotion
+
+    .LINK
+    Get-AmlPromotionLedger
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium', DefaultParameterSetName = 'FromJob')]
+    [Alias('Invoke-AmlPromotion')]
+    [OutputType('AmlRetrain.PromotionResult')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [ValidatePattern('^(classic:[0-9a-fA-F]{32}/[^/#]+|arm:[^/#]+/[^/#]+)(#.+)?$')]
+        [string] $Target,
+
+        [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
+        [ValidatePattern('^https?://')]
+        [string] $ModelUrl,
+
+        [Parameter(Mandatory, ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('job_id')]
+        [ValidateNotNullOrEmpty()]
+        [string] $FromJob,
+
+        [switch] $Gate,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $PolicyPath,
+
+        [switch] $RequireBaseline,
+
+        [switch] $Force,
+
+        [ValidateLength(1, 500)]
+        [string] $Reason,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $dryRun = -not $PSCmdlet.ShouldProcess($Target, 'Promote model')
+        if ($dryRun -and -not $WhatIfPreference) { return }
+        $arguments = @($Target)
+
+        $url = $null
+        if ($PSCmdlet.ParameterSetName -eq 'FromJob') { $arguments += '--from-job', $FromJob }
+        else {
+            # '-' makes the CLI read the URL from stdin: a SAS signature never reaches argv.
+            $arguments += '--model-url', '-'
+            $url = $ModelUrl
+        }
+
+        if ($Gate) { $arguments += '--gate' }
+        if ($PolicyPath) { $arguments += '--policy', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($PolicyPath) }
+        if ($RequireBaseline) { $arguments += '--require-baseline' }
+        if ($Force) { $arguments += '--force' }
+        if ($Reason) { $arguments += '--reason', $Reason }
+        if ($dryRun) { $arguments += '--dry-run' }
+        Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,128 @@
+function Start-AmlRetraining {
+    <#
+    .SYNOPSIS
+    Retrains a classic training web service through its Batch Execution Service (BES).
+
+    .DESCRIPTION
+    Uploads the training data (a local .csv/.tsv/.arff file) or uses a blob URL, submits and starts the
+    BES job, and by default waits for it (exponential backoff, -TimeoutSec budget) and returns its
+    outputs and Evaluate Model metrics. With -NoWait it returns as soon as the job runs; resume with
+    Wait-AmlRetrainingJob. Jobs are recorded in the local journal, so later commands need only the id.
+
+    Calls aml-retrain classic retrain TRAINING_SERVICE_ID --data FILE|BLOB_URL. The CLI has no dry run
+    for this command: under -WhatIf nothing is called. Alias: Invoke-AmlWebServiceBESEndpoint (the
+    azuremlps name).
+
+    .PARAMETER WebServiceId
+    Id of the training web service ([Training Exp.]). Binds from Id of a web service object.
+
+    .PARAMETER Data
+    Training data: a local .csv, .tsv or .arff file (uploaded first) or a blob URL.
+
+    .PARAMETER InputName
+    BES input to feed (default: the only one).
+
+    .PARAMETER OutputDirectory
+    Blob prefix container/path for the outputs, e.g. models/retrain.
+
+    .PARAMETER ModelOutput
+    Output holding the trained model (default: the .ilearner output, e.g. output1).
+
+    .PARAMETER GlobalParameter
+    BES global parameters as NAME = VALUE pairs, e.g. @{ 'Random seed' = 42 }.
+
+    .PARAMETER NoWait
+    Return the job as soon as it runs (status Running).
+
+    .PARAMETER TimeoutSec
+    Wall-clock budget in seconds (the CLI's default is 1800). When it runs out the job is cancelled and
+    an OperationTimeout error (AmlTimeout) is raised.
+
+    .PARAMETER StorageConnectionString
+    Storage connection string (SecureString) for the upload and the outputs; passed in
+    AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .EXAMPLE
+    $job = Start-AmlRetraining -WebServiceId $training.Id -Data .\census-2026.csv -OutputDirectory models/retrain -TimeoutSec 3600
+    $job.metrics.values.AUC
+
+    .EXAMPLE
+    Start-AmlRetraining $training.Id https://acct.blob.core.windows.net/data/new.csv -NoWait | Wait-AmlRetrainingJob
+
+    .OUTPUTS
+    AmlRetrain.RetrainingJob: job_id, web_service_id, status, outputs, model_output,
+    model_url_without_sas, metrics, details, warnings.
+
+    .LINK
+    Wait-AmlRetrainingJob
+
+    .LINK
+    Update-AmlWebServiceEndpoint
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [Alias('Invoke-AmlWebServiceBESEndpoint')]
+    [OutputType('AmlRetrain.RetrainingJob')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('Id')]
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WebServiceId,
+
+        [Parameter(Mandatory, Position = 1)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Data,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $InputName,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $OutputDirectory,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ModelOutput,
+
+        [hashtable] $GlobalParameter,
+
+        [switch] $NoWait,
+
+        [ValidateRange(1, 604800)]
+        [int] $TimeoutSec,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($WebServiceId, "Retrain with $Data")) { return }
+        $source = if ($Data -match '^https?://') { $Data } else { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Data) }
+        $arguments = @($WebServiceId, '--data', $source)
+        if ($InputName) { $arguments += '--input-name', $InputName }
+        if ($OutputDirectory) { $arguments += '--output-dir', $OutputDirectory }
+        if ($ModelOutput) { $arguments += '--model-output', $ModelOutput }
+        foreach ($entry in ($GlobalParameter ?? @{}).GetEnumerator()) {
+            $arguments += '--global', ('{0}={1}' -f $entry.Key, $entry.Value)
+        }
+        if ($NoWait) { $arguments += '--no-wait' }
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
+        Invoke-AmlRetrainCli -Command @('classic', 'retrain') -Arguments $arguments -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters
+    }
+}

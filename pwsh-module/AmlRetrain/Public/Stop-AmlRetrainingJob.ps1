@@ -1,0 +1,65 @@
+function Stop-AmlRetrainingJob {
+    <#
+    .SYNOPSIS
+    Cancels a retraining (BES) job that has not finished.
+
+    .DESCRIPTION
+    Cancels the job and returns its final state. The CLI has no dry run for this command: under -WhatIf
+    nothing is called.
+
+    Calls aml-retrain classic jobs cancel JOB_ID.
+
+    .PARAMETER JobId
+    BES job id, as returned by Start-AmlRetraining. Binds from the pipeline by property name (job_id).
+
+    .PARAMETER TrainingWebServiceId
+    Id of the training web service that ran the job. Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .EXAMPLE
+    Stop-AmlRetrainingJob -JobId $job.job_id -Confirm:$false
+
+    .OUTPUTS
+    AmlRetrain.RetrainingJob
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('AmlRetrain.RetrainingJob')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('job_id')]
+        [ValidateNotNullOrEmpty()]
+        [string] $JobId,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $TrainingWebServiceId,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken
+    )
+
+    process {
+        if (-not $PSCmdlet.ShouldProcess($JobId, 'Cancel retraining job')) { return }
+        $arguments = @($JobId)
+        if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
+        Invoke-AmlRetrainCli -Command @('classic', 'jobs', 'cancel') -Arguments $arguments -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters
+    }
+}

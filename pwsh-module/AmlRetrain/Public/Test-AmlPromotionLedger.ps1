@@ -1,0 +1,82 @@
+function Test-AmlPromotionLedger {
+    <#
+    .SYNOPSIS
+    Verifies the ledger's hash chain (edited, removed or reordered entries).
+
+    .DESCRIPTION
+    Recomputes the hash chain and returns the verdict (ok, count, problems). A broken chain is a result
+    (ok = $false), not an error; with -Quiet only $true or $false is returned.
+
+    Calls aml-retrain ledger verify; its exit code 1 with a verdict is accepted here.
+
+    .PARAMETER Quiet
+    Return $true when the chain is intact, $false otherwise.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    Test-AmlPromotionLedger
+
+    .EXAMPLE
+    if (-not (Test-AmlPromotionLedger -Quiet)) { throw 'The promotion ledger was tampered with.' }
+
+    .OUTPUTS
+    AmlRetrain.LedgerVerification: ok, count, problems; System.Boolean with -Quiet.
+    #>
+    [CmdletBinding()]
+    [OutputType('AmlRetrain.LedgerVerification')]
+    param(
+        [switch] $Quiet,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $result = Invoke-AmlRetrainCli -Command @('ledger', 'verify') -SuccessExitCode 0, 1 -TypeName 'AmlRetrain.LedgerVerification' -BoundParameters $PSBoundParameters
+        if ($Quiet) { [bool]$result.ok } else { $result }
+    }
+}

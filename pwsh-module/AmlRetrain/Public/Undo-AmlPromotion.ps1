@@ -1,0 +1,106 @@
+function Undo-AmlPromotion {
+    <#
+    .SYNOPSIS
+    Rolls a target back to the previous (or a chosen) model recorded in the ledger.
+
+    .DESCRIPTION
+    Re-points the target at the model of the previous ledger entry, or of entry -ToEntry, with the same
+    backup and read-back as a promotion, and records a rollback entry. Pipe a ledger entry to return to
+    it.
+
+    Calls aml-retrain rollback TARGET [--to ENTRY]. -WhatIf runs the CLI's dry run.
+
+    .PARAMETER Target
+    What to deploy to: classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]. Binds from the
+    pipeline by property name (target of a ledger entry or plan).
+
+    .PARAMETER ToEntry
+    Ledger entry (seq) to return to; default: the previous model. Binds from seq of a ledger entry.
+
+    .PARAMETER Reason
+    Why: recorded in the ledger entry.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER SubscriptionId
+    Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
+    $env:AZURE_SUBSCRIPTION_ID or the profile.
+
+    .PARAMETER ArmToken
+    A bearer token for Azure Resource Manager as a SecureString, e.g. (Get-AzAccessToken).Token with
+    Az.Accounts 5 or later. Passed in AML_RETRAIN_ARM_TOKEN, never on the command line. Without it the
+    CLI signs in with azure-identity (AML_RETRAIN_AUTH).
+
+    .PARAMETER StorageConnectionString
+    Storage account connection string as a SecureString, used to upload data and mint short-lived SAS
+    URLs. Passed in AML_RETRAIN_STORAGE_CONNECTION_STRING, never on the command line. Default:
+    $env:AML_RETRAIN_STORAGE_CONNECTION_STRING or the profile.
+
+    .PARAMETER Ledger
+    Promotion ledger: a local path or az://container/path (the CLI's global ledger option). Default:
+    $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
+
+    .EXAMPLE
+    Undo-AmlPromotion -Target $target -Reason 'smoke test failed' -Confirm:$false
+
+    .EXAMPLE
+    Get-AmlPromotionLedger $target | Where-Object seq -eq 3 | Undo-AmlPromotion -WhatIf
+
+    .OUTPUTS
+    AmlRetrain.PromotionResult (action 'rollback').
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('AmlRetrain.PromotionResult')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [ValidatePattern('^(classic:[0-9a-fA-F]{32}/[^/#]+|arm:[^/#]+/[^/#]+)(#.+)?$')]
+        [string] $Target,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('seq')]
+        [ValidateRange(1, [int]::MaxValue)]
+        [int] $ToEntry,
+
+        [ValidateLength(1, 500)]
+        [string] $Reason,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken,
+
+        [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
+        [string] $SubscriptionId,
+
+        [securestring] $ArmToken,
+
+        [securestring] $StorageConnectionString,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Ledger
+    )
+
+    process {
+        $what = if ($ToEntry) { "Roll back to ledger entry $ToEntry" } else { 'Roll back to the previous model' }
+        $dryRun = -not $PSCmdlet.ShouldProcess($Target, $what)
+        if ($dryRun -and -not $WhatIfPreference) { return }
+        $arguments = @($Target)
+        if ($ToEntry) { $arguments += '--to', $ToEntry }
+        if ($Reason) { $arguments += '--reason', $Reason }
+        if ($dryRun) { $arguments += '--dry-run' }
+        Invoke-AmlRetrainCli -Command @('rollback') -Arguments $arguments -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,75 @@
+function Wait-AmlRetrainingJob {
+    <#
+    .SYNOPSIS
+    Waits for a retraining (BES) job to finish and returns its result.
+
+    .DESCRIPTION
+    Polls the job with exponential backoff and jitter until it finishes, fails (AmlCliFailed, with the
+    service's details) or the -TimeoutSec budget runs out (the job is cancelled; AmlTimeout).
+
+    Calls aml-retrain classic jobs wait JOB_ID.
+
+    .PARAMETER JobId
+    BES job id, as returned by Start-AmlRetraining. Binds from the pipeline by property name (job_id).
+
+    .PARAMETER TrainingWebServiceId
+    Id of the training web service that ran the job. Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id.
+
+    .PARAMETER TimeoutSec
+    Wall-clock budget in seconds (the CLI's default is 1800). When it runs out the job is cancelled and
+    an OperationTimeout error (AmlTimeout) is raised.
+
+    .PARAMETER ProfilePath
+    Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
+    option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
+
+    .PARAMETER WorkspaceId
+    Classic (Studio) workspace id, 32 hex digits. Default: $env:AML_RETRAIN_WORKSPACE_ID or the profile.
+
+    .PARAMETER WorkspaceToken
+    Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
+    the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
+    command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .EXAMPLE
+    Start-AmlRetraining $training.Id -Data .\new.csv -NoWait | Wait-AmlRetrainingJob -TimeoutSec 3600
+
+    .EXAMPLE
+    try { Wait-AmlRetrainingJob $id -TimeoutSec 600 } catch [System.TimeoutException] { Write-Warning $_ }
+
+    .OUTPUTS
+    AmlRetrain.RetrainingJob
+    #>
+    [CmdletBinding()]
+    [OutputType('AmlRetrain.RetrainingJob')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Alias('job_id')]
+        [ValidateNotNullOrEmpty()]
+        [string] $JobId,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $TrainingWebServiceId,
+
+        [ValidateRange(1, 604800)]
+        [int] $TimeoutSec,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ProfilePath,
+
+        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [string] $WorkspaceId,
+
+        [securestring] $WorkspaceToken
+    )
+
+    process {
+        $arguments = @($JobId)
+        if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
+        Invoke-AmlRetrainCli -Command @('classic', 'jobs', 'wait') -Arguments $arguments -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters
+    }
+}

@@ -1,0 +1,342 @@
+"""The AmlRetrain PowerShell module, checked without PowerShell: syntax, manifest, help, verbs, and the
+contract with the CLI (every subcommand path and option the module passes exists in the Typer app).
+
+Pester (tests/pwsh) runs the module itself on agents that have pwsh.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.contract import pwsh_contract as ps
+
+pytest.importorskip("tree_sitter_pwsh")
+
+# `Get-Verb` of PowerShell 7.4, hard-coded: the test must not need pwsh.
+APPROVED_VERBS = frozenset("""
+Add Clear Close Copy Enter Exit Find Format Get Hide Join Lock Move New Open Optimize Pop Push Redo
+Remove Rename Reset Resize Search Select Set Show Skip Split Step Switch Undo Unlock Watch
+Connect Disconnect Read Receive Send Write
+Backup Checkpoint Compare Compress Convert ConvertFrom ConvertTo Dismount Edit Expand Export Group
+Import Initialize Limit Merge Mount Out Publish Restore Save Sync Unpublish Update
+Debug Measure Ping Repair Resolve Test Trace
+Approve Assert Build Complete Confirm Deny Deploy Disable Enable Install Invoke Register Request
+Restart Resume Start Stop Submit Suspend Uninstall Unregister Wait
+Block Grant Protect Revoke Unblock Unprotect
+Use
+""".split())
+# Verbs that change state: they must support -WhatIf/-Confirm.
+MUTATING_VERBS = frozenset("""
+Add Clear Copy Move New Remove Rename Reset Set Undo Update Edit Export Import Publish Restore
+Unpublish Approve Deploy Disable Enable Install Register Restart Start Stop Submit Uninstall
+Unregister Grant Revoke Block Unblock Protect Unprotect
+""".split()) - {"Import"}  # Import-AmlWebServiceDefinition only reads and validates a file
+# Invoke-* functions that change a service (the others score or read).
+MUTATING_INVOKE = {"Invoke-AmlPromotionPlan", "Invoke-AmlFanout"}
+# CLI commands deliberately without a cmdlet: local tooling, not part of the retraining flows.
+NOT_WRAPPED = {("auth", "show"), ("emulator", "start"), ("emulator", "stop"), ("storage", "upload")}
+# The flows of the issue: each must be reachable from PowerShell.
+REQUIRED_COMMANDS = {
+    ("classic", "services", "list"), ("classic", "services", "show"), ("classic", "endpoints", "list"),
+    ("classic", "endpoints", "show"), ("classic", "endpoints", "create"), ("classic", "endpoints", "delete"),
+    ("classic", "endpoints", "patch-url"), ("classic", "endpoints", "set-model"), ("classic", "retrain"),
+    ("classic", "jobs", "status"), ("classic", "jobs", "wait"), ("classic", "jobs", "cancel"),
+    ("classic", "score"), ("webservice", "list"), ("webservice", "show"), ("webservice", "export"),
+    ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "keys"),
+    ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"),
+    ("ledger", "verify"), ("fanout", "run"),
+}
+# The documented names with unapproved verbs (and the Az-like ones) that must stay reachable as aliases.
+REQUIRED_ALIASES = {"Patch-AmlWebServiceEndpoint", "Add-AmlWebServiceEndpoint",
+                    "Invoke-AmlWebServiceBESEndpoint"}
+SECRET_PARAMS = {"WorkspaceToken", "ArmToken", "StorageConnectionString"}
+
+BROKEN_SAMPLES = {
+    "missing brace": "function Get-X {\n    [CmdletBinding()]\n    param([string] $A)\n    process { $A\n}\n",
+    "unclosed paren": "function Get-X {\n    param([string] $A\n    $A\n}\n",
+    "unterminated string": "function Get-X {\n    Write-Output 'no end\n}\n",
+    "missing comma in hashtable array": "@{\n    FunctionsToExport = @('A' 'B'\n}\n",
+}
+
+
+def functions() -> tuple[ps.Function, ...]:
+    return ps.public_functions()
+
+
+def invocations() -> list[ps.Invocation]:
+    return [inv for fn in functions() for inv in fn.invocations]
+
+
+# --- syntax ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ps.module_files(), ids=lambda p: str(p.relative_to(ps.REPO)))
+def test_file_parses_without_error_or_missing_nodes(path: Path) -> None:
+    assert ps.syntax_problems(path.read_bytes()) == []
+
+
+@pytest.mark.parametrize("source", BROKEN_SAMPLES.values(), ids=list(BROKEN_SAMPLES))
+def test_the_syntax_check_catches_a_broken_sample(source: str) -> None:
+    assert ps.syntax_problems(source.encode())
+
+
+def test_the_module_layout_is_complete() -> None:
+    expected = {"AmlRetrain.psd1", "AmlRetrain.psm1", "Public", "Private"}
+    assert {p.name for p in ps.MODULE.iterdir()} >= expected
+    assert (ps.PRIVATE / "Invoke-AmlRetrainCli.ps1").is_file()
+    assert (ps.MODULE.parent / "PSScriptAnalyzerSettings.psd1").is_file()
+    assert (ps.MODULE.parent / "README.md").is_file()
+    psm1 = (ps.MODULE / "AmlRetrain.psm1").read_text(encoding="utf-8")
+    assert psm1.index("'Private'") < psm1.index("'Public'")
+
+
+# --- manifest -------------------------------------------------------------------------------------
+def test_module_version_equals_the_python_package_version() -> None:
+    # Python 3.10 has no tomllib: the [project] table's version line is enough.
+    pyproject = (ps.REPO / "pyproject.toml").read_text(encoding="utf-8")
+    project = pyproject.split("[project]", 1)[1].split("\n[", 1)[0]
+    version = re.search(r'^version\s*=\s*"([^"]+)"', project, re.MULTILINE)
+    assert version and ps.manifest()["ModuleVersion"] == version.group(1)
+
+
+def test_manifest_declares_edition_version_and_gallery_fields() -> None:
+    m = ps.manifest()
+    assert m["RootModule"] == "AmlRetrain.psm1"
+    assert m["PowerShellVersion"] == "7.2"
+    assert m["CompatiblePSEditions"] == ["Core"]
+    assert re.fullmatch(r"[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}", m["GUID"])
+    assert m["GUID"] == "13d0c64d-ed14-4f30-b43b-9510d72e3de0", "the GUID never changes"
+    assert len(m["Description"]) > 40
+    assert {"Azure", "MachineLearning"} <= set(m["PrivateData"]["PSData"]["Tags"])
+
+
+def test_manifest_exports_are_explicit_lists() -> None:
+    m = ps.manifest()
+    for key in ("FunctionsToExport", "CmdletsToExport", "VariablesToExport", "AliasesToExport"):
+        assert isinstance(m[key], list), key
+        assert not any("*" in name for name in m[key]), f"{key} uses a wildcard"
+
+
+def test_exported_functions_are_exactly_the_public_functions() -> None:
+    exported = ps.manifest()["FunctionsToExport"]
+    assert len(exported) == len(set(exported))
+    assert sorted(exported) == sorted(fn.name for fn in functions())
+
+
+def test_one_function_per_public_file_named_after_it() -> None:
+    for path in sorted(ps.PUBLIC.glob("*.ps1")):
+        names = [fn.name for fn in ps.read_functions(path)]
+        assert names == [path.stem], path.name
+
+
+def test_exported_aliases_are_exactly_the_declared_ones() -> None:
+    declared = [alias for fn in functions() for alias in fn.aliases]
+    assert sorted(ps.manifest()["AliasesToExport"]) == sorted(declared)
+    assert REQUIRED_ALIASES <= set(declared)
+
+
+# --- names, binding, help -------------------------------------------------------------------------
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_function_uses_an_approved_verb_and_the_aml_prefix(fn: ps.Function) -> None:
+    verb, _, noun = fn.name.partition("-")
+    assert verb in APPROVED_VERBS
+    assert noun.startswith("Aml")
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_function_is_an_advanced_function(fn: ps.Function) -> None:
+    assert fn.binding is not None, "missing [CmdletBinding()]"
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_function_has_complete_help(fn: ps.Function) -> None:
+    assert fn.help.startswith("<#"), "comment-based help must open the function body"
+    for keyword in ("SYNOPSIS", "DESCRIPTION", "OUTPUTS"):
+        sections = fn.help_section(keyword)
+        assert len(sections) == 1 and sections[0], f".{keyword}"
+    assert fn.help_section("EXAMPLE") and all(fn.help_section("EXAMPLE"))
+    assert fn.help_parameters() == [p.name for p in fn.params], ".PARAMETER per parameter, in order"
+    assert all(len(s.split(None, 1)) == 2 for s in fn.help_section("PARAMETER")), "empty .PARAMETER"
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_state_changing_functions_support_should_process(fn: ps.Function) -> None:
+    mutating = fn.verb in MUTATING_VERBS or fn.name in MUTATING_INVOKE
+    declares = "SupportsShouldProcess" in (fn.binding or "")
+    assert declares == mutating
+    if mutating:
+        assert re.search(r"ConfirmImpact\s*=\s*'(Low|Medium|High)'", fn.binding or "")
+        assert "$PSCmdlet.ShouldProcess(" in ps.text(fn.node)
+
+
+def test_what_if_maps_to_the_cli_dry_run_wherever_the_cli_has_one() -> None:
+    leaves = ps.cli_leaves(ps.cli_root())
+    for fn in functions():
+        for inv in fn.invocations:
+            if "--dry-run" in ps.option_names(leaves[inv.path]):
+                assert "SupportsShouldProcess" in (fn.binding or ""), fn.name
+                command = " ".join(inv.path)
+                assert "--dry-run" in inv.options, f"{fn.name}: -WhatIf must run {command} --dry-run"
+                assert "$WhatIfPreference" in ps.text(fn.node), fn.name
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_parameters_are_validated_and_secrets_are_secure(fn: ps.Function) -> None:
+    validators = ("Validate", "AllowEmpty")
+    for param in fn.params:
+        declared = " ".join(param.attributes)
+        is_switch = re.search(rf"\[switch\]\s*\${param.name}\b", ps.text(fn.node), re.IGNORECASE)
+        is_secure = re.search(rf"\[(securestring|pscredential|hashtable|psobject)\]\s*\${param.name}\b",
+                              ps.text(fn.node), re.IGNORECASE)
+        if param.name in SECRET_PARAMS:
+            assert is_secure, f"{param.name} must be a SecureString"
+        elif not (is_switch or is_secure or param.name in {"SasBlobToken"}):
+            assert any(v in declared for v in validators), f"{fn.name} -{param.name}: no validation"
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_secrets_never_reach_arguments(fn: ps.Function) -> None:
+    body = ps.text(fn.node)
+    for name in SECRET_PARAMS:
+        uses = re.findall(rf"\${name}\b", body, re.IGNORECASE)
+        assert len(uses) <= 1, f"${name} is used beyond its declaration"
+
+
+def test_pipeline_bindings_bind_from_the_cli_field_names() -> None:
+    by_name = {fn.name: fn for fn in functions()}
+    for _, consumer, mapping in ps.PIPES:
+        params = {p.name: p for p in by_name[consumer].params}
+        for param_name, json_field in mapping.items():
+            param = params[param_name]
+            assert param.by_property_name, f"{consumer} -{param_name} is not bound by property name"
+            accepted = {param.name.lower(), *(a.lower() for a in param.aliases)}
+            assert json_field.lower() in accepted, f"{consumer} -{param_name} does not bind from {json_field}"
+
+
+def test_fields_the_module_reads_appear_in_its_code() -> None:
+    by_name = {fn.name: fn for fn in functions()}
+    for command, reader, json_field in ps.READS:
+        fn = by_name[reader]
+        assert command in {inv.path for inv in fn.invocations}, f"{reader} does not call {command}"
+        read = re.search(rf"\$\w+\.{re.escape(json_field)}\b", ps.text(fn.node))
+        assert read, f"{reader} never reads .{json_field}"
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_every_output_is_tagged_with_a_type_name(fn: ps.Function) -> None:
+    body = ps.text(fn.node)
+    names = set(re.findall(r"-TypeName '(AmlRetrain\.\w+)'", body))
+    assert len(names) == 1 and len(re.findall(r"-TypeName", body)) == len(fn.invocations)
+    assert f"[OutputType('{names.pop()}')]" in body
+
+
+# --- the one native call site ---------------------------------------------------------------------
+def test_only_the_invoker_starts_a_process() -> None:
+    for path in ps.MODULE.rglob("*.ps*1"):
+        tree = ps.parse(path.read_bytes())
+        starts = [n for n in ps.walk(tree.root_node)
+                  if (n.type == "command_invocation_operator" and ps.text(n) == "&")
+                  or (n.type == "command" and (ps._command_name(n) or "").lower()
+                      in {"aml-retrain", "start-process", "invoke-expression", "iex"})]
+        source = path.read_text(encoding="utf-8")
+        if path.name == "Invoke-AmlRetrainCli.ps1":
+            assert len(starts) == 2 and "'--output', 'json'" in source  # with and without stdin
+        else:
+            assert starts == [], path.name
+            assert "System.Diagnostics.Process" not in source, path.name
+
+
+def test_the_invoker_maps_every_documented_exit_code() -> None:
+    source = (ps.PRIVATE / "New-AmlCliErrorRecord.ps1").read_text(encoding="utf-8")
+    expected = {1: "InvalidResult", 2: "InvalidArgument", 3: "ObjectNotFound", 4: "OperationTimeout",
+                5: "AuthenticationError", 6: "ResourceExists", 8: "PermissionDenied", 9: "InvalidOperation"}
+    for code, category in expected.items():
+        assert re.search(rf"^\s*{code}\s*=\s*@\('Aml\w+', '{category}'", source, re.MULTILINE), code
+    assert "'AmlGated'" in source and "'AmlStalePlan'" in source
+    readme = (ps.REPO / "README.md").read_text(encoding="utf-8")
+    documented = {int(c) for c in re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)} - {0}
+    assert documented <= set(expected), "a new exit code in the README needs a mapping"
+
+
+def test_the_invoker_passes_secrets_by_environment_and_throws_error_records() -> None:
+    source = (ps.PRIVATE / "Invoke-AmlRetrainCli.ps1").read_text(encoding="utf-8")
+    for variable in ("AML_RETRAIN_WORKSPACE_TOKEN", "AML_RETRAIN_ARM_TOKEN",
+                     "AML_RETRAIN_STORAGE_CONNECTION_STRING"):
+        assert f"'{variable}'" in source
+    assert "finally" in source and "SetEnvironmentVariable($name, $saved[$name])" in source
+    assert "ConvertFrom-Json -InputObject $json -Depth 64" in source
+    assert "$LASTEXITCODE" in source and "$PSCmdlet.ThrowTerminatingError(" in source
+    assert "AML_RETRAIN_CLI" in (ps.PRIVATE / "Resolve-AmlRetrainCli.ps1").read_text(encoding="utf-8")
+
+
+# --- contract with the CLI ------------------------------------------------------------------------
+def test_the_module_invokes_only_commands_and_options_the_cli_has() -> None:
+    assert ps.contract_problems(invocations(), ps.cli_root()) == []
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_every_option_literal_belongs_to_one_invocation(fn: ps.Function) -> None:
+    assert fn.invocations, f"{fn.name} never calls {ps.INVOKER}"
+    assert fn.stray_options == []
+
+
+def test_global_options_of_the_invoker_exist_on_the_root_command() -> None:
+    root = ps.cli_root()
+    source = ps.parse((ps.PRIVATE / "Invoke-AmlRetrainCli.ps1").read_bytes()).root_node
+    literals = {ps.string_value(s) for s in ps.strings(source) if ps.string_value(s).startswith("--")}
+    assert literals == {"--output", "--profile", "--subscription", "--workspace", "--ledger"}
+    assert literals <= ps.option_names(root)
+    from typer.testing import CliRunner
+
+    from aml_retrain_cli.main import app
+
+    # The value the invoker always passes is accepted (a wrong one is a usage error, exit 2).
+    assert CliRunner().invoke(app, ["--output", "json", "ledger", "--help"]).exit_code == 0
+    assert CliRunner().invoke(app, ["--output", "jsonl", "ledger", "--help"]).exit_code == 2
+
+
+def test_every_flow_command_has_a_cmdlet_and_every_cli_command_is_accounted_for() -> None:
+    called = {inv.path for inv in invocations()}
+    assert REQUIRED_COMMANDS <= called
+    leaves = set(ps.cli_leaves(ps.cli_root()))
+    assert leaves - called - NOT_WRAPPED == set(), "a new CLI command: wrap it or add it to NOT_WRAPPED"
+
+
+def test_renaming_a_cli_option_breaks_the_contract() -> None:
+    root = ps.cli_root()  # a fresh Click tree: renaming here does not touch the app
+    set_model = ps.cli_leaves(root)[("classic", "endpoints", "set-model")]
+    option = next(p for p in set_model.params if "--from-job" in p.opts)
+    option.opts = ["--from-run"]
+    problems = ps.contract_problems(invocations(), root)
+    assert any("unknown option --from-job" in p for p in problems)
+
+
+def test_removing_a_cli_command_breaks_the_contract() -> None:
+    root = ps.cli_root()
+    del root.commands["ledger"].commands["verify"]
+    assert any("ledger verify: no such command" in p for p in ps.contract_problems(invocations(), root))
+
+
+def test_a_required_cli_option_the_module_omits_breaks_the_contract() -> None:
+    root = ps.cli_root()
+    show = ps.cli_leaves(root)[("ledger", "show")]
+    extra = next(p for p in ps.cli_leaves(root)[("gate",)].params if "--candidate" in p.opts)
+    show.params.append(extra)
+    assert any("required option --candidate" in p for p in ps.contract_problems(invocations(), root))
+
+
+# --- README ---------------------------------------------------------------------------------------
+def test_readme_maps_the_documented_cmdlets_and_has_a_script_per_flow() -> None:
+    readme = (ps.MODULE.parent / "README.md").read_text(encoding="utf-8")
+    for documented in ("Add-AmlWebServiceEndpoint", "Patch-AmlWebServiceEndpoint",
+                       "Invoke-AmlWebServiceBESEndpoint", "Get-AzMlWebService", "Export-AzMlWebService",
+                       "Import-AzMlWebService", "Update-AzMlWebService"):
+        assert re.search(rf"^\|[^\n]*`{documented}[^\n]*\|", readme, re.MULTILINE), documented
+    for fn in functions():
+        assert f"`{fn.name}`" in readme, f"{fn.name} is not in the README"
+    scripts = re.findall(r"```powershell\n(.*?)```", readme, re.DOTALL)
+    assert any("Start-AmlRetraining" in s and "Update-AmlWebServiceEndpoint" in s for s in scripts)
+    assert any("Export-AmlWebServiceDefinition" in s and "Update-AmlNewWebService" in s for s in scripts)
+    for script in scripts:
+        assert ps.syntax_problems(script.encode()) == [], script[:60]

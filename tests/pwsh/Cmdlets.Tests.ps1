@@ -1,0 +1,194 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0'; MaximumVersion = '5.99.99' }
+# Each cmdlet with the invoker mocked: the CLI command and arguments it passes, -WhatIf -> --dry-run,
+# pipeline binding by property name, secrets kept out of the arguments, and error propagation.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '..' '..' 'pwsh-module' 'AmlRetrain' 'AmlRetrain.psd1') -Force
+    $script:svc = 'c7d1e3f5a2b44c6d8e0f1a3b5c7d9e2f'
+    $script:training = 'a3f9b2c1d4e54f6a8b7c9d0e1f2a3b4c'
+    $script:target = "classic:$script:svc/retrained01"
+    $script:file = Join-Path $TestDrive 'file.json'
+    Set-Content -LiteralPath $script:file -Value '{}'
+}
+
+BeforeEach {
+    Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
+        [pscustomobject]@{ PSTypeName = $TypeName; Command = $Command -join ' '; Arguments = $Arguments; outcome = 'pass'; ok = $true }
+    }
+}
+
+Describe 'CLI commands and arguments' {
+    It 'runs "<Cli> <Expect>"' -ForEach @(
+        @{ Call = { Get-AmlWebService }; Cli = 'classic services list'; Expect = '' }
+        @{ Call = { Get-AmlWebService -Id $svc }; Cli = 'classic services show'; Expect = '<svc>' }
+        @{ Call = { Get-AmlWebServiceEndpoint $svc }; Cli = 'classic endpoints list'; Expect = '<svc>' }
+        @{ Call = { Get-AmlWebServiceEndpoint $svc retrained01 -ShowKeys }; Cli = 'classic endpoints show'; Expect = '<svc> retrained01 --show-keys' }
+        @{ Call = { New-AmlWebServiceEndpoint $svc ep1 -Description d -ThrottleLevel High -MaxConcurrentCalls 8 -ExistOk }; Cli = 'classic endpoints create'; Expect = '<svc> ep1 --description d --throttle-level High --max-concurrent-calls 8 --exist-ok' }
+        @{ Call = { Remove-AmlWebServiceEndpoint $svc ep1 -Confirm:$false }; Cli = 'classic endpoints delete'; Expect = '<svc> ep1' }
+        @{ Call = { Get-AmlWebServiceEndpointPatchUrl $svc ep1 }; Cli = 'classic endpoints patch-url'; Expect = '<svc> ep1' }
+        @{ Call = { Update-AmlWebServiceEndpoint $svc ep1 -FromJob J1 -ResourceName R -Confirm:$false }; Cli = 'classic endpoints set-model'; Expect = '<svc> ep1 --from-job J1 --resource-name R' }
+        @{ Call = { Update-AmlWebServiceEndpoint $svc ep1 -ModelUrl 'https://a/m.ilearner?sig=s' -Confirm:$false }; Cli = 'classic endpoints set-model'; Expect = '<svc> ep1 --model-url -' }
+        @{ Call = { Start-AmlRetraining $training https://a/d.csv -InputName input1 -OutputDirectory models/x -ModelOutput output1 -GlobalParameter @{ seed = 1 } -NoWait -TimeoutSec 60 -Confirm:$false }; Cli = 'classic retrain'; Expect = '<training> --data https://a/d.csv --input-name input1 --output-dir models/x --model-output output1 --global seed=1 --no-wait --timeout 60' }
+        @{ Call = { Get-AmlRetrainingJob J1 -TrainingWebServiceId $training }; Cli = 'classic jobs status'; Expect = 'J1 --service <training>' }
+        @{ Call = { Wait-AmlRetrainingJob J1 -TimeoutSec 30 }; Cli = 'classic jobs wait'; Expect = 'J1 --timeout 30' }
+        @{ Call = { Stop-AmlRetrainingJob J1 -Confirm:$false }; Cli = 'classic jobs cancel'; Expect = 'J1' }
+        @{ Call = { Invoke-AmlWebServiceScore $svc ep1 -InputFile $file }; Cli = 'classic score'; Expect = '<svc> ep1 --input <file>' }
+        @{ Call = { Get-AmlNewWebService -ResourceGroup rg }; Cli = 'webservice list'; Expect = '--resource-group rg' }
+        @{ Call = { Get-AmlNewWebService rg ws }; Cli = 'webservice show'; Expect = 'rg ws' }
+        @{ Call = { Export-AmlWebServiceDefinition rg ws $file -Confirm:$false }; Cli = 'webservice export'; Expect = 'rg ws --file <file>' }
+        @{ Call = { Set-AmlWebServiceDefinitionModel $file -ModelUrl 'https://a/m.ilearner?sig=s' -AssetId asset3 -Allow /properties/package -Confirm:$false }; Cli = 'webservice set-model'; Expect = '--file <file> --model-url https://a/m.ilearner --asset asset3 --allow /properties/package' }
+        @{ Call = { Update-AmlNewWebServiceModel rg ws -FromJob J1 -AssetName A -AllowOtherAccount -Confirm:$false }; Cli = 'webservice set-model'; Expect = 'rg ws --from-job J1 --asset-name A --allow-other-account' }
+        @{ Call = { Import-AmlWebServiceDefinition $file }; Cli = 'webservice import'; Expect = '--file <file>' }
+        @{ Call = { Update-AmlNewWebService rg ws -Path $file -Confirm:$false }; Cli = 'webservice update'; Expect = 'rg ws --file <file>' }
+        @{ Call = { Get-AmlNewWebServiceKey rg ws -ShowKeys }; Cli = 'webservice keys'; Expect = 'rg ws --show-keys' }
+        @{ Call = { Invoke-AmlNewWebServiceScore rg ws -InputFile $file }; Cli = 'webservice score'; Expect = 'rg ws --input <file>' }
+        @{ Call = { Test-AmlModelGate -FromJob J1 -Target $target -RequireBaseline }; Cli = 'gate'; Expect = '--candidate job:J1 --target <target> --require-baseline' }
+        @{ Call = { New-AmlPromotionPlan $target $file -FromJob J1 -Gate -Confirm:$false }; Cli = 'plan'; Expect = '<target> --out <file> --from-job J1 --gate' }
+        @{ Call = { Invoke-AmlPromotionPlan $file -Confirm:$false }; Cli = 'apply'; Expect = '<file>' }
+        @{ Call = { Publish-AmlModel $target -FromJob J1 -Gate -Force -Reason why -Confirm:$false }; Cli = 'promote'; Expect = '<target> --from-job J1 --gate --force --reason why' }
+        @{ Call = { Undo-AmlPromotion $target -ToEntry 2 -Reason why -Confirm:$false }; Cli = 'rollback'; Expect = '<target> --to 2 --reason why' }
+        @{ Call = { Get-AmlPromotionLedger $target }; Cli = 'ledger show'; Expect = '<target>' }
+        @{ Call = { Test-AmlPromotionLedger }; Cli = 'ledger verify'; Expect = '' }
+        @{ Call = { Invoke-AmlFanout $file -Concurrency 2 -KeepGoing -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --concurrency 2 --keep-going' }
+    ) {
+        $null = & $Call
+        $expected = $Expect.Replace('<svc>', $svc).Replace('<training>', $training).Replace('<target>', $target).Replace('<file>', $file)
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter {
+            ($Command -join ' ') -eq $Cli -and ((@($Arguments) -join ' ') -eq $expected)
+        }
+    }
+}
+
+Describe '-WhatIf runs the CLI dry run' {
+    It '<Name> adds --dry-run' -ForEach @(
+        @{ Name = 'Update-AmlWebServiceEndpoint'; Call = { Update-AmlWebServiceEndpoint $svc ep1 -FromJob J1 -WhatIf } }
+        @{ Name = 'Set-AmlWebServiceDefinitionModel'; Call = { Set-AmlWebServiceDefinitionModel $file -FromJob J1 -WhatIf } }
+        @{ Name = 'Update-AmlNewWebServiceModel'; Call = { Update-AmlNewWebServiceModel rg ws -FromJob J1 -WhatIf } }
+        @{ Name = 'Update-AmlNewWebService'; Call = { Update-AmlNewWebService rg ws -Path $file -WhatIf } }
+        @{ Name = 'Publish-AmlModel'; Call = { Publish-AmlModel $target -FromJob J1 -WhatIf } }
+        @{ Name = 'Undo-AmlPromotion'; Call = { Undo-AmlPromotion $target -WhatIf } }
+    ) {
+        $result = & $Call
+        $result.Arguments | Should -Contain '--dry-run'
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly
+    }
+
+    It '<Name> calls nothing (the CLI has no dry run)' -ForEach @(
+        @{ Name = 'New-AmlWebServiceEndpoint'; Call = { New-AmlWebServiceEndpoint $svc ep1 -WhatIf } }
+        @{ Name = 'Remove-AmlWebServiceEndpoint'; Call = { Remove-AmlWebServiceEndpoint $svc ep1 -WhatIf } }
+        @{ Name = 'Start-AmlRetraining'; Call = { Start-AmlRetraining $training https://a/d.csv -WhatIf } }
+        @{ Name = 'Stop-AmlRetrainingJob'; Call = { Stop-AmlRetrainingJob J1 -WhatIf } }
+        @{ Name = 'Export-AmlWebServiceDefinition'; Call = { Export-AmlWebServiceDefinition rg ws $file -WhatIf } }
+        @{ Name = 'New-AmlPromotionPlan'; Call = { New-AmlPromotionPlan $target $file -FromJob J1 -WhatIf } }
+        @{ Name = 'Invoke-AmlPromotionPlan'; Call = { Invoke-AmlPromotionPlan $file -WhatIf } }
+        @{ Name = 'Invoke-AmlFanout'; Call = { Invoke-AmlFanout $file -WhatIf } }
+    ) {
+        & $Call | Should -BeNullOrEmpty
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 0 -Exactly
+    }
+}
+
+Describe 'Pipeline input by property name' {
+    It 'binds WebServiceId and Name from endpoint objects' {
+        $endpoints = @(
+            [pscustomobject]@{ Name = 'ep1'; WebServiceId = $svc; WorkspaceId = 'ignored' }
+            [pscustomobject]@{ Name = 'ep2'; WebServiceId = $svc; WorkspaceId = 'ignored' }
+        )
+        $endpoints | Update-AmlWebServiceEndpoint -FromJob J1 -Confirm:$false
+        foreach ($name in 'ep1', 'ep2') {
+            Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter {
+                (@($Arguments) -join ' ') -eq "$svc $name --from-job J1" -and -not $BoundParameters.ContainsKey('WorkspaceId')
+            }
+        }
+    }
+
+    It 'binds the job id and training service from a retraining job' {
+        [pscustomobject]@{ job_id = 'J9'; web_service_id = $training; status = 'Running' } | Wait-AmlRetrainingJob
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "J9 --service $training" }
+    }
+
+    It 'binds FromJob from a retraining job' {
+        [pscustomobject]@{ job_id = 'J9'; web_service_id = $training } | Publish-AmlModel -Target $target -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "$target --from-job J9" }
+    }
+
+    It 'binds ResourceGroup and Name from webservice list entries' {
+        [pscustomobject]@{ name = 'ws'; resource_group = 'rg' } | Get-AmlNewWebServiceKey
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq 'rg ws' }
+    }
+
+    It 'binds the plan file from a plan' {
+        [pscustomobject]@{ plan_file = $file; target = $target } | Invoke-AmlPromotionPlan -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { ($Command -join ' ') -eq 'apply' }
+    }
+
+    It 'binds target and seq from a ledger entry' {
+        [pscustomobject]@{ seq = 3; target = $target; action = 'promote' } | Undo-AmlPromotion -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "$target --to 3" }
+    }
+}
+
+Describe 'Secrets and stdin' {
+    It 'hands SecureStrings to the invoker, never as arguments' {
+        $token = [securestring]::new(); 'w-secret'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
+        Get-AmlWebService -WorkspaceToken $token -StorageConnectionString $token
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter {
+            $BoundParameters['WorkspaceToken'] -is [securestring] -and (@($Arguments) -join ' ') -notmatch 'w-secret'
+        }
+    }
+
+    It 'passes a SAS model URL on stdin' {
+        Update-AmlWebServiceEndpoint $svc ep1 -ModelUrl 'https://a/m.ilearner?sig=s' -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter {
+            $InputText -eq 'https://a/m.ilearner?sig=s' -and @($Arguments) -notcontains 'https://a/m.ilearner?sig=s'
+        }
+    }
+
+    It 'builds the URL from the azuremlps location triple' {
+        Patch-AmlWebServiceEndpoint -WebServiceId $svc -EndpointName ep1 -BaseLocation 'https://acct.blob.core.windows.net/' `
+            -RelativeLocation 'models/m.ilearner' -SasBlobToken '?sv=1&sig=s' -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter {
+            $InputText -eq 'https://acct.blob.core.windows.net/models/m.ilearner?sv=1&sig=s'
+        }
+    }
+}
+
+Describe 'Results' {
+    It 'Test-AmlModelGate accepts the gated exit code and -Quiet returns a boolean' {
+        Test-AmlModelGate -Candidate job:J1 -Quiet | Should -BeTrue
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { $SuccessExitCode -contains 8 }
+    }
+
+    It 'Test-AmlPromotionLedger accepts exit 1 with a verdict' {
+        Test-AmlPromotionLedger -Quiet | Should -BeTrue
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { $SuccessExitCode -contains 1 }
+    }
+
+    It 'Get-AmlNewWebService adds ResourceGroup to list entries' {
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli { [pscustomobject]@{ name = 'ws'; resource_group = 'rg' } }
+        (Get-AmlNewWebService).ResourceGroup | Should -Be 'rg'
+    }
+
+    It 'Update-AmlNewWebService writes a -ServiceUpdates object to a temporary file and removes it' {
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
+            $path = $Arguments[[array]::IndexOf($Arguments, '--file') + 1]
+            [pscustomobject]@{ Exists = (Test-Path -LiteralPath $path); Content = (Get-Content -LiteralPath $path -Raw | ConvertFrom-Json); Path = $path }
+        }
+        $definition = [pscustomobject]@{ properties = @{ assets = @{ asset3 = @{ locationInfo = @{ uri = 'https://a/m.ilearner' } } } }; location = 'x' }
+        $result = Update-AmlNewWebService rg ws -ServiceUpdates $definition -Confirm:$false
+        $result.Exists | Should -BeTrue
+        $result.Content.properties.assets.asset3.locationInfo.uri | Should -Be 'https://a/m.ilearner'
+        Test-Path -LiteralPath $result.Path | Should -BeFalse
+    }
+
+    It 'lets the invoker error through with its id' {
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
+            $record = [System.Management.Automation.ErrorRecord]::new(
+                [System.Management.Automation.ItemNotFoundException]::new('NotFoundError: Endpoint not found.'), 'AmlNotFound', 'ObjectNotFound', $null)
+            throw $record
+        }
+        $err = { Get-AmlWebServiceEndpoint $svc nope } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlNotFound*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}

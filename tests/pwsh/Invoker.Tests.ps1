@@ -1,0 +1,157 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0.0'; MaximumVersion = '5.99.99' }
+# Invoke-AmlRetrainCli against fake CLIs: argument order, JSON and type names, secrets by environment,
+# stdin, logging commands, and the exit code -> ErrorRecord mapping.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot '..' '..' 'pwsh-module' 'AmlRetrain' 'AmlRetrain.psd1') -Force
+
+    # A fake CLI as a script: behaviour from FAKE_* variables; echoes argv, secrets and stdin as JSON.
+    $script:fakeScript = Join-Path $TestDrive 'fake-aml-retrain.ps1'
+    Set-Content -LiteralPath $script:fakeScript -Encoding utf8NoBOM -Value @'
+$stdin = @($input) -join ''
+if ($env:FAKE_STDERR) { foreach ($line in $env:FAKE_STDERR -split '\|') { Write-Error -Message $line } }
+if ($env:FAKE_STDOUT) { $env:FAKE_STDOUT }
+else {
+    [pscustomobject]@{
+        argv  = @($args)
+        token = $env:AML_RETRAIN_WORKSPACE_TOKEN
+        arm   = $env:AML_RETRAIN_ARM_TOKEN
+        conn  = $env:AML_RETRAIN_STORAGE_CONNECTION_STRING
+        stdin = $stdin
+    } | ConvertTo-Json -Compress
+}
+exit [int]$env:FAKE_EXIT
+'@
+
+    function Set-Fake([int] $Exit = 0, [string] $Stdout = '', [string] $Stderr = '') {
+        $env:FAKE_EXIT = $Exit
+        $env:FAKE_STDOUT = $Stdout
+        $env:FAKE_STDERR = $Stderr
+    }
+
+    function Invoke-Cli {
+        param([string[]] $Command, [object[]] $Arguments = @(), [hashtable] $Bound = @{}, [string] $InputText, [int[]] $SuccessExitCode = @(0))
+        InModuleScope AmlRetrain -Parameters @{ C = $Command; A = $Arguments; B = $Bound; I = $InputText; S = $SuccessExitCode } {
+            param($C, $A, $B, $I, $S)
+            Invoke-AmlRetrainCli -Command $C -Arguments $A -TypeName 'AmlRetrain.Test' -BoundParameters $B -InputText $I -SuccessExitCode $S
+        }
+    }
+}
+
+BeforeEach {
+    $env:AML_RETRAIN_CLI = $script:fakeScript
+    Set-Fake
+}
+
+AfterAll {
+    Remove-Item -Path Env:AML_RETRAIN_CLI, Env:FAKE_EXIT, Env:FAKE_STDOUT, Env:FAKE_STDERR -ErrorAction SilentlyContinue
+}
+
+Describe 'Invoke-AmlRetrainCli' {
+    It 'puts --output json and the global options before the subcommand' {
+        $bound = @{ ProfilePath = '/p.json'; WorkspaceId = 'a' * 32; Ledger = 'az://l/x.jsonl'; Name = 'ignored' }
+        $result = Invoke-Cli -Command 'classic', 'endpoints', 'list' -Arguments 'SVC', '--show-keys' -Bound $bound
+        $result.argv | Should -Be @('--output', 'json', '--profile', '/p.json', '--workspace', ('a' * 32), '--ledger', 'az://l/x.jsonl',
+            'classic', 'endpoints', 'list', 'SVC', '--show-keys')
+    }
+
+    It 'tags every object with the PSTypeName' {
+        Set-Fake -Stdout '[{"Name":"a"},{"Name":"b"}]'
+        $result = @(Invoke-Cli -Command 'classic', 'services', 'list')
+        $result.Count | Should -Be 2
+        $result | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'AmlRetrain.Test' }
+    }
+
+    It 'returns nothing for an empty JSON array' {
+        Set-Fake -Stdout '[]'
+        @(Invoke-Cli -Command 'ledger', 'show').Count | Should -Be 0
+    }
+
+    It 'passes secrets in environment variables, never in argv, and restores them' {
+        $env:AML_RETRAIN_WORKSPACE_TOKEN = 'outer'
+        $token = [securestring]::new(); 'w-secret'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
+        $arm = [pscredential]::new('x', [securestring]::new())
+        $bound = @{ WorkspaceToken = $token; ArmToken = $arm }
+        $result = Invoke-Cli -Command 'classic', 'services', 'list' -Bound $bound
+        $result.token | Should -Be 'w-secret'
+        $result.argv -join ' ' | Should -Not -Match 'w-secret'
+        $env:AML_RETRAIN_WORKSPACE_TOKEN | Should -Be 'outer'
+        Test-Path Env:AML_RETRAIN_ARM_TOKEN | Should -BeFalse
+        Remove-Item Env:AML_RETRAIN_WORKSPACE_TOKEN
+    }
+
+    It 'writes InputText to standard input' {
+        (Invoke-Cli -Command 'promote' -Arguments 'T', '--model-url', '-' -InputText 'https://a/b.ilearner?sig=x').stdin |
+            Should -Be 'https://a/b.ilearner?sig=x'
+    }
+
+    It 'maps exit code <Exit> to <ErrorId> / <Category>' -ForEach @(
+        @{ Exit = 1; ErrorId = 'AmlCliFailed'; Category = 'InvalidResult'; Type = [System.Exception] }
+        @{ Exit = 2; ErrorId = 'AmlUsage'; Category = 'InvalidArgument'; Type = [System.ArgumentException] }
+        @{ Exit = 3; ErrorId = 'AmlNotFound'; Category = 'ObjectNotFound'; Type = [System.Management.Automation.ItemNotFoundException] }
+        @{ Exit = 4; ErrorId = 'AmlTimeout'; Category = 'OperationTimeout'; Type = [System.TimeoutException] }
+        @{ Exit = 5; ErrorId = 'AmlAuthentication'; Category = 'AuthenticationError'; Type = [System.UnauthorizedAccessException] }
+        @{ Exit = 6; ErrorId = 'AmlConflict'; Category = 'ResourceExists'; Type = [System.InvalidOperationException] }
+        @{ Exit = 8; ErrorId = 'AmlGated'; Category = 'PermissionDenied'; Type = [System.InvalidOperationException] }
+        @{ Exit = 9; ErrorId = 'AmlStalePlan'; Category = 'InvalidOperation'; Type = [System.InvalidOperationException] }
+        @{ Exit = 42; ErrorId = 'AmlCliFailed'; Category = 'NotSpecified'; Type = [System.Exception] }
+    ) {
+        Set-Fake -Exit $Exit -Stdout ' ' -Stderr 'progress line|SomeError: the one-line message (HTTP 404)|##vso[task.logissue type=error]SomeError'
+        $err = { Invoke-Cli -Command 'classic', 'endpoints', 'show' -Arguments 'S', 'E' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
+        $err.CategoryInfo.Category | Should -Be $Category
+        $err.Exception.GetType() | Should -Be $Type
+        $err.Exception.Message | Should -Be 'SomeError: the one-line message (HTTP 404)'
+    }
+
+    It 'keeps the printed result as the TargetObject of a gated error' {
+        Set-Fake -Exit 8 -Stdout '{"outcome":"gated","summary":"AUC regressed"}' -Stderr 'GatedError: gated'
+        $err = { Invoke-Cli -Command 'promote' } | Should -Throw -PassThru
+        $err.TargetObject.outcome | Should -Be 'gated'
+    }
+
+    It 'returns the result for an accepted exit code with JSON' {
+        Set-Fake -Exit 8 -Stdout '{"outcome":"gated"}'
+        (Invoke-Cli -Command 'gate' -SuccessExitCode 0, 8).outcome | Should -Be 'gated'
+    }
+
+    It 'still fails for an accepted exit code without JSON' {
+        Set-Fake -Exit 1 -Stderr 'LedgerError: cannot read the ledger'
+        { Invoke-Cli -Command 'ledger', 'verify' -SuccessExitCode 0, 1 } | Should -Throw -ExpectedMessage 'LedgerError: cannot read the ledger'
+    }
+
+    It 'reports output that is not JSON' {
+        Set-Fake -Stdout 'not json'
+        $err = { Invoke-Cli -Command 'classic', 'services', 'list' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlCliInvalidJson*'
+    }
+
+    It 'reports a missing CLI' {
+        $env:AML_RETRAIN_CLI = Join-Path $TestDrive 'does-not-exist'
+        $err = { Invoke-Cli -Command 'classic', 'services', 'list' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlCliNotFound*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'Invoke-AmlRetrainCli with a native executable' -Skip:$IsWindows {
+    BeforeAll {
+        $script:native = Join-Path $TestDrive 'aml-retrain'
+        Set-Content -LiteralPath $script:native -Encoding utf8NoBOM -Value @'
+#!/bin/sh
+read -r line
+echo "NotFoundError: Endpoint not found. ($AML_RETRAIN_WORKSPACE_TOKEN|$line|$*)" >&2
+exit 3
+'@
+        chmod +x $script:native
+    }
+
+    It 'reads stderr, the exit code and the environment of a real child process' {
+        $env:AML_RETRAIN_CLI = $script:native
+        $token = [securestring]::new(); 'tok'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
+        $err = { Invoke-Cli -Command 'classic', 'endpoints', 'show' -Arguments 'S', 'E' -Bound @{ WorkspaceToken = $token } -InputText 'from-stdin' } |
+            Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlNotFound*'
+        $err.Exception.Message | Should -Be 'NotFoundError: Endpoint not found. (tok|from-stdin|--output json classic endpoints show S E)'
+    }
+}
