@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from aml_retrain.promotion.gate import Policy
-    from aml_retrain.promotion.ledger import Ledger
-    from aml_retrain.promotion.targets import Clients
-
     from aml_retrain.arm.client import ArmWebServiceClient
     from aml_retrain.classic.journal import JobJournal
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
+    from aml_retrain.promotion.gate import Policy
+    from aml_retrain.promotion.ledger import Ledger
+    from aml_retrain.promotion.targets import Clients
 
 
 @dataclass
