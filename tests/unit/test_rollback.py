@@ -187,3 +187,14 @@ def test_rollback_days_later_needs_only_the_ledger_file(
     result = rollback(parse_target(TARGET), fresh, later, actor="oncall")
     assert result.new_model == model("a")
     assert [e["action"] for e in LocalLedger(path).entries()] == ["promote", "promote", "rollback"]
+
+
+def test_a_second_rollback_without_to_is_refused(ledger: LocalLedger) -> None:
+    from aml_retrain.promotion.rollback import select_entry
+
+    seed(ledger, "a", "b")
+    ledger.append({"action": "rollback", "target": TARGET, "new_model": model("a"),
+                   "old_model": model("b"), "rolled_back_to": 1})
+    with pytest.raises(ValidationError, match="already serves the model restored by rollback"):
+        select_entry(ledger, TARGET)
+    assert select_entry(ledger, TARGET, 1)["seq"] == 1

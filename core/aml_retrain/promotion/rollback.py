@@ -25,6 +25,13 @@ JsonObject = dict[str, Any]
 def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonObject:
     """Return the entry to roll back to: ``to_entry`` (a seq) or the ledger's previous model."""
     if to_entry is None:
+        current = ledger.current(key)
+        if current is not None and current.get("action") == "rollback":
+            # A re-run of the same rollback must not flip back to the model it rolled away from.
+            raise ValidationError(
+                f"{key} already serves the model restored by rollback #{current.get('seq')}; to go "
+                "further back pass --to SEQ (see aml-retrain ledger show)"
+            )
         chosen = ledger.previous(key)
         if chosen is None:
             raise ValidationError(f"no earlier model recorded for {key}; nothing to roll back to")
