@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 from datetime import datetime, timezone
@@ -196,6 +197,10 @@ def test_no_sas_or_key_in_result(
         assert secret not in text
     assert "sig=REDACTED" in text
     assert result.to_dict()["backup_path"] == str(result.backup_path)
+    expected = dataclasses.asdict(result)
+    expected["backup_path"] = str(result.backup_path)
+    assert result.to_dict() == expected and list(result.to_dict()) == list(expected)
+    assert result.to_dict()["body"] is not result.body  # a copy, as asdict made
 
 
 def test_resource_name_must_exist(

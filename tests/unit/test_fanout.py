@@ -387,3 +387,27 @@ def test_junit_has_one_testcase_per_target_with_status_elements(tmp_path: Path) 
     assert cases["c"].find("failure").get("type") == "gated"  # type: ignore[union-attr]
     assert cases["d"].find("skipped") is not None and cases["e"].find("skipped") is not None
     assert junit_xml(FanoutResult(results, 4, False, 2.0)).startswith(b"<?xml version='1.0'")
+
+
+def test_threads_have_their_own_clients_but_share_the_run_caches(tmp_path: Path) -> None:
+    seen: list[tuple[int, int, int]] = []
+    barrier = threading.Barrier(3, timeout=5)
+
+    def worker(spec: TargetSpec, clients: Clients, ledger: Any) -> PromotionResult:
+        if spec.wave > 1:
+            barrier.wait()  # three threads at once, so three Clients
+        seen.append((id(clients), id(clients.fingerprints), id(clients.services)))
+        return done(spec)
+
+    result = go(parse({"targets": targets(4)}), worker, tmp_path, concurrency=3)
+    assert statuses(result) == ["promoted"] * 4
+    assert len({own for own, _, _ in seen}) >= 3
+    assert len({fp for _, fp, _ in seen}) == 1 and len({svc for _, _, svc in seen}) == 1
+
+
+def test_a_stop_cancels_the_queued_targets_of_a_big_wave(tmp_path: Path) -> None:
+    worker = Recorder({"t1": fail})
+    result = go(parse({"targets": targets(200)}), worker, tmp_path, concurrency=2)
+    assert result.results[1].status == "failed"
+    assert statuses(result).count("not-run") >= 190 and result.stopped == "t1 failed in wave 2"
+    assert len(worker.started) < 10  # queued ones never started

@@ -167,3 +167,39 @@ def test_patch_and_post_are_never_retried(canned: Any, method: str) -> None:
     with pytest.raises(ServiceError):
         _http.request(session, method, "http://mgmt.test/x", token="t", json={})
     assert pool.methods == [method]
+
+
+@pytest.mark.parametrize("env", [
+    {},
+    {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "localhost,.internal"},
+    {"https_proxy": "http://proxy.corp:3128", "REQUESTS_CA_BUNDLE": "/etc/corp-ca.pem"},
+    {"CURL_CA_BUNDLE": "/etc/curl-ca.pem", "ALL_PROXY": "socks5://s:1080"},
+])
+@pytest.mark.parametrize("url", [
+    "https://management.azureml.net/workspaces/ws", "https://api.internal/x", "http://localhost:1/y",
+])
+@pytest.mark.parametrize("verify", [True, None, "/our/ca.pem", False])
+@pytest.mark.parametrize("proxies", [{}, {"no_proxy": "management.azureml.net"}, None])
+def test_session_environment_settings_match_requests(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], url: str, verify: Any,
+    proxies: dict[str, str] | None,
+) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                 "NO_PROXY", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    ours, plain = _http.make_session(), requests.Session()
+    for _ in range(2):  # the second call is answered from the per-origin cache
+        mine = None if proxies is None else dict(proxies)
+        theirs = None if proxies is None else dict(proxies)
+        assert (ours.merge_environment_settings(url, mine, None, verify, None)
+                == plain.merge_environment_settings(url, theirs, None, verify, None))
+        assert mine == theirs
+
+
+def test_session_without_trust_env_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    session = _http.make_session()
+    session.trust_env = False
+    assert session.merge_environment_settings("https://h/x", {}, None, True, None)["proxies"] == {}

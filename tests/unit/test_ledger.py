@@ -483,3 +483,77 @@ def test_settings_ledger_precedence(tmp_path: Path, clean_environ: Path) -> None
 ])
 def test_settings_actor_precedence(explicit: str | None, env: dict[str, str], expected: str) -> None:
     assert Settings.resolve(actor=explicit, env=env).actor == expected
+
+
+def test_threads_sharing_one_instance_are_group_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = LocalLedger(tmp_path / "ledger.jsonl")
+    syncs: list[int] = []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        syncs.append(fd)
+        threading.Event().wait(0.002)  # long enough for the other threads to queue
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    barrier = threading.Barrier(8)
+    returned: list[dict[str, Any]] = []
+
+    def run(name: str) -> None:
+        barrier.wait()
+        for i in range(25):
+            returned.append(shared.append(entry(new=f"{name}-{i}", actor=name)))
+
+    threads = [threading.Thread(target=run, args=(f"t{n}",)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = shared.verify()
+    assert result.ok and result.count == 200, result.problems[:5]
+    assert sorted(e["seq"] for e in returned) == list(range(1, 201))
+    assert sorted(returned, key=lambda e: e["seq"]) == shared.entries()  # each got its own entry
+    assert len(syncs) < 200  # one fsync covered several appends, each returned after its fsync
+
+
+def test_group_commit_gives_each_waiting_thread_its_own_error() -> None:
+    from aml_retrain.promotion.ledger import _GroupCommit
+
+    release = threading.Event()
+    batches: list[list[dict[str, Any]]] = []
+
+    def write(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        batches.append(records)
+        if len(batches) == 1:
+            release.wait(5)
+            return [dict(r, seq=1) for r in records]
+        raise ConfigError("cannot write ledger: disk full")
+
+    group = _GroupCommit(write)
+    outcomes: dict[str, Any] = {}
+
+    def submit(name: str) -> None:
+        try:
+            outcomes[name] = group.submit({"n": name})
+        except ConfigError as exc:
+            outcomes[name] = exc
+
+    first = threading.Thread(target=submit, args=("a",))
+    first.start()
+    while not batches:
+        threading.Event().wait(0.001)
+    others = [threading.Thread(target=submit, args=(n,)) for n in ("b", "c")]
+    for thread in others:
+        thread.start()
+    while len(group._queue) < 2:
+        threading.Event().wait(0.001)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(5)
+    assert outcomes["a"] == {"n": "a", "seq": 1}
+    assert [sorted(r["n"] for r in b) for b in batches] == [["a"], ["b", "c"]]
+    b, c = outcomes["b"], outcomes["c"]
+    assert isinstance(b, ConfigError) and isinstance(c, ConfigError) and b is not c
+    assert str(b) == str(c) == "cannot write ledger: disk full"

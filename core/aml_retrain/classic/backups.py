@@ -41,6 +41,8 @@ def write_private_json(folder: Path, text: str, *, now: datetime | None = None) 
     """Write ``text`` to ``folder/<UTC>.json`` with mode 0600, never overwriting an earlier file."""
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     stamp = moment.strftime("%Y%m%dT%H%M%SZ")
+    # What a text-mode file writes, without its fstat/isatty/seek calls (a fan-out writes one a target).
+    data = text.replace("\n", os.linesep).encode("utf-8") if os.linesep != "\n" else text.encode("utf-8")
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for attempt in range(100):
@@ -50,8 +52,12 @@ def write_private_json(folder: Path, text: str, *, now: datetime | None = None) 
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 continue
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             return path
     except OSError as exc:
         raise ConfigError(

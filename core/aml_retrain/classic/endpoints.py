@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from aml_retrain.classic.validation import (
     select_resource,
     validate_endpoint_name,
 )
+from aml_retrain.classic.views import copy_json
 from aml_retrain.errors import SasExpiredError, ValidationError, VerificationError
 
 if TYPE_CHECKING:
@@ -49,10 +50,19 @@ class SetModelResult:
     verified: bool = False
 
     def to_dict(self) -> JsonObject:
-        """Return a JSON-ready dict with the attribute names as keys."""
-        data = asdict(self)
-        data["backup_path"] = str(self.backup_path) if self.backup_path else None
-        return data
+        """Return a JSON-ready dict with the attribute names as keys (a deep copy, like asdict)."""
+        return {
+            "web_service_id": self.web_service_id,
+            "endpoint": self.endpoint,
+            "resource_name": self.resource_name,
+            "patch_url": self.patch_url,
+            "dry_run": self.dry_run,
+            "body": copy_json(self.body),
+            "before": copy_json(self.before),
+            "after": copy_json(self.after),
+            "backup_path": str(self.backup_path) if self.backup_path else None,
+            "verified": self.verified,
+        }
 
 
 def redact_resource(resource: Mapping[str, Any]) -> JsonObject:

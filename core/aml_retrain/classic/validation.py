@@ -29,6 +29,7 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_ENDPOINT_NAME = "default"
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_SPACE = re.compile(r"\s")  # what str.isspace() calls whitespace, found in C
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def validate_endpoint_settings(
 
 def parse_model_url(url: str, *, now: datetime | None = None) -> BlobLocation:
     """Split a ``.ilearner`` blob URL (with optional SAS) into the service's blob location."""
-    if url != url.strip() or any(ch.isspace() for ch in url):
+    if url != url.strip() or _SPACE.search(url):
         raise ValidationError(
             "model URL contains whitespace: paste it again without spaces or line breaks"
         )

@@ -18,12 +18,38 @@ from aml_retrain.errors import NotFoundError, ValidationError
 if TYPE_CHECKING:
     from aml_retrain.classic.management import ClassicManagementClient
 
-__all__ = ["create_endpoint", "delete_endpoint", "hide_secrets", "list_endpoints", "show_endpoint"]
+__all__ = [
+    "copy_json",
+    "create_endpoint",
+    "delete_endpoint",
+    "hide_secrets",
+    "list_endpoints",
+    "show_endpoint",
+]
+
+
+def copy_json(value: Any) -> Any:
+    """Return a deep copy of parsed JSON (dicts, lists, scalars); other objects are deep-copied.
+
+    Several times faster than ``copy.deepcopy`` on service objects, which matters per target of a
+    fan-out; the result is as independent of ``value`` as a deep copy.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_json(item) for item in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 def hide_secrets(endpoint: dict[str, Any], *, include_keys: bool = False) -> dict[str, Any]:
     """Return a copy of an Endpoint object without its keys (unless asked) and SAS signatures."""
-    out = copy.deepcopy(endpoint)
+    out: dict[str, Any] = copy_json(endpoint)
     if not include_keys:
         for name in KEY_FIELDS:
             out.pop(name, None)

@@ -140,6 +140,11 @@ class LedgerBase:
             last = _parse_line(tail.decode("utf-8", errors="replace"))
             if last is None or not isinstance(last.get("seq"), int) or not isinstance(last.get("hash"), str):
                 raise ValidationError(f"the last line of ledger {self.location} is damaged: {VERIFY_HINT}")
+        return self._seal_after(record, last)
+
+    def _seal_after(self, record: Mapping[str, Any], last: Mapping[str, Any] | None,
+                    ) -> tuple[dict[str, Any], bytes]:
+        """Chain ``record`` after the entry ``last`` (already checked, or just sealed)."""
         sealed = dict(record)
         sealed["seq"] = last["seq"] + 1 if last else 1
         sealed["prev_hash"] = last["hash"] if last else ""
@@ -186,23 +191,34 @@ def _parse_line(line: str) -> dict[str, Any] | None:
 
 def _find_secret(value: Any, where: str) -> str | None:
     """Return the field path of the first value or key that carries a credential."""
+    path = _secret_path(value)
+    return None if path is None else where + "".join(reversed(path))
+
+
+def _secret_path(value: Any) -> list[str] | None:
+    # The path is built only for a hit, innermost part first: most entries have none.
     if isinstance(value, Mapping):
         for key, item in value.items():
-            found = _find_secret(str(key), f"{where} key") or _find_secret(item, f"{where}.{key}")
-            if found:
+            if _has_secret(str(key)):
+                return [" key"]
+            found = _secret_path(item)
+            if found is not None:
+                found.append(f".{key}")
                 return found
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            found = _find_secret(item, f"{where}[{index}]")
-            if found:
+            found = _secret_path(item)
+            if found is not None:
+                found.append(f"[{index}]")
                 return found
     elif isinstance(value, str) and _has_secret(value):
-        return where
+        return []
     return None
 
 
 def _has_secret(text: str) -> bool:
-    if redact_text(text) != text:
+    # Every pattern redact_text replaces has a "=" or the word bearer: skip it for other text.
+    if ("=" in text or "bearer" in text.lower()) and redact_text(text) != text:
         return True
     if "://" not in text:
         return False

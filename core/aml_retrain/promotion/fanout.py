@@ -221,18 +221,28 @@ class RunLedger:
 
 
 class _ThreadClients:
-    """One Clients per worker thread, all closed at the end of the run."""
+    """One Clients per worker thread, all closed at the end of the run.
+
+    The run-wide caches (model fingerprints, web service objects) are shared by the threads: a
+    model is downloaded and hashed once per run, not once per thread. Plain dicts: an entry is set
+    whole, and two threads filling the same key at once store equal values.
+    """
 
     def __init__(self, factory: Callable[[], Clients]) -> None:
         self._factory = factory
         self._local = threading.local()
         self._made: list[Clients] = []
         self._lock = threading.Lock()
+        self._fingerprints: dict[str, dict[str, Any]] = {}
+        self._services: dict[str, dict[str, Any]] = {}
 
     def get(self) -> Clients:
         clients: Clients | None = getattr(self._local, "clients", None)
         if clients is None:
             clients = self._factory()
+            self._fingerprints.update(clients.fingerprints)
+            self._services.update(clients.services)
+            clients.fingerprints, clients.services = self._fingerprints, self._services
             self._local.clients = clients
             with self._lock:
                 self._made.append(clients)
@@ -258,6 +268,7 @@ class _Run:
         self.clock = clock
         self.stop = threading.Event()
         self.reason: str | None = None
+        self.queued: list[Future[TargetResult]] = []  # the current wave's futures
         self._lock = threading.Lock()
 
     def halt(self, reason: str) -> None:
@@ -265,6 +276,12 @@ class _Run:
             if self.reason is None:
                 self.reason = reason
             self.stop.set()
+        self.cancel_queued()
+
+    def cancel_queued(self) -> None:
+        """Cancel the wave's futures not started yet: they never start; running ones finish."""
+        for future in list(self.queued):
+            future.cancel()
 
     def one(self, spec: TargetSpec) -> TargetResult:
         """Run one target unless the rollout stopped; never raises."""
@@ -362,13 +379,17 @@ def run_fanout(
 
 
 def _wave(pool: ThreadPoolExecutor, run: _Run, specs: list[TargetSpec]) -> dict[int, TargetResult]:
-    futures: dict[Future[TargetResult], TargetSpec] = {pool.submit(run.one, s): s for s in specs}
-    pending = set(futures)
-    while pending:
-        _done, pending = wait(pending, return_when="FIRST_COMPLETED")
-        if run.stop.is_set():
-            for future in pending:
-                future.cancel()  # queued ones never start; running ones finish
+    futures: dict[Future[TargetResult], TargetSpec] = {}
+    for spec in specs:
+        future = pool.submit(run.one, spec)
+        futures[future] = spec
+        run.queued.append(future)
+    if run.stop.is_set():
+        run.cancel_queued()  # the stop came while submitting
+    # One wait for the whole wave: waiting for the first completed, again and again, re-registers
+    # on every pending future each time (O(targets²) under the GIL the workers need).
+    wait(futures)
+    run.queued.clear()
     out: dict[int, TargetResult] = {}
     for future, spec in futures.items():
         out[spec.index] = _not_run(spec, run.reason) if future.cancelled() else future.result()

@@ -11,10 +11,12 @@ Two stores: :class:`LocalLedger` (a file, ``flock``-serialised appends) and :cla
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -95,12 +97,19 @@ class Ledger(Protocol):
 
 
 class LocalLedger(LedgerBase):
-    """A JSON-lines file (mode 0600); appends are serialised by an exclusive ``flock``."""
+    """A JSON-lines file (mode 0600); appends are serialised by an exclusive ``flock``.
+
+    Appends from several threads through one instance are group-committed: the entries that queue
+    while one batch is being written go in the next batch, under one lock, one write and one
+    ``fsync``. Each ``append`` still returns only once its own line is on disk; what it saves is
+    the lock convoy (every syscall under the lock waits for the GIL while other threads run).
+    """
 
     def __init__(self, path: str | Path, *, clock: Clock | None = None) -> None:
         super().__init__(clock=clock)
         self.path = Path(path).expanduser()
         self.location = str(self.path)
+        self._group = _GroupCommit(self._write_batch)
 
     def __repr__(self) -> str:
         return f"LocalLedger({self.location!r})"
@@ -119,7 +128,10 @@ class LocalLedger(LedgerBase):
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the file's last line and append it under an exclusive lock."""
-        record = self._prepare(entry)
+        return self._group.submit(self._prepare(entry))
+
+    def _write_batch(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Chain ``records`` after the last line, write them and fsync, all under the lock."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
@@ -130,12 +142,83 @@ class LocalLedger(LedgerBase):
                 # os.open sets 0600 only when it creates; an empty file left by others gets it too.
                 os.fchmod(fd, 0o600)
             # Read the tail only now, under the lock: another writer may have appended meanwhile.
-            sealed, line = self._seal(record, _read_tail(handle, self.location))
+            sealed, line = self._seal(records[0], _read_tail(handle, self.location))
+            batch, lines = [sealed], [line]
+            for record in records[1:]:
+                sealed, line = self._seal_after(record, sealed)
+                batch.append(sealed)
+                lines.append(line)
             handle.seek(0, os.SEEK_END)
-            handle.write(line)
+            handle.write(b"".join(lines))
             handle.flush()
             os.fsync(handle.fileno())
-        return sealed
+        return batch
+
+
+class _Pending:
+    """One record waiting in a group commit, and what became of it."""
+
+    __slots__ = ("done", "error", "record", "result")
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self.done = False
+        self.result: dict[str, Any] = {}
+        self.error: BaseException | None = None
+
+
+class _GroupCommit:
+    """Leader/follower batching: whoever finds no batch in flight writes everything queued.
+
+    A thread whose record was written by another thread's batch gets that batch's result; if the
+    batch failed, it raises its own copy of the error (callers add notes to the message).
+    """
+
+    def __init__(self, write: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+        self._write = write
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._writing = False
+
+    def submit(self, record: dict[str, Any]) -> dict[str, Any]:
+        mine = _Pending(record)
+        with self._cond:
+            self._queue.append(mine)
+            while self._writing and not mine.done:
+                self._cond.wait()
+            leader = not mine.done
+            if leader:
+                self._writing = True
+                batch, self._queue = self._queue, []
+        if leader:
+            error: BaseException | None = None
+            results: list[dict[str, Any]] = []
+            try:
+                results = self._write([p.record for p in batch])
+            except BaseException as exc:
+                error = exc
+            with self._cond:
+                for number, pending in enumerate(batch):
+                    pending.done = True
+                    if error is None:
+                        pending.result = results[number]
+                    else:
+                        pending.error = error if pending is mine else _own_copy(error)
+                self._writing = False
+                self._cond.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+
+def _own_copy(error: BaseException) -> BaseException:
+    """Return a copy of ``error`` for another thread to raise (and annotate) as its own."""
+    try:
+        clone = copy.copy(error)
+    except Exception:  # an exception that cannot be rebuilt from its args: share it
+        return error
+    clone.__cause__ = error.__cause__
+    return clone
 
 
 class BlobLedger(LedgerBase):

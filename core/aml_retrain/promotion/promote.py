@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import AmlRetrainError, GatedError, NotFoundError, ValidationError
@@ -68,9 +69,16 @@ class PromotionResult:
 
 def model_key(url: str) -> str:
     """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
+    return _model_key(strip_sas(url))
+
+
+@lru_cache(maxsize=256)
+def _model_key(bare: str) -> str:
+    # Pure (no SAS, so no expiry check) and asked for twice per target of a fan-out; errors are
+    # not cached, a bad URL raises every time.
     from aml_retrain.classic.validation import parse_model_url
 
-    return parse_model_url(strip_sas(url)).url_without_sas
+    return parse_model_url(bare).url_without_sas
 
 
 def metrics_from_entry(entry: Mapping[str, Any] | None) -> Metrics | None:
