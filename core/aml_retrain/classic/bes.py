@@ -7,11 +7,11 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aml_retrain import _http
+from aml_retrain.classic._execution import ExecutionApiClient
 from aml_retrain.classic.batch import (
     BlobOutput,
     JobState,
@@ -76,47 +76,10 @@ def _parse_json(response: requests.Response, what: str) -> Any:
         ) from None
 
 
-class BatchExecutionClient:
+class BatchExecutionClient(ExecutionApiClient):
     """Talks to one endpoint's BES API (``{ApiLocation}/jobs``) with the endpoint's API key."""
 
-    def __init__(
-        self,
-        api_location: str,
-        api_key: str,
-        *,
-        session: requests.Session | None = None,
-        timeout: float = 30.0,
-        ca_bundle: str | None = None,
-    ) -> None:
-        if not api_location.startswith(("https://", "http://")):
-            raise ValidationError(
-                "the endpoint's ApiLocation must start with https:// "
-                "(take it from aml-retrain classic endpoints show)"
-            )
-        if not api_key:
-            raise ValidationError("no API key for the endpoint: the management API returned none")
-        self.api_location = api_location.rstrip("/")
-        self._key = api_key
-        self.timeout = timeout
-        self._owns_session = session is None
-        self._session = session if session is not None else _http.make_session(ca_bundle=ca_bundle)
-
-    def __repr__(self) -> str:
-        return f"BatchExecutionClient(api_location={self.api_location!r}, api_key='<hidden>')"
-
-    def close(self) -> None:
-        """Close the session if this client created it."""
-        if self._owns_session:
-            self._session.close()
-
-    def __enter__(self) -> BatchExecutionClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    default_timeout = 30.0
 
     def _url(self, *segments: str) -> str:
         path = "".join(f"/{quote(s, safe='')}" for s in segments)

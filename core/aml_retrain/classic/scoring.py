@@ -7,15 +7,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain import _http
+from aml_retrain.classic._execution import ExecutionApiClient
 from aml_retrain.classic.validation import validate_endpoint_name
 from aml_retrain.errors import ConfigError, ServiceError, ValidationError
 
 if TYPE_CHECKING:
-    import requests
 
     from aml_retrain.classic.management import ClassicManagementClient
 
@@ -56,44 +55,10 @@ class ScoreResult:
         return [dict(zip(self.columns, row, strict=False)) for row in self.rows]
 
 
-class ScoringClient:
+class ScoringClient(ExecutionApiClient):
     """Calls one endpoint's ``{ApiLocation}/execute`` with the endpoint's API key."""
 
-    def __init__(
-        self,
-        api_location: str,
-        api_key: str,
-        *,
-        session: requests.Session | None = None,
-        timeout: float = 100.0,
-        ca_bundle: str | None = None,
-    ) -> None:
-        if not api_location.startswith(("https://", "http://")):
-            raise ValidationError("the endpoint's ApiLocation must start with https://")
-        if not api_key:
-            raise ValidationError("no API key for the endpoint: the management API returned none")
-        self.api_location = api_location.rstrip("/")
-        self._key = api_key
-        self.timeout = timeout
-        self._owns_session = session is None
-        self._session = session if session is not None else _http.make_session(ca_bundle=ca_bundle)
-
-    def __repr__(self) -> str:
-        return f"ScoringClient(api_location={self.api_location!r}, api_key='<hidden>')"
-
-    def close(self) -> None:
-        """Close the session if this client created it."""
-        if self._owns_session:
-            self._session.close()
-
-    def __enter__(self) -> ScoringClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    default_timeout = 100.0
 
     def execute(
         self,
