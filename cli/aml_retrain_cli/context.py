@@ -104,6 +104,11 @@ class State:
         return self.output == "json"
 
 
+def model_url_arg(value: str | None) -> str | None:
+    """A ``--model-url`` value; ``-`` reads it from stdin so a SAS never sits on the command line."""
+    return sys.stdin.readline().strip() if value == "-" else value
+
+
 def state(ctx: typer.Context) -> State:
     """Return the State stored on the root context by the app callback."""
     root = ctx.find_root()

@@ -9,7 +9,7 @@ import typer
 
 from aml_retrain_cli import pipelines
 from aml_retrain_cli.commands import classic_jobs
-from aml_retrain_cli.context import state
+from aml_retrain_cli.context import model_url_arg, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
 app = typer.Typer(help="Classic (Studio) web services: endpoints and trained models.",
@@ -150,7 +150,6 @@ def endpoints_set_model(
     = False,
 ) -> None:
     """Point a non-default endpoint's trained model at a new .ilearner (PATCH, read-back)."""
-    import sys
 
     from aml_retrain.classic import endpoints
 
@@ -166,7 +165,7 @@ def endpoints_set_model(
         result = endpoints.set_model_from_job(st.classic_client(), service_id, endpoint, from_job,
                                               journal=st.journal(), **options)
     else:
-        url = sys.stdin.readline().strip() if model_url == "-" else str(model_url)
+        url = str(model_url_arg(model_url))
         result = endpoints.set_trained_model(st.classic_client(), service_id, endpoint, url, **options)
     if dry_run and not st.json:
         notice("Dry run: nothing was changed.")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from aml_retrain_cli import pipelines
-from aml_retrain_cli.context import State, state
+from aml_retrain_cli.context import State, model_url_arg, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
 ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
@@ -107,7 +107,7 @@ def promote(
     _one_model(model_url, from_job)
     st = state(ctx)
     result = run_promote(
-        parse_target(target), st.promotion_clients(), st.ledger(), model_url=_stdin_url(model_url),
+        parse_target(target), st.promotion_clients(), st.ledger(), model_url=model_url_arg(model_url),
         job_id=from_job, journal=st.journal(), policy=st.policy(policy, gate_ or policy is not None),
         gate=gate_ or policy is not None, force=force, reason=reason,
         require_baseline=require_baseline, dry_run=dry_run, actor=st.settings().actor)
@@ -126,7 +126,7 @@ def plan(
 
     _one_model(model_url, from_job)
     st = state(ctx)
-    made = make_plan(parse_target(target), st.promotion_clients(), model_url=_stdin_url(model_url),
+    made = make_plan(parse_target(target), st.promotion_clients(), model_url=model_url_arg(model_url),
                      job_id=from_job, journal=st.journal(), ledger=st.ledger(),
                      policy=st.policy(policy, gate_ or policy is not None),
                      gate=gate_ or policy is not None, actor=st.settings().actor)
@@ -195,11 +195,3 @@ def ledger_verify(ctx: typer.Context) -> None:
     emit_pairs(st, data)
     if not data.get("ok"):
         raise typer.Exit(code=1)
-
-
-def _stdin_url(model_url: str | None) -> str | None:
-    if model_url == "-":
-        import sys
-
-        return sys.stdin.readline().strip()
-    return model_url
