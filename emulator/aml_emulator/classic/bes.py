@@ -64,10 +64,14 @@ class Job:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _default_outputs(job_id: str, names: list[str], connection_string: str) -> dict[str, BlobRef]:
+def _default_outputs(job_id: str, names: list[str], connection_string: str,
+                     training: bool) -> dict[str, BlobRef]:
     refs = {}
     for name in names:
-        blob = f"{job_id}/{job_id}.ilearner" if name == MODEL_OUTPUT else f"{job_id}/{name}.csv"
+        # Only a training experiment's trained-model output is a model; a predictive service's
+        # output1 is scored data, even though it shares the name.
+        model = training and name == MODEL_OUTPUT
+        blob = f"{job_id}/{job_id}.ilearner" if model else f"{job_id}/{name}.csv"
         refs[name] = BlobRef(DEFAULT_CONTAINER, blob, connection_string=connection_string)
     return refs
 
@@ -125,7 +129,7 @@ class JobManager:
                                f"output ({', '.join(map(repr, names))}) in 'Outputs'.")
         outputs = dict(submission.outputs)
         if names and self._storage is not None:
-            outputs.update(_default_outputs(job_id, names, self._storage))
+            outputs.update(_default_outputs(job_id, names, self._storage, training))
         job = Job(id=job_id, endpoint_guid=api.guid, service_id=api.service_id, kind=api.kind,
                   submission=submission, outputs=outputs, resources=api.resources)
         with self._lock:

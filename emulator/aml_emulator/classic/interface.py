@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from .training import CENSUS_COLUMNS
+from .training import CENSUS_COLUMNS, CLASSIFICATION_METRICS
 
 __all__ = [
     "EVALUATION_OUTPUT",
@@ -118,6 +118,8 @@ def _definitions(training: bool) -> dict[str, Any]:
     columns: dict[str, Any] = {name: {"type": "integer", "format": "int32"}
                                for name in FEATURE_COLUMNS}
     row = {"type": "object", "properties": columns}
+    evaluation = {"type": "object", "properties": {
+        name: {"type": "number", "format": "double"} for name in CLASSIFICATION_METRICS}}
     scored = {"type": "object", "properties": {
         **columns, SCORED_LABELS: {"type": "string"},
         SCORED_PROBABILITIES: {"type": "number", "format": "double"}}}
@@ -138,9 +140,13 @@ def _definitions(training: bool) -> dict[str, Any]:
         "ExecutionInputs": {"title": "Execution inputs defintion", "type": "object",
                             "properties": {} if training else {
                                 RRS_INPUT: {"type": "array", "items": row}}},
+        # A trained model cannot travel in an RRS response, so the real document lists a
+        # training service's model output under BatchOutputs only ("model" in the reference
+        # swagger.api.json) and its tabular outputs under both.
         "ExecutionOutputs": {"title": "Execution outputs defintion", "type": "object",
-                             "properties": {} if training else {
-                                 RRS_OUTPUT: {"type": "array", "items": scored}}},
+                             "properties": {EVALUATION_OUTPUT: {"type": "array",
+                                                                "items": evaluation}}
+                             if training else {RRS_OUTPUT: {"type": "array", "items": scored}}},
         "BatchInputs": {"title": "Batch inputs defintion", "type": "object",
                         "properties": {name: dict(_REF) for name in TRAINING_INPUTS}},
         "BatchOutputs": {"title": "Batch outputs defintion", "type": "object",
