@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
     from aml_retrain.promotion.targets import Clients
+    from aml_retrain.training_services import TrainingServices
 
 
 @dataclass
@@ -57,6 +58,12 @@ class State:
         from aml_retrain.arm.client import ArmWebServiceClient
 
         return ArmWebServiceClient.from_settings(self.settings())
+
+    def training_services(self) -> TrainingServices:
+        """Training services of either kind; a kind's client is built only when a job needs it."""
+        from aml_retrain.training_services import TrainingServices
+
+        return TrainingServices(classic=self.classic_client, arm=self.arm_client)
 
     def ledger(self) -> Ledger:
         """The promotion ledger (local file or append blob)."""

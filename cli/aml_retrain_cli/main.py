@@ -25,7 +25,16 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from aml_retrain_cli.commands import auth, classic, emulator, fanout, promotion, storage, webservice
+from aml_retrain_cli.commands import (
+    auth,
+    classic,
+    classic_jobs,
+    emulator,
+    fanout,
+    promotion,
+    storage,
+    webservice,
+)
 from aml_retrain_cli.context import State
 
 EXIT_ERROR = 1
@@ -77,6 +86,8 @@ app = typer.Typer(
 app.add_typer(auth.app, name="auth")
 app.add_typer(classic.app, name="classic")
 app.add_typer(webservice.app, name="webservice")
+# Jobs of either kind of training service live in one journal: one group, also under `classic`.
+app.add_typer(classic_jobs.jobs_app, name="jobs")
 app.command("gate")(promotion.gate)
 app.command("promote")(promotion.promote)
 app.command("plan")(promotion.plan)

@@ -328,7 +328,7 @@ def test_budget_exhaustion_cancels_and_names_the_resume_command(adapter: FakeAda
     assert adapter.calls()[-1] == ("DELETE", f"{JOBS}/{JOB}?api-version=2.0")
     assert sum(clock.sleeps) == pytest.approx(30)
     message = str(info.value)
-    assert JOB in message and f"aml-retrain classic jobs wait {JOB}" in message
+    assert JOB in message and f"aml-retrain jobs wait {JOB}" in message
     assert "cancel was requested" in message
 
 

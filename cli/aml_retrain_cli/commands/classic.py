@@ -152,6 +152,7 @@ def endpoints_set_model(
     """Point a non-default endpoint's trained model at a new .ilearner (PATCH, read-back)."""
 
     from aml_retrain.classic import endpoints
+    from aml_retrain.training_services import TrainingServices
 
     if (model_url is None) == (from_job is None):
         raise typer.BadParameter("give exactly one of --model-url and --from-job",
@@ -162,8 +163,14 @@ def endpoints_set_model(
         "storage_connection_string": st.settings().storage_connection_string,
     }
     if from_job is not None:
-        result = endpoints.set_model_from_job(st.classic_client(), service_id, endpoint, from_job,
-                                              journal=st.journal(), **options)
+        client = st.classic_client()
+        training = TrainingServices(classic=lambda: client, arm=st.arm_client)
+        try:
+            result = endpoints.set_model_from_job(client, service_id, endpoint, from_job,
+                                                  journal=st.journal(), training=training,
+                                                  **options)
+        finally:
+            training.close()
     else:
         url = str(model_url_arg(model_url))
         result = endpoints.set_trained_model(st.classic_client(), service_id, endpoint, url, **options)

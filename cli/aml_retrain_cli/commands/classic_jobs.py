@@ -17,7 +17,9 @@ jobs_app = typer.Typer(help="Batch Execution Service jobs started by retrain.", 
 JobId = Annotated[str, typer.Argument(help="BES job id, as printed by retrain.")]
 ServiceOpt = Annotated[
     str | None,
-    typer.Option("--service", help="Training web service id, when the job is not in the local journal."),
+    typer.Option("--service", metavar="SERVICE",
+                 help="Training web service (classic id or arm:RG/NAME), when the job is not "
+                      "in the local journal."),
 ]
 TimeoutOpt = Annotated[
     float,
@@ -58,42 +60,61 @@ def render_job(st: State, result: Any) -> None:
         emit(st, rows, [field("Metric"), field("Value")], title=f"Evaluation ({metrics.get('kind')})")
 
 
+InputName = Annotated[str | None, typer.Option(help="BES input to feed (default: the only one).")]
+OutputDir = Annotated[
+    str | None,
+    typer.Option(metavar="BLOB_PREFIX", help="Blob prefix container/path for the outputs."),
+]
+ModelOutput = Annotated[
+    str | None,
+    typer.Option(help="Output holding the trained model (default: the service's trained-model output)."),
+]
+Globals = Annotated[
+    list[str] | None,
+    typer.Option("--global", metavar="NAME=VALUE", help="Global parameter (repeatable)."),
+]
+NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the job id and return.")]
+Data = Annotated[str, typer.Option(metavar="FILE|BLOB_URL",
+                                   help="Training data: a local .csv/.tsv/.arff file or a blob URL.")]
+
+
+def run_retrain(st: State, reference: str, data: str, *, input_name: str | None,
+                output_dir: str | None, model_output: str | None, global_: list[str] | None,
+                no_wait: bool, timeout: float) -> None:
+    """Run the one core retrain workflow for a training service of either kind and print it."""
+    from aml_retrain.classic.retrain import retrain as run
+
+    settings = st.settings()
+    services = st.training_services()
+    try:
+        with upload_bar("Uploading") as progress, job_spinner("Retraining") as on_update:
+            result = run(
+                services, reference, data,
+                storage_connection_string=settings.require_storage(), journal=st.journal(),
+                input_name=input_name, output_dir=output_dir, model_output=model_output,
+                global_parameters=_parse_globals(global_ or []), wait=not no_wait,
+                budget=timeout, progress=progress, on_update=on_update,
+            )
+    finally:
+        services.close()
+    render_job(st, result)
+
+
 def retrain(
     ctx: typer.Context,
     service_id: Annotated[str, typer.Argument(metavar="TRAINING_SERVICE_ID",
                                               help="The training web service's id.")],
-    data: Annotated[str, typer.Option(metavar="FILE|BLOB_URL",
-                                      help="Training data: a local .csv/.tsv/.arff file or a blob URL.")],
-    input_name: Annotated[str | None, typer.Option(help="BES input to feed (default: the only one).")]
-    = None,
-    output_dir: Annotated[
-        str | None,
-        typer.Option(metavar="BLOB_PREFIX", help="Blob prefix container/path for the outputs."),
-    ] = None,
-    model_output: Annotated[
-        str | None, typer.Option(help="Output holding the trained model (default: model/output1).")
-    ] = None,
-    global_: Annotated[
-        list[str] | None,
-        typer.Option("--global", metavar="NAME=VALUE", help="Global parameter (repeatable)."),
-    ] = None,
-    no_wait: Annotated[bool, typer.Option("--no-wait", help="Print the job id and return.")] = False,
+    data: Data,
+    input_name: InputName = None,
+    output_dir: OutputDir = None,
+    model_output: ModelOutput = None,
+    global_: Globals = None,
+    no_wait: NoWait = False,
     timeout: TimeoutOpt = 1800.0,
 ) -> None:
     """Retrain: upload the data, submit and start the BES job, wait, print outputs and metrics."""
-    from aml_retrain.classic.retrain import retrain as run_retrain
-
-    st = state(ctx)
-    settings = st.settings()
-    with upload_bar("Uploading") as progress, job_spinner("Retraining") as on_update:
-        result = run_retrain(
-            st.classic_client(), service_id, data,
-            storage_connection_string=settings.require_storage(), journal=st.journal(),
-            input_name=input_name, output_dir=output_dir, model_output=model_output,
-            global_parameters=_parse_globals(global_ or []), wait=not no_wait, budget=timeout,
-            progress=progress, on_update=on_update,
-        )
-    render_job(st, result)
+    run_retrain(state(ctx), service_id, data, input_name=input_name, output_dir=output_dir,
+                model_output=model_output, global_=global_, no_wait=no_wait, timeout=timeout)
 
 
 @jobs_app.command("status")
@@ -102,7 +123,7 @@ def jobs_status(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None) -
     from aml_retrain.classic.retrain import job_status
 
     st = state(ctx)
-    render_job(st, job_status(st.classic_client(), job_id, journal=st.journal(), service_id=service))
+    render_job(st, job_status(st.training_services(), job_id, journal=st.journal(), service_id=service))
 
 
 @jobs_app.command("wait")
@@ -113,7 +134,7 @@ def jobs_wait(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None,
 
     st = state(ctx)
     with job_spinner(f"Waiting for {job_id}") as on_update:
-        result = wait_for_job(st.classic_client(), job_id, journal=st.journal(), service_id=service,
+        result = wait_for_job(st.training_services(), job_id, journal=st.journal(), service_id=service,
                               budget=timeout, on_update=on_update)
     render_job(st, result)
 
@@ -124,7 +145,7 @@ def jobs_cancel(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None) -
     from aml_retrain.classic.retrain import cancel_job
 
     st = state(ctx)
-    render_job(st, cancel_job(st.classic_client(), job_id, journal=st.journal(), service_id=service))
+    render_job(st, cancel_job(st.training_services(), job_id, journal=st.journal(), service_id=service))
 
 
 def score(

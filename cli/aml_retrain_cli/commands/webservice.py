@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from aml_retrain_cli import pipelines
+from aml_retrain_cli.commands import classic_jobs
 from aml_retrain_cli.context import State, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
@@ -154,6 +155,27 @@ def update(ctx: typer.Context, rg: ResourceGroup, name: Name,
     _render_change(st, result, dry_run)
 
 
+@app.command("retrain")
+def retrain(
+    ctx: typer.Context,
+    rg: ResourceGroup,
+    name: Annotated[str, typer.Argument(metavar="TRAINING_NAME",
+                                        help="The training web service (the training experiment "
+                                             "deployed as a new web service).")],
+    data: classic_jobs.Data,
+    input_name: classic_jobs.InputName = None,
+    output_dir: classic_jobs.OutputDir = None,
+    model_output: classic_jobs.ModelOutput = None,
+    global_: classic_jobs.Globals = None,
+    no_wait: classic_jobs.NoWait = False,
+    timeout: classic_jobs.TimeoutOpt = 1800.0,
+) -> None:
+    """Retrain through the training web service's BES (key from listKeys): as classic retrain."""
+    classic_jobs.run_retrain(state(ctx), f"arm:{rg}/{name}", data, input_name=input_name,
+                             output_dir=output_dir, model_output=model_output, global_=global_,
+                             no_wait=no_wait, timeout=timeout)
+
+
 @app.command("score")
 def score(
     ctx: typer.Context, rg: ResourceGroup, name: Name,
@@ -187,4 +209,8 @@ def _model_url(st: State, model_url: str | None, from_job: str | None) -> str:
         return model_url
     from aml_retrain.classic.retrain import model_url_from_job
 
-    return model_url_from_job(st.classic_client(), str(from_job), journal=st.journal())
+    services = st.training_services()
+    try:
+        return model_url_from_job(services, str(from_job), journal=st.journal())
+    finally:
+        services.close()

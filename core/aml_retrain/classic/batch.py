@@ -20,6 +20,7 @@ __all__ = [
     "parameter_text",
     "pick_input_name",
     "swagger_names",
+    "trained_model_outputs",
     "validate_job_request",
 ]
 
@@ -187,6 +188,7 @@ class SwaggerNames:
     inputs: list[str] | None = None
     outputs: list[str] | None = None
     global_parameters: list[str] | None = None
+    rrs_outputs: list[str] | None = None
 
 
 def swagger_names(swagger: Mapping[str, Any] | None) -> SwaggerNames:
@@ -205,7 +207,23 @@ def swagger_names(swagger: Mapping[str, Any] | None) -> SwaggerNames:
         props = definition.get("properties")
         return [str(n) for n in props] if isinstance(props, Mapping) else []
 
-    return SwaggerNames(names("BatchInputs"), names("BatchOutputs"), names("GlobalParameters"))
+    return SwaggerNames(names("BatchInputs"), names("BatchOutputs"), names("GlobalParameters"),
+                        names("ExecutionOutputs"))
+
+
+def trained_model_outputs(swagger: Mapping[str, Any] | None) -> list[str] | None:
+    """Return the BES outputs that are trained models (``[]``: a predictive service; None: unknown).
+
+    A trained model cannot travel in a Request-Response answer, so the service document lists a
+    training experiment's model output under ``BatchOutputs`` only, its tables under both: the
+    reference ``swagger.api.json`` has ``model`` in BatchOutputs and not in ExecutionOutputs. A
+    predictive service's outputs are all scored tables, so all appear in both.
+    """
+    names = swagger_names(swagger)
+    if names.outputs is None or names.rrs_outputs is None:
+        return None
+    tables = set(names.rrs_outputs)
+    return [name for name in names.outputs if name not in tables]
 
 
 def default_model_output(

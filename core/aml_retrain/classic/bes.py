@@ -274,5 +274,5 @@ class JobPoller:
         limit = f"within the {waited:g} s budget" if waited is not None else "in the time given"
         return OperationTimeoutError(
             f"job {self.job_id} did not finish {limit} (last status {state.status.value}); "
-            f"{note}. Resume or check with: aml-retrain classic jobs wait {self.job_id}"
+            f"{note}. Resume or check with: aml-retrain jobs wait {self.job_id}"
         )

@@ -172,8 +172,12 @@ def set_model_from_job(
     backup_dir: Path | None = None,
     now: datetime | None = None,
     storage_connection_string: str | None = None,
+    training: Any = None,
 ) -> SetModelResult:
-    """Point an endpoint at a finished BES job's ``.ilearner`` (fresh SAS from a job GET)."""
+    """Point an endpoint at a finished BES job's ``.ilearner`` (fresh SAS from a job GET).
+
+    ``training`` (TrainingServices) looks the job up when it ran on an ARM training service.
+    """
     from aml_retrain.classic.bes import validate_job_id
     from aml_retrain.classic.retrain import model_url_from_job
 
@@ -182,7 +186,8 @@ def set_model_from_job(
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the old model is saved first")
     for attempt in (1, 2):
-        url = model_url_from_job(client, job_id, journal=journal, service_id=training_service_id)
+        url = model_url_from_job(training if training is not None else client, job_id,
+                                 journal=journal, service_id=training_service_id)
         try:
             return set_trained_model(
                 client, service_id, endpoint, url, resource_name=resource_name, dry_run=dry_run,

@@ -33,6 +33,9 @@ class JournalEntry:
     model_output: str | None = None
     status: str | None = None
     updated_at: str | None = None
+    # "classic" or "arm"; entries written before ARM retraining existed are classic.
+    kind: str = "classic"
+    subscription_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -95,7 +98,8 @@ class JobJournal:
         if entry is None:
             raise ValidationError(
                 f"job {job_id} is not in the journal at {self.path}; pass --service "
-                "<training web service id> so its endpoint can be looked up"
+                "<training web service id, or arm:RESOURCE_GROUP/NAME> so its endpoint can be "
+                "looked up"
             )
         return entry
 

@@ -21,6 +21,7 @@ from aml_retrain.classic.batch import (
     JobStatus,
     parameter_text,
     pick_input_name,
+    trained_model_outputs,
 )
 from aml_retrain.classic.bes import (
     BatchExecutionClient,
@@ -32,9 +33,15 @@ from aml_retrain.classic.bes import (
 from aml_retrain.classic.journal import JobJournal, JournalEntry
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.classic.scoring import score
-from aml_retrain.classic.validation import validate_endpoint_name
 from aml_retrain.errors import AmlRetrainError, ConfigError, JobFailedError, ValidationError
 from aml_retrain.evaluation import Metrics, parse_evaluation_csv
+from aml_retrain.training_services import (
+    BesLocation,
+    ClassicTrainingServices,
+    TrainingServices,
+    as_training_services,
+    canonical_reference,
+)
 
 __all__ = [
     "RetrainResult",
@@ -87,39 +94,41 @@ def training_endpoint(
     mgmt: ClassicManagementClient, service_id: str, endpoint: str | None = None
 ) -> tuple[str, str]:
     """Return ``(ApiLocation, PrimaryKey)`` of the training service's endpoint (default if None)."""
-    _name, api_location, key = _training_endpoint(mgmt, service_id, endpoint)
-    return api_location, key
+    location = ClassicTrainingServices(mgmt).locate(service_id, endpoint)
+    return location.api_location, location.key
 
 
-def _training_endpoint(
-    mgmt: ClassicManagementClient, service_id: str, endpoint: str | None
-) -> tuple[str, str, str]:
-    if endpoint is not None:
-        validate_endpoint_name(endpoint)
-    else:
-        service = mgmt.get_web_service(service_id)
-        endpoint = str(service.get("DefaultEndpointName") or "default")
-    obj = mgmt.get_endpoint(service_id, endpoint)
-    api_location = obj.get("ApiLocation")
-    key = obj.get("PrimaryKey") or obj.get("SecondaryKey")
-    if not isinstance(api_location, str) or not api_location or not isinstance(key, str) or not key:
-        raise ConfigError(
-            f"endpoint {endpoint!r} of web service {service_id} came back without ApiLocation or "
-            "keys: check that the workspace token may read endpoint keys"
-        )
-    return endpoint, api_location, key
-
-
-def _factory(mgmt: ClassicManagementClient, bes_factory: BesFactory | None) -> BesFactory:
+def _bes(services: TrainingServices, location: BesLocation,
+         bes_factory: BesFactory | None) -> BatchExecutionClient:
     if bes_factory is not None:
-        return bes_factory
-    # Share the management session: same retries, same CA bundle.
-    return lambda api, key: BatchExecutionClient(api, key, session=mgmt.session,
-                                                 timeout=mgmt.timeout)
+        return bes_factory(location.api_location, location.key)
+    return services.bes(location)
+
+
+def _choose_model_output(swagger: Any, reference: str, model_output: str | None) -> str:
+    """Refuse a service without a trained-model output (a predictive one) before any job."""
+    models = trained_model_outputs(swagger)
+    if models is not None and not models:
+        outputs = ", ".join(repr(n) for n in swagger_names(swagger).outputs or []) or "none"
+        raise ValidationError(
+            f"{reference} is a predictive web service: its outputs ({outputs}) are scored data, "
+            "none is a trained model; retrain its training web service, then deploy the "
+            ".ilearner to this one"
+        )
+    if model_output is not None:
+        if models is not None and model_output not in models:
+            raise ValidationError(
+                f"output {model_output!r} of {reference} is not a trained model (scored data or "
+                f"unknown); its trained-model outputs: {', '.join(map(repr, models))}"
+            )
+        return model_output
+    if models:
+        return "model" if "model" in models else models[0]
+    return default_model_output(swagger)
 
 
 def retrain(
-    mgmt: ClassicManagementClient,
+    mgmt: ClassicManagementClient | TrainingServices | Any,
     service_id: str,
     data: str | Path,
     *,
@@ -141,7 +150,11 @@ def retrain(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RetrainResult:
-    """Upload (or reference) training data, run the training service via BES, collect outputs."""
+    """Upload (or reference) training data, run the training service via BES, collect outputs.
+
+    ``mgmt`` is a classic management client, an ARM web service client or a TrainingServices;
+    ``service_id`` a classic web service id or ``arm:RESOURCE_GROUP/NAME``.
+    """
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     stamp = moment.strftime("%Y%m%dT%H%M%S")
     if not storage_connection_string:
@@ -156,12 +169,14 @@ def retrain(
     outputs_prefix = _output_prefix(output_dir) if output_dir else None
     parameters = {str(k): parameter_text(v) for k, v in (global_parameters or {}).items()}
 
-    endpoint_name, api_location, key = _training_endpoint(mgmt, service_id, endpoint)
-    bes = _factory(mgmt, bes_factory)(api_location, key)
+    services = as_training_services(mgmt)
+    location = services.locate(service_id, endpoint)
+    reference = location.reference
+    bes = _bes(services, location, bes_factory)
     swagger = bes.swagger()
     known = swagger_names(swagger)
-    chosen_input = pick_input_name(input_name, known.inputs, service_id)
-    model = model_output or default_model_output(swagger)
+    model = _choose_model_output(swagger, reference, model_output)
+    chosen_input = pick_input_name(input_name, known.inputs, reference)
     request: dict[str, Any] = {
         "GlobalParameters": parameters,
         "Inputs": {chosen_input: {"ConnectionString": storage_connection_string,
@@ -186,20 +201,21 @@ def retrain(
     job_id = bes.submit(request, swagger=swagger, model_output=model)
     journal.record(
         JournalEntry(
-            job_id=job_id, web_service_id=service_id, endpoint=endpoint_name,
-            api_location=api_location, workspace_id=mgmt.workspace_id,
+            job_id=job_id, web_service_id=reference, endpoint=location.endpoint,
+            api_location=location.api_location, workspace_id=location.workspace_id,
             submitted_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"), model_output=model,
-            status=JobStatus.NOT_STARTED.value,
+            status=JobStatus.NOT_STARTED.value, kind=location.kind,
+            subscription_id=location.subscription_id,
         )
     )
     bes.start(job_id)
     if not wait:
         state = bes.get(job_id)
         journal.update_status(job_id, state.status.value)
-        return _result(state, service_id, model, journal, collect=state.status.succeeded)
+        return _result(state, reference, model, journal, collect=state.status.succeeded)
     state = _wait(bes, job_id, journal, budget=budget, on_update=on_update,
                   cancel_on_timeout=cancel_on_timeout, clock=clock, sleep=sleep)
-    return _result(state, service_id, model, journal)
+    return _result(state, reference, model, journal)
 
 
 def _plan_input(
@@ -295,7 +311,7 @@ def _result(
 
 
 def _job_client(
-    mgmt: ClassicManagementClient,
+    mgmt: Any,
     job_id: str,
     journal: JobJournal,
     service_id: str | None,
@@ -306,15 +322,23 @@ def _job_client(
     if service_id is None:
         entry = journal.get(job_id)  # raises, naming --service, when unknown
         service_id = entry.web_service_id
-    same = entry is not None and entry.web_service_id == service_id
-    endpoint = entry.endpoint if entry is not None and same else None
-    _name, api_location, key = _training_endpoint(mgmt, service_id, endpoint)
+    reference = canonical_reference(service_id)
+    same = entry is not None and entry.web_service_id == reference
+    endpoint = entry.endpoint if entry is not None and same and entry.kind == "classic" else None
+    services = as_training_services(mgmt)
+    location = services.locate(reference, endpoint)
+    if same and entry is not None and entry.subscription_id and location.subscription_id \
+            and entry.subscription_id != location.subscription_id:
+        raise ConfigError(
+            f"job {job_id} was submitted in subscription {entry.subscription_id}, not "
+            f"{location.subscription_id}: set AML_RETRAIN_SUBSCRIPTION_ID={entry.subscription_id}"
+        )
     model = entry.model_output if entry is not None and same else None
-    return _factory(mgmt, bes_factory)(api_location, key), service_id, model
+    return _bes(services, location, bes_factory), reference, model
 
 
 def job_status(
-    mgmt: ClassicManagementClient,
+    mgmt: ClassicManagementClient | TrainingServices | Any,
     job_id: str,
     *,
     journal: JobJournal,
@@ -329,7 +353,7 @@ def job_status(
 
 
 def wait_for_job(
-    mgmt: ClassicManagementClient,
+    mgmt: ClassicManagementClient | TrainingServices | Any,
     job_id: str,
     *,
     journal: JobJournal,
@@ -351,7 +375,7 @@ def wait_for_job(
 
 
 def cancel_job(
-    mgmt: ClassicManagementClient,
+    mgmt: ClassicManagementClient | TrainingServices | Any,
     job_id: str,
     *,
     journal: JobJournal,
@@ -367,7 +391,7 @@ def cancel_job(
 
 
 def model_url_from_job(
-    mgmt: ClassicManagementClient,
+    mgmt: ClassicManagementClient | TrainingServices | Any,
     job_id: str,
     *,
     journal: JobJournal,
@@ -387,9 +411,11 @@ def model_url_from_job(
     if not state.status.succeeded:
         raise ValidationError(
             f"job {job_id} is {state.status.value}, not Finished: wait for it with "
-            f"aml-retrain classic jobs wait {job_id}"
+            f"aml-retrain jobs wait {job_id}"
         )
     output = state.model_output(model)
+    if output is not None and model is not None and output.name != model:
+        output = None  # the job's trained-model output was checked at submit: only it will do
     if output is None:
         raise ValidationError(
             f"job {job_id} finished without a .ilearner output (outputs: "

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.gate import GateResult
     from aml_retrain.promotion.ledger import Ledger
+    from aml_retrain.training_services import TrainingServices
 
 JOB_PREFIX = "job:"
 
@@ -22,7 +23,7 @@ def run_gate(
     candidate: str,
     *,
     ledger: Ledger,
-    classic: Callable[[], ClassicManagementClient],
+    classic: Callable[[], ClassicManagementClient | TrainingServices],
     journal: Callable[[], JobJournal],
     baseline: str | None = None,
     target: str | None = None,
@@ -31,7 +32,10 @@ def run_gate(
     force: bool = False,
     reason: str | None = None,
 ) -> GateResult:
-    """Evaluate the gate for ``candidate`` (a metrics file or ``job:JOB_ID``) against a baseline."""
+    """Evaluate the gate for ``candidate`` (a metrics file or ``job:JOB_ID``) against a baseline.
+
+    ``classic`` builds what looks jobs up: a classic management client or TrainingServices.
+    """
     from dataclasses import replace
 
     from aml_retrain.promotion.gate import default_policy, evaluate_gate, load_policy
@@ -52,7 +56,8 @@ def run_gate(
 
 
 def _metrics(
-    source: str, classic: Callable[[], ClassicManagementClient], journal: Callable[[], JobJournal]
+    source: str, classic: Callable[[], ClassicManagementClient | TrainingServices],
+    journal: Callable[[], JobJournal],
 ) -> Metrics:
     from aml_retrain.promotion.gate import load_metrics
 

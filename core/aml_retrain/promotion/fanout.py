@@ -162,7 +162,7 @@ def _retrain(spec: TargetSpec, clients: Clients, journal: JobJournal | None,
     if journal is None:
         raise ValidationError("retraining needs the job journal to record the BES job")
     assert spec.data is not None and spec.training_service is not None  # checked by the manifest
-    result = retrain(clients.classic(), spec.training_service, spec.data,
+    result = retrain(clients.training(), spec.training_service, spec.data,
                      storage_connection_string=clients.storage_connection_string,
                      journal=journal, budget=budget)
     return result.job_id, result.metrics

@@ -6,7 +6,7 @@ Format (YAML or JSON; relative paths resolve against the manifest's folder)::
     defaults:                        # all optional
       policy: gate-policy.yaml       # gate rules; a policy turns the gate on unless gate: false
       gate: false                    # run the evaluation gate (needs candidate metrics)
-      training_service: <SERVICE_ID> # the classic training service used for `data` targets
+      training_service: <SERVICE_ID> # training service for `data` targets: classic id or arm:RG/NAME
       retrain: false                 # see `retrain` below
     waves: true                      # false: one wave, no canary
     targets:
@@ -193,6 +193,10 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
         raise read.error(f"{where}.retrain", "retrain is true but the target gives no 'data'")
     training = read.text(data, "training_service", where) or read.text(
         defaults, "training_service", "defaults")
+    if training is not None:
+        from aml_retrain.training_services import canonical_reference
+
+        _check(read, f"{where}.training_service", canonical_reference, training)
     if data_source is not None:
         if training is None:
             raise read.error(where, "'data' needs training_service (here or in defaults)")
@@ -230,7 +234,7 @@ def _job_id(text: str) -> None:
     validate_job_id(text)
 
 
-def _check(read: _Reader, where: str, check: Callable[[str], None], value: str) -> None:
+def _check(read: _Reader, where: str, check: Callable[[str], object], value: str) -> None:
     try:
         check(value)
     except ValidationError as exc:

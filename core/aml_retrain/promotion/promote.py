@@ -117,7 +117,7 @@ def resolve_model(
     from aml_retrain.classic.retrain import job_status, model_url_from_job
 
     assert job_id is not None and journal is not None  # checked by check_inputs
-    mgmt = clients.classic()
+    mgmt = clients.training()
     url = model_url_from_job(mgmt, job_id, journal=journal, service_id=training_service_id)
     metrics = None
     if want_metrics:

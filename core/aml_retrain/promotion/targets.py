@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from aml_retrain.arm.client import ArmWebServiceClient
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
+    from aml_retrain.training_services import TrainingServices
 
 __all__ = [
     "TARGET_FORMS",
@@ -122,6 +123,7 @@ class Clients:
     subscription_id: str | None = None
     _classic: ClassicManagementClient | None = field(default=None, init=False, repr=False)
     _arm: ArmWebServiceClient | None = field(default=None, init=False, repr=False)
+    _training: TrainingServices | None = field(default=None, init=False, repr=False)
     # Model blob fingerprints by URL (no SAS) for this run: a fan-out of one model to N targets
     # downloads and hashes it once, not N times.
     fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
@@ -164,8 +166,18 @@ class Clients:
             self._arm = self.arm_factory()
         return self._arm
 
+    def training(self) -> TrainingServices:
+        """Return the training services of either kind (for jobs), sharing these clients."""
+        if self._training is None:
+            from aml_retrain.training_services import TrainingServices
+
+            self._training = TrainingServices(classic=self.classic, arm=self.arm)
+        return self._training
+
     def close(self) -> None:
         """Close the clients that were built."""
+        if self._training is not None:
+            self._training.close()
         for client in (self._classic, self._arm):
             if client is not None:
                 client.close()
