@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .arm.backend import ArmBackend
+from .arm.bes import ArmBatchExecution
 from .arm.handlers import ArmHandlers, decorate, is_arm_path
 from .arm.scoring import ArmScoring
 from .classic.backend import ClassicBackend
@@ -51,7 +52,9 @@ class EmulatorApp:
         self.router.include(ExecutionHandlers(self.classic, self.jobs, self.models,
                                               self.config).routes())
         self.router.include(ArmHandlers(self.arm).routes())
-        self.router.include(ArmScoring(self.arm, self.models).routes())
+        scoring = ArmScoring(self.arm, self.models)
+        self.router.include(scoring.routes())
+        self.router.include(ArmBatchExecution(self.arm, self.jobs, scoring.model).routes())
 
     def handle(self, request: Request) -> Response | None:
         """Answer *request*; ``None`` (:data:`DROP`) means: close the socket, send nothing."""

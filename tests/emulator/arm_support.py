@@ -15,6 +15,7 @@ ARM = load_seed()["arm"]
 SUB: str = ARM["subscriptions"][0]["subscriptionId"]
 RG: str = ARM["subscriptions"][0]["resourceGroups"][0]
 WS_NAME, RO_NAME = "census-model-ws", "census-model-ro"
+TRAINING_NAME = "census-model-training-ws"
 API_VERSION = "2017-01-01"
 JSON_TYPE = "application/json; charset=utf-8"
 PROVIDER = "/providers/Microsoft.MachineLearning"

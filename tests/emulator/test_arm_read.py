@@ -13,6 +13,7 @@ from .arm_support import (
     RG,
     RO_NAME,
     SUB,
+    TRAINING_NAME,
     WS_NAME,
     ArmApi,
     assert_arm_error,
@@ -144,18 +145,18 @@ def test_lists_by_group_and_subscription_are_sparse(arm: ArmApi) -> None:
         assert answer.status_code == 200, answer.text
         body = answer.json()
         assert list(body) == ["value"]  # no nextLink on the last page
-        assert [entry["name"] for entry in body["value"]] == [WS_NAME, RO_NAME]
+        assert [entry["name"] for entry in body["value"]] == [WS_NAME, RO_NAME, TRAINING_NAME]
         _sparse_check(body["value"])
 
 
 def test_lists_page_with_next_link(arm: ArmApi) -> None:
-    arm.configure(arm_page_size=1)
+    arm.configure(arm_page_size=2)
     path = f"/subscriptions/{SUB}{PROVIDER}/webServices"
     first = arm.call("GET", path).json()
-    assert [entry["name"] for entry in first["value"]] == [WS_NAME]
+    assert [entry["name"] for entry in first["value"]] == [WS_NAME, RO_NAME]
     assert first["nextLink"].startswith(arm.url + path + "?api-version=2017-01-01&")
     second = arm.call("GET", first["nextLink"], version=None).json()
-    assert [entry["name"] for entry in second["value"]] == [RO_NAME]
+    assert [entry["name"] for entry in second["value"]] == [TRAINING_NAME]
     assert "nextLink" not in second
     assert_arm_error(arm.call("GET", path, params={"$skiptoken": "abc"}), 400, "BadRequest",
                      "InvalidSkipToken")
@@ -178,7 +179,7 @@ def test_state_exposes_arm_services_token_and_operations(arm: ArmApi) -> None:
     state = arm.control("GET", "state")["arm"]
     assert state["token"] == arm.token
     assert state["subscriptions"] == [{"subscriptionId": SUB, "resourceGroups": [RG]}]
-    assert [svc["name"] for svc in state["webServices"]] == [WS_NAME, RO_NAME]
+    assert [svc["name"] for svc in state["webServices"]] == [WS_NAME, RO_NAME, TRAINING_NAME]
     assert state["webServices"][1]["properties"]["readOnly"] is True
     assert state["operations"] == []
 

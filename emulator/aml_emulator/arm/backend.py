@@ -26,6 +26,7 @@ from ..classic.state import later_than, now
 from ..config import EmulatorConfig
 from . import errors as e
 from .blobs import AssetReadError, read_asset
+from .graph import is_training
 from .schema import PATCHED_WEB_SERVICE, WEB_SERVICE, validate
 from .state import (
     ArmService,
@@ -55,6 +56,7 @@ class ScoringTarget:
     storage: dict[str, Any] | None
     model_uri: str | None
     api_location: str
+    training: bool = False  # its graph trains a model (arm/training.py)
 
 
 def _problem(code: str, target: str, message: str) -> e.ArmError:
@@ -375,7 +377,8 @@ class ArmBackend:
                                                               keys.get("secondary")) if k),
                         storage=copy.deepcopy(svc.properties.get("storageAccount")),
                         model_uri=svc.model.serving(trained_model_uri(svc.properties), delay),
-                        api_location=svc.swagger_location(self.base_url).rsplit("/", 1)[0])
+                        api_location=svc.swagger_location(self.base_url).rsplit("/", 1)[0],
+                        training=is_training(svc.properties))
             return None
 
     def accepts_token(self, token: str) -> bool:

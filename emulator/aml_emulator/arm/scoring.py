@@ -14,9 +14,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..classic import rrs
-from ..classic.exec_errors import bad_argument, internal, not_found, unauthorized
+from ..classic.exec_errors import (
+    bad_argument,
+    internal,
+    invalid_operation,
+    not_found,
+    unauthorized,
+)
 from ..classic.handlers import bearer_token
 from ..classic.interface import swagger_document
+from ..classic.model import TrainedModel
 from ..classic.scoring import ModelCache
 from ..web import Handler, Request, Response
 from .backend import ArmBackend, ScoringTarget
@@ -58,14 +65,22 @@ class ArmScoring:
                                 for key in target.keys):
             raise unauthorized()
         rrs.check_version(request)
+        if target.training:  # as the classic training endpoints (classic/execution.py)
+            raise invalid_operation("RequestResponseNotSupported",
+                                    "This web service trains a model; trained models can only "
+                                    "be produced by the Batch Execution Service. Submit a job "
+                                    "(POST …/jobs?api-version=2.0) instead.")
+        return rrs.execute(request, lambda: self.model(target))
+
+    def model(self, target: ScoringTarget) -> TrainedModel:
+        """The model at the service's trained-model asset, as it serves now (cached)."""
         uri = target.model_uri
         if not uri:
             raise internal("InvalidWebServiceResources", "This web service has no trained model "
                                                          "asset (a Resource asset named "
                                                          "'… [trained model]') to score with.")
         storage = target.storage
-        return rrs.execute(request, lambda: self.models.load(
-            uri, shown(uri), lambda: _fetch(uri, storage)))
+        return self.models.load(uri, shown(uri), lambda: _fetch(uri, storage))
 
     def swagger(self, request: Request, params: Params) -> Response:
         """Anonymous, as the classic one (the real document declares no security on it)."""
@@ -73,4 +88,4 @@ class ArmScoring:
         if request.query.get("api-version", rrs.API_VERSION) != rrs.API_VERSION:
             raise bad_argument("BadVersionCall", f"Use api-version={rrs.API_VERSION}.")
         return Response(200, swagger_document(target.api_location, target.name, "default",
-                                              training=False))
+                                              training=target.training))

@@ -56,6 +56,7 @@ class Job:
     submission: Submission
     outputs: dict[str, BlobRef]
     resources: list[dict[str, Any]]  # predictive jobs: the model serving at submit
+    model: Callable[[], TrainedModel] | None = None  # instead of resources (ARM services)
     status: str = "NotStarted"
     details: str | None = None
     finished: bool = False
@@ -118,7 +119,8 @@ class JobManager:
 
     # --- operations ------------------------------------------------------------------------
 
-    def submit(self, api: ApiEndpoint, body: Mapping[str, Any]) -> str:
+    def submit(self, api: ApiEndpoint, body: Mapping[str, Any], *,
+               model: Callable[[], TrainedModel] | None = None) -> str:
         training = api.kind == "training"
         submission = parse_submission(body, training=training)
         job_id = uuid.uuid4().hex
@@ -131,7 +133,7 @@ class JobManager:
         if names and self._storage is not None:
             outputs.update(_default_outputs(job_id, names, self._storage, training))
         job = Job(id=job_id, endpoint_guid=api.guid, service_id=api.service_id, kind=api.kind,
-                  submission=submission, outputs=outputs, resources=api.resources)
+                  submission=submission, outputs=outputs, resources=api.resources, model=model)
         with self._lock:
             self._jobs[job_id] = job
         return job_id
@@ -194,7 +196,8 @@ class JobManager:
         [source] = job.submission.inputs.values()
         data = source.read("input")
         if job.kind != "training":
-            scored = _scored_csv(self._models(job.resources), data, source.extension)
+            model = job.model() if job.model is not None else self._models(job.resources)
+            scored = _scored_csv(model, data, source.extension)
             return {RRS_OUTPUT: scored}
         model, evaluation = train(parse_table(data, source.extension), job.submission.label,
                                   job.submission.regularization, degrade=degrade)
