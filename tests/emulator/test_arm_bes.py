@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from aml_emulator.azurite import AzuriteProcess
 from aml_emulator.classic.model import load_model
@@ -18,15 +19,20 @@ def bes_of(sapi: Api, sarm: ArmApi, name: str) -> Endpoint:
     return Endpoint(sapi, swagger.rsplit("/swagger.json", 1)[0], sarm.keys(name)["primary"])
 
 
+def finished(bes: Endpoint, body: dict[str, Any]) -> dict[str, Any]:
+    job_id = bes.submit(body)
+    bes.start(job_id)
+    status = bes.wait(job_id)
+    assert status["StatusCode"] == "Finished", status
+    return {"job_id": job_id, **status}
+
+
 def test_training_service_job_trains_a_model(sapi: Api, sarm: ArmApi,
                                              azurite: AzuriteProcess) -> None:
     configure(sapi, bes_job_seconds=0.1)
     bes = bes_of(sapi, sarm, TRAINING_NAME)
-    job_id = bes.submit(training_body(azurite))
-    bes.start(job_id)
-    status = bes.wait(job_id)
-    assert status["StatusCode"] == "Finished", status
-    results = status["Results"]
+    status = finished(bes, training_body(azurite))
+    job_id, results = status["job_id"], status["Results"]
     assert results["output1"]["RelativeLocation"].endswith(f"/{job_id}.ilearner")
     assert results["output2"]["RelativeLocation"].endswith("/output2.csv")
     assert load_model(download(results["output1"])).label == "income"
@@ -48,11 +54,7 @@ def test_training_service_swagger_names_the_model_output_as_batch_only(sapi: Api
 def test_predictive_service_batch_job_scores_to_csv(sapi: Api, sarm: ArmApi,
                                                    azurite: AzuriteProcess) -> None:
     configure(sapi, bes_job_seconds=0.1)
-    bes = bes_of(sapi, sarm, WS_NAME)
-    job_id = bes.submit(training_body(azurite))
-    bes.start(job_id)
-    status = bes.wait(job_id)
-    assert status["StatusCode"] == "Finished", status
+    status = finished(bes_of(sapi, sarm, WS_NAME), training_body(azurite))
     [(name, result)] = status["Results"].items()
     # Scored data, even though the output shares the training model's name: never .ilearner.
     assert name == "output1" and result["RelativeLocation"].endswith(".csv")
@@ -80,10 +82,6 @@ def test_training_service_refuses_rrs(sapi: Api, sarm: ArmApi) -> None:
 def test_classic_predictive_batch_job_output_is_not_named_ilearner(sapi: Api,
                                                                    azurite: AzuriteProcess) -> None:
     configure(sapi, bes_job_seconds=0.1)
-    bes = Endpoint.predictive(sapi)
-    job_id = bes.submit(training_body(azurite))
-    bes.start(job_id)
-    status = bes.wait(job_id)
-    assert status["StatusCode"] == "Finished", status
+    status = finished(Endpoint.predictive(sapi), training_body(azurite))
     assert status["Results"]["output1"]["RelativeLocation"] == \
-        f"experimentoutput/{job_id}/output1.csv"
+        f"experimentoutput/{status['job_id']}/output1.csv"

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from aml_retrain_cli.main import app
 from tests.emulator_support import Emulator, census_data
+from tests.integration.cli import ok_json, run
 
 pytestmark = pytest.mark.integration
 RG, TRAINING, WS = "aml-retrain-demo", "census-model-training-ws", "census-model-ws"
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args))
-
-
-def ok_json(*args: str) -> Any:
-    result = run("-o", "json", *args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture

@@ -9,23 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from aml_retrain_cli.main import app
 from tests.emulator_support import Emulator, census_data
+from tests.integration.cli import ok_json, run
 
 pytestmark = pytest.mark.integration
 SITES = ("site-a", "site-b", "site-c", "site-d")
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args))
-
-
-def ok_json(*args: str) -> Any:
-    result = run("-o", "json", *args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def service(kind: str) -> str:
