@@ -112,9 +112,11 @@ if aml-retrain classic endpoints set-model "$PREDICTIVE" default --from-job "$JO
   echo "expected a refusal" >&2; exit 1
 fi
 
-# ---- The new (ARM) web service flow: get, export, patch the asset URI, import, update, read back.
+# ---- The new (ARM) web service flow: retrain through the training web service's BES, export the
+# predictive one, patch the asset URI, import, update, read back.
 RG=aml-retrain-demo
 WS=census-model-ws
+TRAINING_WS=census-model-training-ws
 DEF="$DEMO_DIR/census-model-ws.json"
 
 step "Signed in to Azure Resource Manager as"
@@ -125,10 +127,23 @@ step "Scoring through the new web service before the update"
 aml-retrain -o json webservice score "$RG" "$WS" --input "$DEMO_DIR/score-rows.csv" > "$DEMO_DIR/ws-before.json"
 aml-retrain webservice score "$RG" "$WS" --input "$DEMO_DIR/score-rows.csv"
 
-step "Export the definition, point its trained-model asset at the last job's .ilearner, import it"
+step "Retraining through the training web service $TRAINING_WS (its own BES; key from listKeys)"
+aml-retrain -o json webservice retrain "$RG" "$TRAINING_WS" --data "$DEMO_DIR/census-2026.csv" \
+  --output-dir models/demo/ws > "$DEMO_DIR/ws-job.json"
+WS_JOB="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/ws-job.json'))['job_id'])")"
+aml-retrain jobs status "$WS_JOB"
+
+step "Retraining the predictive web service instead is refused before any job (exit 2)"
+set +e
+aml-retrain webservice retrain "$RG" "$WS" --data "$DEMO_DIR/census-2026.csv"
+code=$?
+set -e
+[ "$code" -eq 2 ] || { echo "expected exit 2 (not a training service), got $code" >&2; exit 1; }
+
+step "Export the definition, point its trained-model asset at that job's .ilearner, import it"
 aml-retrain webservice export "$RG" "$WS" --file "$DEF"
-aml-retrain webservice set-model --file "$DEF" --from-job "$JOB" --dry-run
-aml-retrain webservice set-model --file "$DEF" --from-job "$JOB"
+aml-retrain webservice set-model --file "$DEF" --from-job "$WS_JOB" --dry-run
+aml-retrain webservice set-model --file "$DEF" --from-job "$WS_JOB"
 aml-retrain -o json webservice import --file "$DEF" > /dev/null && echo "$DEF is a valid definition"
 
 step "Update the live service (guardrails, backup, PATCH, poll, read back)"
