@@ -8,7 +8,9 @@ from typing import Any
 
 REDACTED = "REDACTED"
 SECRET_JSON_KEYS = {"PrimaryKey", "SecondaryKey", "ConnectionString", "workspace_token",
-                    "access_token", "refresh_token", "primaryKey", "secondaryKey"}
+                    "access_token", "refresh_token", "primaryKey", "secondaryKey",
+                    # ARM listKeys and the definition's `keys` (WebServiceKeys)
+                    "primary", "secondary"}
 _SIG = re.compile(r"(?i)\b(sig|se|st|skoid|sktid)=[^&\"\s]*")
 _ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)[^;\"\s]+")
 _BEARER = re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+")
@@ -19,6 +21,7 @@ SECRET_PATTERNS = [
     re.compile(r"AccountKey=(?!REDACTED)[A-Za-z0-9+/=]{20,}"),
     re.compile(r"[Bb]earer (?!REDACTED)[A-Za-z0-9._-]{8,}"),
     re.compile(r"\"(Primary|Secondary)Key\": \"(?!REDACTED)[^\"]+\""),
+    re.compile(r"\"(primary|secondary)\": \"(?!REDACTED)[^\"]+\""),
     re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
 ]
 
