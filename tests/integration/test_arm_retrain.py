@@ -102,3 +102,38 @@ def test_training_service_has_no_rrs(emulator: Emulator, data: dict[str, Path]) 
     result = run("webservice", "score", RG, TRAINING, "--input", str(data["score-rows"]))
     assert result.exit_code != 0
     assert "Batch Execution Service" in result.stderr
+
+
+def test_fanout_data_target_retrains_through_an_arm_training_service(
+        emulator: Emulator, data: dict[str, Path], tmp_path: Path) -> None:
+    import yaml
+
+    path = tmp_path / "fanout.yaml"
+    path.write_text(yaml.safe_dump({
+        "version": 1, "defaults": {"training_service": f"arm:{RG}/{TRAINING}"},
+        "targets": [{"name": "ws", "target": f"arm:{RG}/{WS}", "data": str(data["census-2026"])}],
+    }))
+    result = ok_json("fanout", "run", str(path))
+    [row] = result["results"]
+    assert row["status"] == "promoted" and row["job_id"], row
+    assert model_uri() == row["model"]
+    job = ok_json("jobs", "status", row["job_id"])
+    assert job["web_service_id"] == f"arm:{RG}/{TRAINING}"
+
+
+def test_fanout_manifest_refuses_a_bad_training_service(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text('{"version": 1, "targets": [{"name": "ws", "target": "arm:rg/ws", '
+                    '"data": "d.csv", "training_service": "arm:only-a-group"}]}')
+    result = run("fanout", "run", str(path))
+    assert result.exit_code == 2, result.output
+    assert "training_service" in result.stderr and "arm:RESOURCE_GROUP/NAME" in result.stderr
+
+
+def test_plan_and_apply_an_arm_job(emulator: Emulator, data: dict[str, Path], tmp_path: Path) -> None:
+    job = ok_json("webservice", "retrain", RG, TRAINING, "--data", str(data["census-2026"]))
+    plan = tmp_path / "plan.json"
+    ok_json("plan", f"arm:{RG}/{WS}", "--from-job", job["job_id"], "--gate", "--out", str(plan))
+    assert model_uri() != job["model_url_without_sas"]  # a plan changes nothing
+    ok_json("apply", str(plan))
+    assert model_uri() == job["model_url_without_sas"]

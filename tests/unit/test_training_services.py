@@ -192,3 +192,14 @@ def test_a_kind_without_a_client_says_what_to_set() -> None:
         services.locate("arm:rg/ws")
     with pytest.raises(ConfigError, match="AML_RETRAIN_WORKSPACE_ID"):
         services.locate("0123abcd")
+
+
+def test_from_job_without_the_journal_reads_the_service_document(tmp_path: Path) -> None:
+    journal = JobJournal(tmp_path / "jobs.jsonl")
+    state = JobState("job9", JobStatus.FINISHED, {"output1": _output("output1", "c/s.ilearner")})
+    with pytest.raises(ValidationError, match="arm:rg/ws is a predictive web service"):
+        model_url_from_job(FakeServices(FakeBes(PREDICTIVE, state)), "job9", journal=journal,
+                           service_id="arm:rg/ws")
+    url = model_url_from_job(FakeServices(FakeBes(TRAINING, state)), "job9", journal=journal,
+                             service_id="arm:rg/ws")
+    assert "/c/s.ilearner?" in url

@@ -399,7 +399,11 @@ def model_url_from_job(
     bes_factory: BesFactory | None = None,
 ) -> str:
     """GET the job again (fresh SAS) and return its ``.ilearner`` output URL, SAS included."""
-    bes, _service, model = _job_client(mgmt, job_id, journal, service_id, bes_factory)
+    bes, service, model = _job_client(mgmt, job_id, journal, service_id, bes_factory)
+    if model is None:  # not submitted from here: the service document says which output is a model
+        document = bes.swagger()
+        if trained_model_outputs(document) is not None:
+            model = _choose_model_output(document, service, None)
     state = bes.get(job_id)
     journal.update_status(job_id, state.status.value)
     if state.status in (JobStatus.FAILED, JobStatus.CANCELLED):
