@@ -12,6 +12,7 @@
     ├── JobFailedError                   exit 1   a BES job ended Failed or Cancelled (job_id, details)
     ├── GatedError                       exit 8   the candidate failed the evaluation gate (result)
     ├── StalePlanError                   exit 9   the target changed since the plan was made
+    ├── BusyError                        exit 6   another promotion of the target is in progress
     └── ServiceError                     exit 1   status_code, error_code, request_id, url
         ├── AuthError         401/403    exit 5
         ├── NotFoundError     404        exit 3
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AmlRetrainError",
     "AuthError",
+    "BusyError",
     "ConfigError",
     "ConflictError",
     "ConnectionFailedError",
@@ -139,6 +141,15 @@ class StalePlanError(AmlRetrainError):
         # expected/actual are the plan's and the live definition's hashes, when known.
         self.expected = expected
         self.actual = actual
+        super().__init__(" ".join(redact_text(message).split()))
+
+
+class BusyError(AmlRetrainError):
+    """Another promotion holds the target's lock; nothing was changed."""
+
+    exit_code: ClassVar[int] = 6
+
+    def __init__(self, message: str) -> None:
         super().__init__(" ".join(redact_text(message).split()))
 
 

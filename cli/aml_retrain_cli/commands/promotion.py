@@ -186,6 +186,18 @@ def ledger_show(
                        ("gate", lambda e: (e.get("gate") or {}).get("outcome"))])
 
 
+@ledger_app.command("repair")
+def ledger_repair(ctx: typer.Context) -> None:
+    """Cut (or complete) a torn last line after a backup, then verify; exit 1 if still broken."""
+    st = state(ctx)
+    data = st.ledger().repair()
+    verify = data.pop("verify", {})
+    emit_pairs(st, {**data, "ok": verify.get("ok"), "count": verify.get("count"),
+                    "problems": verify.get("problems")})
+    if not verify.get("ok"):
+        raise typer.Exit(code=1)
+
+
 @ledger_app.command("verify")
 def ledger_verify(ctx: typer.Context) -> None:
     """Recompute the hash chain; exit 1 when an entry was edited, removed or reordered."""

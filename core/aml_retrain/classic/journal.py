@@ -133,9 +133,12 @@ class JobJournal:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # 0600: ids and URLs are not secret, but the journal is nobody else's business.
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                handle.write(line)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "r+b") as handle:
+                size = os.fstat(fd).st_size
+                # After a torn line (a crash mid-write), start a new one: else this entry is lost.
+                torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+                handle.write((("\n" if torn else "") + line).encode("utf-8"))
         except OSError as exc:
             raise ConfigError(
                 f"cannot write the job journal {self.path}: {exc.strerror or exc}; "

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -172,8 +173,9 @@ class RunLedger:
     """The run's ledger: read once, then answered from memory; appends go to the real store.
 
     ``promote`` asks the ledger for a target's current entry; a file ledger re-reads every line for
-    that, which makes N targets cost O(N * ledger size). Only this run writes these targets
-    (duplicates are refused by the manifest), so the snapshot plus our own appends stays right.
+    that, which makes N targets cost O(N * ledger size). Within the run, duplicates are refused by
+    the manifest; another process may still have promoted a target since the snapshot, which
+    :meth:`lock` finds from the ledger's last ``seq`` and then re-reads that target.
     """
 
     def __init__(self, inner: Ledger) -> None:
@@ -181,14 +183,18 @@ class RunLedger:
         self.location = inner.location
         self._lock = threading.Lock()
         self._current: dict[str, JsonObject] | None = None
+        self._seen = 0  # the highest seq this object knows of
 
     def _snapshot(self) -> dict[str, JsonObject]:
         from aml_retrain.promotion.ledger import ACTIONS
 
         with self._lock:
             if self._current is None:
-                self._current = {str(e["target"]): e for e in self.inner.entries()
+                entries = self.inner.entries()
+                self._current = {str(e["target"]): e for e in entries
                                  if e.get("action") in ACTIONS and e.get("target")}
+                self._seen = max((e["seq"] for e in entries if isinstance(e.get("seq"), int)),
+                                 default=0)
             return self._current
 
     def append(self, entry: Mapping[str, Any]) -> JsonObject:
@@ -197,7 +203,27 @@ class RunLedger:
         current = self._snapshot()
         with self._lock:
             current[str(sealed["target"])] = sealed
+            self._seen = max(self._seen, int(sealed.get("seq") or 0))
         return sealed
+
+    def repair(self) -> dict[str, Any]:
+        """Delegate to the real ledger."""
+        return self.inner.repair()
+
+    @contextmanager
+    def lock(self, target: str) -> Iterator[None]:
+        """Hold the target in the real ledger; re-read it if someone appended since we looked."""
+        with self.inner.lock(target):
+            current = self._snapshot()
+            last = getattr(self.inner, "last_seq", None)
+            if last is None or last() > self._seen:
+                fresh = self.inner.current(target)
+                with self._lock:
+                    if fresh is None:
+                        current.pop(target, None)
+                    else:
+                        current[target] = fresh
+            yield
 
     def current(self, target: str) -> JsonObject | None:
         """Return the target's latest entry as of the start of the run plus our appends."""

@@ -19,9 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from aml_retrain.errors import (
     ConfigError,
@@ -41,6 +42,8 @@ from aml_retrain.promotion._ledger_core import (
     entry_hash,
     verify_text,
 )
+from aml_retrain.promotion._ledger_file import locked, read_tail, repair_file, tail_of
+from aml_retrain.promotion._locks import blob_target_lock, file_target_lock
 
 # Storage's client builders and error mapping are reused so blob errors read the same everywhere.
 from aml_retrain.storage import (
@@ -95,6 +98,14 @@ class Ledger(Protocol):
         """Return entry ``seq`` of ``target``."""
         ...
 
+    def lock(self, target: str) -> AbstractContextManager[None]:
+        """Hold ``target`` for one promotion (BusyError if held) after checking the ledger takes appends."""
+        ...
+
+    def repair(self) -> dict[str, Any]:
+        """Cut or complete a torn last line (after a backup) and return what was done."""
+        ...
+
 
 class LocalLedger(LedgerBase):
     """A JSON-lines file (mode 0600); appends are serialised by an exclusive ``flock``.
@@ -118,13 +129,51 @@ class LocalLedger(LedgerBase):
         if not self.path.exists():
             return ""
         try:
-            with self.path.open("rb") as handle, _locked(self.path, handle, shared=True):
+            with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
                 data = handle.read()
             return data.decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError(f"ledger {self.location} is not UTF-8 text: {VERIFY_HINT}") from None
         except OSError as exc:
             raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
+
+    @contextmanager
+    def lock(self, target: str) -> Iterator[None]:
+        """Hold ``target`` (a lock file beside the ledger); refuse a ledger that cannot take appends."""
+        with file_target_lock(self.path, target):
+            self.check_appendable()
+            yield
+
+    def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
+        """Complete or cut a torn last line (the file is backed up first), then verify the chain."""
+        result = repair_file(self.path, self.location, now=now)
+        result["verify"] = self.verify().to_dict()
+        return result
+
+    def last_seq(self) -> int:
+        """Return the last entry's ``seq`` (0 when empty), reading only the file's tail."""
+        if not self.path.exists():
+            return 0
+        try:
+            with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
+                tail = read_tail(handle, self.location)
+        except OSError as exc:
+            raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
+        if tail is None:
+            return 0
+        sealed, _line = self._seal({}, tail)
+        return int(sealed["seq"]) - 1
+
+    def check_appendable(self) -> None:
+        """Raise ValidationError if the last line is torn, before anything is deployed."""
+        if not self.path.exists():
+            return
+        try:
+            with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
+                tail = read_tail(handle, self.location)
+        except OSError as exc:
+            raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
+        self._seal({}, tail)  # the last line must be a sealed entry to chain after
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the file's last line and append it under an exclusive lock."""
@@ -137,12 +186,12 @@ class LocalLedger(LedgerBase):
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
             raise ConfigError(f"cannot open ledger {self.location}: {exc.strerror or exc}") from exc
-        with os.fdopen(fd, "r+b") as handle, _locked(self.path, handle):
+        with os.fdopen(fd, "r+b") as handle, locked(self.path, handle):
             if os.fstat(fd).st_size == 0 and sys.platform != "win32":
                 # os.open sets 0600 only when it creates; an empty file left by others gets it too.
                 os.fchmod(fd, 0o600)
             # Read the tail only now, under the lock: another writer may have appended meanwhile.
-            sealed, line = self._seal(records[0], _read_tail(handle, self.location))
+            sealed, line = self._seal(records[0], read_tail(handle, self.location))
             batch, lines = [sealed], [line]
             for record in records[1:]:
                 sealed, line = self._seal_after(record, sealed)
@@ -274,6 +323,23 @@ class BlobLedger(LedgerBase):
         except UnicodeDecodeError:
             raise ValidationError(f"ledger {self.location} is not UTF-8 text: {VERIFY_HINT}") from None
 
+    def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
+        """Refuse: append blocks land whole, so an append blob cannot hold a torn line."""
+        raise ValidationError(
+            f"ledger {self.location} is an append blob, whose blocks are written whole: there is "
+            "no torn line to cut; `aml-retrain ledger verify` names any other problem"
+        )
+
+    @contextmanager
+    def lock(self, target: str) -> Iterator[None]:
+        """Hold ``target`` (a lease on a lock blob beside the ledger); refuse a damaged tail."""
+        self._create_container()  # a first promotion may come before the ledger blob exists
+        with blob_target_lock(self._container(), self.blob, target, self.location):
+            content = self._download()
+            if content:
+                self._seal({}, tail_of(content, self.location))
+            yield
+
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the blob's last line and append it if nobody appended meanwhile."""
         record = self._prepare(entry)
@@ -288,7 +354,7 @@ class BlobLedger(LedgerBase):
             if content is None:
                 self._create()
                 content = b""
-            sealed, line = self._seal(record, _tail_of(content, self.location))
+            sealed, line = self._seal(record, tail_of(content, self.location))
             try:
                 with _storage_errors(self.location):
                     self._client().append_block(line, appendpos_condition=len(content))
@@ -383,48 +449,3 @@ def _fingerprint_blob(
 # Bound by assignment: tests/unit/test_package.py greps core for a print call as plain text, and
 # the def line of this name would match it; make it a plain def once that check matches words.
 model_fingerprint = _fingerprint_blob
-
-
-def _read_tail(handle: IO[bytes], location: str) -> bytes | None:
-    """Return the file's last line (without newline), reading backwards; None if empty."""
-    end = handle.seek(0, os.SEEK_END)
-    position, buffer = end, b""
-    while position > 0 and b"\n" not in buffer[:-1]:
-        step = min(8192, position)
-        position -= step
-        handle.seek(position)
-        buffer = handle.read(step) + buffer
-    return _tail_of(buffer, location) if end else None
-
-
-def _tail_of(content: bytes, location: str) -> bytes | None:
-    if not content:
-        return None
-    if not content.endswith(b"\n"):
-        raise ValidationError(f"ledger {location} ends in a partial line (an interrupted write): "
-                              f"{VERIFY_HINT}")
-    return content[:-1].rsplit(b"\n", 1)[-1]
-
-
-@contextmanager
-def _locked(path: Path, handle: IO[bytes], *, shared: bool = False) -> Iterator[None]:
-    """Hold an advisory lock on the ledger file (a sidecar ``.lock`` file on Windows)."""
-    if sys.platform == "win32":
-        import msvcrt
-
-        # msvcrt locks are mandatory byte-range locks, so lock a sidecar rather than the data.
-        with open(f"{path}.lock", "a+b") as lock:
-            msvcrt.locking(lock.fileno(), msvcrt.LK_LOCK, 1)
-            try:
-                yield
-            finally:
-                lock.seek(0)
-                msvcrt.locking(lock.fileno(), msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -18,6 +18,7 @@ from aml_retrain.promotion.promote import (
     PromotionResult,
     check_inputs,
     execute,
+    held,
     metrics_from_entry,
     model_key,
     resolve_model,
@@ -213,8 +214,14 @@ def apply_plan(
 ) -> PromotionResult:
     """Apply a plan file if the target is as it was planned; StalePlanError otherwise."""
     plan = Plan.load(path)
+    target = parse_target(str(plan.data["target"]))
+    with held(ledger, str(target)):
+        return _apply(plan, target, clients, ledger, actor, journal)
+
+
+def _apply(plan: Plan, target: Target, clients: Clients, ledger: Ledger, actor: str | None,
+           journal: JobJournal | None) -> PromotionResult:
     data = plan.data
-    target = parse_target(str(data["target"]))
     key = str(target)
     state = read_state(target, clients)
     current = ledger.current(key)

@@ -7,6 +7,7 @@ ledger entry is appended only after the deploy's read-back agreed.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -211,11 +212,18 @@ def promote(
         clients, model_url=model_url, job_id=job_id, journal=journal,
         training_service_id=training_service_id, want_metrics=candidate is None,
     )
-    return execute(
-        target, clients, ledger, url, actor=actor, job_id=job_id,
-        candidate=candidate or job_metrics, policy=policy, gate=gate, force=force, reason=reason,
-        require_baseline=require_baseline, dry_run=dry_run, plan_hash=plan_hash,
-    )
+    with held(ledger, str(target), dry_run):
+        return execute(
+            target, clients, ledger, url, actor=actor, job_id=job_id,
+            candidate=candidate or job_metrics, policy=policy, gate=gate, force=force,
+            reason=reason, require_baseline=require_baseline, dry_run=dry_run,
+            plan_hash=plan_hash,
+        )
+
+
+def held(ledger: Ledger, key: str, dry_run: bool = False) -> AbstractContextManager[None]:
+    """Hold ``key`` from the first read of the target to its ledger entry (a dry run holds nothing)."""
+    return nullcontext() if dry_run else ledger.lock(key)
 
 
 def execute(

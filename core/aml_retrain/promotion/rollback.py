@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ConfigError, NotFoundError, ValidationError
-from aml_retrain.promotion.promote import PromotionResult, record
+from aml_retrain.promotion.promote import PromotionResult, held, record
 from aml_retrain.promotion.targets import Clients, Target, deploy, read_state
 
 if TYPE_CHECKING:
@@ -86,6 +86,13 @@ def rollback(
     reason: str | None = None,
 ) -> PromotionResult:
     """Redeploy the previous (or ``to_entry``'s) model of ``target`` and record a rollback entry."""
+    with held(ledger, str(target), dry_run):
+        return _rollback(target, clients, ledger, actor=actor, to_entry=to_entry,
+                         dry_run=dry_run, reason=reason)
+
+
+def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
+              to_entry: int | None, dry_run: bool, reason: str | None) -> PromotionResult:
     key = str(target)
     chosen = select_entry(ledger, key, to_entry)
     model = str(chosen["new_model"])

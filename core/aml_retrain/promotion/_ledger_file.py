@@ -1,0 +1,102 @@
+"""The local ledger file's low-level parts: locking, reading the tail, repairing a torn tail."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from aml_retrain.errors import ValidationError
+from aml_retrain.promotion._ledger_core import verify_text
+
+__all__ = ["locked", "read_tail", "repair_file", "tail_of"]
+
+
+def repair_file(path: Path, location: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """Complete or cut a torn last line of the ledger file at ``path``, after a backup.
+
+    A last line without its newline is kept, newline added, when it is a sealed entry that
+    chains after the line before it (its write was cut after the JSON); anything else is cut.
+    """
+    moment = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    result: dict[str, Any] = {"ledger": location, "action": "none", "backup": None,
+                              "removed_bytes": 0}
+    if not path.exists():
+        return result
+    fd = os.open(path, os.O_RDWR)
+    with os.fdopen(fd, "r+b") as handle, locked(path, handle):
+        data = handle.read()
+        if not data or data.endswith(b"\n"):
+            return result
+        head, _, tail = data.rpartition(b"\n")
+        head = head + b"\n" if head else b""
+        backup = path.with_name(f"{path.name}.{moment}.torn.bak")
+        _write_private(backup, data)
+        result["backup"] = str(backup)
+        if verify_text((head + tail + b"\n").decode("utf-8", "replace")).ok:
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+            result["action"] = "completed"
+        else:
+            handle.truncate(len(head))
+            result.update(action="truncated", removed_bytes=len(tail))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return result
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def read_tail(handle: IO[bytes], location: str) -> bytes | None:
+    """Return the file's last line (without newline), reading backwards; None if empty."""
+    end = handle.seek(0, os.SEEK_END)
+    position, buffer = end, b""
+    while position > 0 and b"\n" not in buffer[:-1]:
+        step = min(8192, position)
+        position -= step
+        handle.seek(position)
+        buffer = handle.read(step) + buffer
+    return tail_of(buffer, location) if end else None
+
+
+def tail_of(content: bytes, location: str) -> bytes | None:
+    if not content:
+        return None
+    if not content.endswith(b"\n"):
+        raise ValidationError(f"ledger {location} ends in a partial line (an interrupted write); "
+                              "nothing was changed: run `aml-retrain ledger repair`")
+    return content[:-1].rsplit(b"\n", 1)[-1]
+
+
+@contextmanager
+def locked(path: Path, handle: IO[bytes], *, shared: bool = False) -> Iterator[None]:
+    """Hold an advisory lock on the ledger file (a sidecar ``.lock`` file on Windows)."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        # msvcrt locks are mandatory byte-range locks, so lock a sidecar rather than the data.
+        with open(f"{path}.lock", "a+b") as lock:
+            msvcrt.locking(lock.fileno(), msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                lock.seek(0)
+                msvcrt.locking(lock.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,158 @@
+"""One promotion per target at a time: a lock held from the first read of the target to its ledger entry.
+
+Without it, two promotions of one target both read the same "old model", both deploy, and both
+record it: one deploy is silently overwritten and the chain of the target's entries breaks. The
+second one is refused (BusyError, exit 6) before it reads or sends anything.
+
+- Local ledger: an exclusive, non-blocking ``flock`` on ``<ledger>.locks/<target hash>.lock``
+  (the kernel drops it when the process dies, so a crash leaves no stale lock).
+- Blob ledger: a 60 s lease on the block blob ``<ledger blob>.locks/<target hash>``, renewed every
+  15 s while held; a crashed holder's lease expires within a minute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from aml_retrain.errors import BusyError, ConfigError, ConflictError, ServiceError
+
+__all__ = ["blob_target_lock", "file_target_lock", "lock_name"]
+
+LEASE_SECONDS = 60
+RENEW_SECONDS = 15.0
+
+
+def lock_name(target: str) -> str:
+    """Return the lock's file/blob name for ``target`` (a hash: target strings hold '/', ':', '#')."""
+    return hashlib.sha256(target.encode("utf-8")).hexdigest()[:32]
+
+
+def _holder() -> str:
+    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": stamp})
+
+
+def _busy(target: str, holder: str | None) -> BusyError:
+    try:
+        info = json.loads(holder or "{}")
+        who = f" (pid {info['pid']} on {info['host']} since {info['since']})"
+    except (ValueError, KeyError, TypeError):
+        who = ""
+    return BusyError(
+        f"another promotion or rollback of {target} is in progress{who}; nothing was changed: "
+        "retry when it has finished"
+    )
+
+
+@contextmanager
+def file_target_lock(ledger_path: Path, target: str) -> Iterator[None]:
+    """Hold the local lock of ``target`` next to the ledger file, or raise BusyError."""
+    folder = Path(f"{ledger_path}.locks")
+    path = folder / f"{lock_name(target)}.lock"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the lock {path}: {exc.strerror or exc}") from exc
+    try:
+        if not _try_lock(fd):
+            raise _busy(target, _read(fd))
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder().encode("utf-8"), 0)
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _read(fd: int) -> str | None:
+    try:
+        return os.pread(fd, 4096, 0).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextmanager
+def blob_target_lock(container_client: Any, ledger_blob: str, target: str,
+                     location: str) -> Iterator[None]:
+    """Hold a lease on the lock blob of ``target`` beside the ledger blob, or raise BusyError."""
+    from azure.storage.blob import BlobLeaseClient
+
+    from aml_retrain.storage import _storage_errors
+
+    blob = container_client.get_blob_client(f"{ledger_blob}.locks/{lock_name(target)}")
+    try:
+        with _storage_errors(location):
+            blob.upload_blob(b"", overwrite=False)
+    except ConflictError:
+        pass  # made by an earlier promotion: leases are what count
+    lease = BlobLeaseClient(blob)
+    try:
+        with _storage_errors(location):
+            lease.acquire(lease_duration=LEASE_SECONDS)
+    except ConflictError:  # LeaseAlreadyPresent
+        raise _busy(target, None) from None
+    stop = threading.Event()
+    renewer = threading.Thread(target=_renew, args=(lease, stop), name="ledger-lease",
+                               daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join(timeout=5)
+        try:
+            with _storage_errors(location):
+                lease.release()
+        except ServiceError:
+            pass  # it expires by itself within LEASE_SECONDS
+
+
+def _renew(lease: Any, stop: threading.Event) -> None:
+    while not stop.wait(RENEW_SECONDS):
+        # A failed renewal is retried at the next tick; the lease's expiry is the fallback.
+        with suppress(Exception):
+            lease.renew()
