@@ -163,3 +163,59 @@ def test_the_journal_starts_a_new_line_after_a_torn_one(tmp_path: Path) -> None:
     journal.record(JournalEntry(job_id="j1", web_service_id="abc", endpoint="default",
                                 api_location="https://x/y", workspace_id="ws", submitted_at="t"))
     assert journal.get("j1").web_service_id == "abc"
+
+
+def _serve_failed_readback(adapter: FakeAdapter, read_back: str | None) -> None:
+    """read_state GET (a), service GET, PATCH accepted, read-back fails, then the re-read."""
+    import requests
+
+    from .promotion_fakes import EP, SVC, WS, endpoint_obj
+
+    adapter.add("GET", EP, json=endpoint_obj("a"))
+    adapter.add("GET", f"/workspaces/{WS}/webservices/{SVC}",
+                json={"Id": SVC, "DefaultEndpointName": "default"})
+    adapter.add("PATCH", EP, status=200)
+    adapter.add("GET", EP, exc=requests.ConnectionError("connection reset by peer"))
+    if read_back is None:
+        adapter.add("GET", EP, exc=requests.ConnectionError("connection reset by peer"))
+    else:
+        adapter.add("GET", EP, json=endpoint_obj(read_back))
+
+
+@pytest.mark.parametrize(("read_back", "said"), [
+    ("b", "applied: "), ("a", "not applied: "), ("c", "unknown — "), (None, "unknown — "),
+])
+def test_a_failed_write_is_reported_from_a_re_read(
+        clients: Clients, ledger: LocalLedger, adapter: FakeAdapter,
+        monkeypatch: pytest.MonkeyPatch, read_back: str | None, said: str) -> None:
+    from aml_retrain.errors import AmlRetrainError
+
+    stub_storage(monkeypatch, adapter)
+    _serve_failed_readback(adapter, read_back)
+    with pytest.raises(AmlRetrainError) as caught:
+        promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
+    assert said in str(caught.value)
+    assert caught.value.exit_code == 1  # the failure's own code
+    assert ledger.entries() == []
+
+
+def test_a_crashed_deploy_is_recorded_with_the_model_it_really_replaced(
+        clients: Clients, ledger: LocalLedger, adapter: FakeAdapter,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_retrain.promotion._locks import lock_name
+
+    from .promotion_fakes import serve_read
+
+    stub_storage(monkeypatch, adapter)
+    # A run announced a -> b, deployed, and was killed before its ledger entry (kill -9).
+    folder = Path(f"{ledger.path}.locks")
+    folder.mkdir(parents=True)
+    (folder / f"{lock_name(TARGET)}.lock").write_text(json.dumps(
+        {"pid": 1, "host": "agent", "since": "2026-12-03T00:00:00+00:00",
+         "intent": {"old_model": model("a"), "new_model": model("b")}}), encoding="utf-8")
+    serve_read(adapter, "b")
+    result = promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
+    [recorded] = ledger.entries()
+    assert (recorded["old_model"], recorded["new_model"]) == (model("a"), model("b"))
+    assert result.entry == recorded and [m for m, _ in adapter.calls()] == ["GET"]
+    assert (folder / f"{lock_name(TARGET)}.lock").read_text(encoding="utf-8") == ""

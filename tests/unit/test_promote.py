@@ -207,17 +207,18 @@ def test_already_current_target_is_left_alone(
 
 
 @pytest.mark.usefixtures("storage")
-def test_live_model_not_in_the_ledger_is_deployed_and_recorded(
+def test_live_model_not_in_the_ledger_is_recorded_with_the_model_it_replaced(
     clients: Clients, adapter: FakeAdapter, ledger: LocalLedger
 ) -> None:
     seed(ledger, "a")
-    serve_read(adapter, "b")  # someone set b by hand: the ledger still says a
-    serve_deploy(adapter, "b", "b")
+    serve_read(adapter, "b")  # deployed by an earlier run that died before its entry
     result = run(clients, ledger)
     assert result.already_current is False
-    assert "PATCH" in methods(adapter)
+    assert "PATCH" not in methods(adapter)  # it serves b already
     current = ledger.current(TARGET)
     assert current is not None and current["new_model"] == model("b") and current["seq"] == 2
+    assert current["old_model"] == model("a")  # never old = new
+    assert any("earlier run" in n for n in result.notices)
 
 
 def test_missing_model_blob_is_refused_before_the_patch(

@@ -18,7 +18,7 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any
 
 from aml_retrain.errors import BusyError, ConfigError, ConflictError, ServiceError
 
-__all__ = ["blob_target_lock", "file_target_lock", "lock_name"]
+__all__ = ["TargetHold", "blob_target_lock", "file_target_lock", "lock_name"]
 
 LEASE_SECONDS = 60
 RENEW_SECONDS = 15.0
@@ -37,9 +37,48 @@ def lock_name(target: str) -> str:
     return hashlib.sha256(target.encode("utf-8")).hexdigest()[:32]
 
 
-def _holder() -> str:
+class TargetHold:
+    """A held target: remembers the deploy in flight so a crashed run's deploy is recorded truly.
+
+    ``leftover`` is the deploy a previous holder announced and never finished (killed between its
+    deploy and its ledger entry): its ``old_model`` is the model that served before it.
+    """
+
+    def __init__(self, store: Callable[[str], None] | None = None,
+                 leftover: Mapping[str, Any] | None = None) -> None:
+        self._store = store
+        self.leftover = dict(leftover) if leftover else None
+        self.finished = False
+
+    def intend(self, old_model: str | None, new_model: str) -> None:
+        """Record, before deploying, what is about to change."""
+        self._save({"old_model": old_model, "new_model": new_model})
+
+    def done(self) -> None:
+        """The deploy is recorded in the ledger (or did not happen): forget it."""
+        self.finished = True
+        self.leftover = None
+        self._save(None)
+
+    def _save(self, intent: Mapping[str, Any] | None) -> None:
+        if self._store is not None:
+            self._store(_holder(intent))
+
+
+def _holder(intent: Mapping[str, Any] | None = None) -> str:
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": stamp})
+    record: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname(), "since": stamp}
+    if intent:
+        record["intent"] = dict(intent)
+    return json.dumps(record)
+
+
+def _intent(content: str | None) -> dict[str, Any] | None:
+    try:
+        intent = json.loads(content or "{}").get("intent")
+    except (ValueError, AttributeError):
+        return None
+    return intent if isinstance(intent, dict) and intent.get("new_model") else None
 
 
 def _busy(target: str, holder: str | None) -> BusyError:
@@ -55,7 +94,7 @@ def _busy(target: str, holder: str | None) -> BusyError:
 
 
 @contextmanager
-def file_target_lock(ledger_path: Path, target: str) -> Iterator[None]:
+def file_target_lock(ledger_path: Path, target: str) -> Iterator[TargetHold]:
     """Hold the local lock of ``target`` next to the ledger file, or raise BusyError."""
     folder = Path(f"{ledger_path}.locks")
     path = folder / f"{lock_name(target)}.lock"
@@ -64,15 +103,22 @@ def file_target_lock(ledger_path: Path, target: str) -> Iterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise ConfigError(f"cannot create the lock {path}: {exc.strerror or exc}") from exc
+
+    def store(text: str) -> None:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, text.encode("utf-8"), 0)
+        os.fsync(fd)
+
     try:
         if not _try_lock(fd):
             raise _busy(target, _read(fd))
+        hold = TargetHold(store, _intent(_read(fd)))
         try:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, _holder().encode("utf-8"), 0)
-            yield
+            store(_holder(hold.leftover))  # a leftover stays until someone records it
+            yield hold
         finally:
-            os.ftruncate(fd, 0)
+            if hold.finished or (hold.leftover is None and _intent(_read(fd)) is None):
+                os.ftruncate(fd, 0)
             _unlock(fd)
     finally:
         os.close(fd)
@@ -117,7 +163,7 @@ def _unlock(fd: int) -> None:
 
 @contextmanager
 def blob_target_lock(container_client: Any, ledger_blob: str, target: str,
-                     location: str) -> Iterator[None]:
+                     location: str) -> Iterator[TargetHold]:
     """Hold a lease on the lock blob of ``target`` beside the ledger blob, or raise BusyError."""
     from azure.storage.blob import BlobLeaseClient
 
@@ -135,12 +181,22 @@ def blob_target_lock(container_client: Any, ledger_blob: str, target: str,
             lease.acquire(lease_duration=LEASE_SECONDS)
     except ConflictError:  # LeaseAlreadyPresent
         raise _busy(target, None) from None
+
+    def store(text: str) -> None:
+        with _storage_errors(location):
+            blob.upload_blob(text.encode("utf-8"), overwrite=True, lease=lease)
+
     stop = threading.Event()
     renewer = threading.Thread(target=_renew, args=(lease, stop), name="ledger-lease",
                                daemon=True)
     renewer.start()
     try:
-        yield
+        with _storage_errors(location):
+            previous = bytes(blob.download_blob(lease=lease).readall()).decode("utf-8", "replace")
+        hold = TargetHold(store, _intent(previous))
+        yield hold
+        if hold.finished and previous:
+            store("")
     finally:
         stop.set()
         renewer.join(timeout=5)

@@ -28,6 +28,7 @@ from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, 
 
 if TYPE_CHECKING:
     from aml_retrain.classic.journal import JobJournal
+    from aml_retrain.promotion._locks import TargetHold
     from aml_retrain.promotion.ledger import Ledger, VerifyResult
     from aml_retrain.promotion.promote import PromotionResult
     from aml_retrain.promotion.targets import Clients
@@ -211,9 +212,9 @@ class RunLedger:
         return self.inner.repair()
 
     @contextmanager
-    def lock(self, target: str) -> Iterator[None]:
+    def lock(self, target: str) -> Iterator[TargetHold]:
         """Hold the target in the real ledger; re-read it if someone appended since we looked."""
-        with self.inner.lock(target):
+        with self.inner.lock(target) as hold:
             current = self._snapshot()
             last = getattr(self.inner, "last_seq", None)
             if last is None or last() > self._seen:
@@ -223,7 +224,7 @@ class RunLedger:
                         current.pop(target, None)
                     else:
                         current[target] = fresh
-            yield
+            yield hold
 
     def current(self, target: str) -> JsonObject | None:
         """Return the target's latest entry as of the start of the run plus our appends."""

@@ -43,7 +43,7 @@ from aml_retrain.promotion._ledger_core import (
     verify_text,
 )
 from aml_retrain.promotion._ledger_file import locked, read_tail, repair_file, tail_of
-from aml_retrain.promotion._locks import blob_target_lock, file_target_lock
+from aml_retrain.promotion._locks import TargetHold, blob_target_lock, file_target_lock
 
 # Storage's client builders and error mapping are reused so blob errors read the same everywhere.
 from aml_retrain.storage import (
@@ -98,7 +98,7 @@ class Ledger(Protocol):
         """Return entry ``seq`` of ``target``."""
         ...
 
-    def lock(self, target: str) -> AbstractContextManager[None]:
+    def lock(self, target: str) -> AbstractContextManager[TargetHold]:
         """Hold ``target`` for one promotion (BusyError if held) after checking the ledger takes appends."""
         ...
 
@@ -138,11 +138,11 @@ class LocalLedger(LedgerBase):
             raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
 
     @contextmanager
-    def lock(self, target: str) -> Iterator[None]:
+    def lock(self, target: str) -> Iterator[TargetHold]:
         """Hold ``target`` (a lock file beside the ledger); refuse a ledger that cannot take appends."""
-        with file_target_lock(self.path, target):
+        with file_target_lock(self.path, target) as hold:
             self.check_appendable()
-            yield
+            yield hold
 
     def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
         """Complete or cut a torn last line (the file is backed up first), then verify the chain."""
@@ -331,14 +331,14 @@ class BlobLedger(LedgerBase):
         )
 
     @contextmanager
-    def lock(self, target: str) -> Iterator[None]:
+    def lock(self, target: str) -> Iterator[TargetHold]:
         """Hold ``target`` (a lease on a lock blob beside the ledger); refuse a damaged tail."""
         self._create_container()  # a first promotion may come before the ledger blob exists
-        with blob_target_lock(self._container(), self.blob, target, self.location):
+        with blob_target_lock(self._container(), self.blob, target, self.location) as hold:
             content = self._download()
             if content:
                 self._seal({}, tail_of(content, self.location))
-            yield
+            yield hold
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the blob's last line and append it if nobody appended meanwhile."""

@@ -37,6 +37,7 @@ from aml_retrain.promotion.targets import (
 
 if TYPE_CHECKING:
     from aml_retrain.classic.journal import JobJournal
+    from aml_retrain.promotion._locks import TargetHold
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
 
@@ -215,12 +216,12 @@ def apply_plan(
     """Apply a plan file if the target is as it was planned; StalePlanError otherwise."""
     plan = Plan.load(path)
     target = parse_target(str(plan.data["target"]))
-    with held(ledger, str(target)):
-        return _apply(plan, target, clients, ledger, actor, journal)
+    with held(ledger, str(target)) as hold:
+        return _apply(plan, target, clients, ledger, actor, journal, hold)
 
 
 def _apply(plan: Plan, target: Target, clients: Clients, ledger: Ledger, actor: str | None,
-           journal: JobJournal | None) -> PromotionResult:
+           journal: JobJournal | None, hold: TargetHold) -> PromotionResult:
     data = plan.data
     key = str(target)
     state = read_state(target, clients)
@@ -245,6 +246,6 @@ def _apply(plan: Plan, target: Target, clients: Clients, ledger: Ledger, actor: 
     return execute(
         target, clients, ledger, url, actor=actor or str(data["actor"]),
         job_id=data.get("job_id"), candidate=metrics, reason=data.get("reason"),
-        plan_hash=plan.plan_hash, before=state,
+        plan_hash=plan.plan_hash, before=state, hold=hold,
         gate_record=gate_record if isinstance(gate_record, Mapping) else None,
     )

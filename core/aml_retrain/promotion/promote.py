@@ -13,8 +13,16 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from aml_retrain.errors import AmlRetrainError, GatedError, NotFoundError, ValidationError
+from aml_retrain.errors import (
+    AmlRetrainError,
+    BusyError,
+    ConfigError,
+    GatedError,
+    NotFoundError,
+    ValidationError,
+)
 from aml_retrain.evaluation import Metrics
+from aml_retrain.promotion._locks import TargetHold
 from aml_retrain.promotion.targets import (
     Clients,
     Target,
@@ -174,16 +182,60 @@ def describe_blob(clients: Clients, url: str, new_model: str) -> tuple[JsonObjec
             f"could not fingerprint {new_model} ({exc}); recorded without size/etag/sha256"]
 
 
+# Refused by our own checks before anything was sent: the target is as it was.
+_LOCAL_REFUSALS = (ValidationError, ConfigError, GatedError, BusyError)
+
+
+def deploy_and_report(target: Target, url: str, clients: Clients, before: TargetState,
+                      new_model: str, hold: TargetHold) -> JsonObject:
+    """Deploy; if the write fails or times out, re-read the target and say what really happened.
+
+    The error keeps its class (and exit code); its message gains "applied", "not applied" or
+    "unknown — …": a failed poll or read-back does not mean the change did not land.
+    """
+    try:
+        return deploy(target, url, clients)
+    except _LOCAL_REFUSALS:
+        hold.done()
+        raise
+    except AmlRetrainError as exc:
+        outcome = outcome_after_failure(target, clients, before.model_url or None, new_model)
+        if outcome.startswith("not applied"):
+            hold.done()
+        _add_note(exc, outcome)
+        raise
+
+
+def outcome_after_failure(target: Target, clients: Clients, old_model: str | None,
+                          new_model: str) -> str:
+    """Re-read ``target`` after a failed write: "applied: …", "not applied: …" or "unknown — …"."""
+    key = str(target)
+    try:
+        now = read_state(target, clients)
+    except AmlRetrainError as exc:
+        return (f"unknown — {key} could not be read back ({type(exc).__name__}); check what it "
+                f"serves with `aml-retrain plan {key} --model-url {new_model} --out check.json`")
+    if now.model_url == new_model:
+        return (f"applied: {key} now serves {new_model}; re-run the same command to record it "
+                "in the ledger")
+    if now.model_url == (old_model or ""):
+        return f"not applied: {key} still serves {old_model or 'no model'}"
+    return f"unknown — {key} now serves {now.model_url or 'no model'}, neither the old nor the new model"
+
+
+def _add_note(exc: AmlRetrainError, note: str) -> None:
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = f"{exc.message.rstrip('. ')}. {note}"  # type: ignore[attr-defined]
+    exc.args = (f"{str(exc.args[0] if exc.args else exc).rstrip('. ')}. {note}",)
+
+
 def record(ledger: Ledger, entry: JsonObject, key: str) -> JsonObject:
     """Append ``entry``; on failure, say the deploy happened and how to record it."""
     try:
         return ledger.append(entry)
     except AmlRetrainError as exc:
-        note = (f"the model WAS deployed to {key} but the ledger entry was not written; re-run "
-                "the same command to record it")
-        if isinstance(getattr(exc, "message", None), str):
-            exc.message = f"{exc.message.rstrip('. ')}. {note}"  # type: ignore[attr-defined]
-        exc.args = (f"{str(exc.args[0] if exc.args else exc).rstrip('. ')}. {note}",)
+        _add_note(exc, f"the model WAS deployed to {key} but the ledger entry was not written; "
+                       "re-run the same command to record it")
         raise
 
 
@@ -212,18 +264,27 @@ def promote(
         clients, model_url=model_url, job_id=job_id, journal=journal,
         training_service_id=training_service_id, want_metrics=candidate is None,
     )
-    with held(ledger, str(target), dry_run):
+    with held(ledger, str(target), dry_run) as hold:
         return execute(
             target, clients, ledger, url, actor=actor, job_id=job_id,
             candidate=candidate or job_metrics, policy=policy, gate=gate, force=force,
             reason=reason, require_baseline=require_baseline, dry_run=dry_run,
-            plan_hash=plan_hash,
+            plan_hash=plan_hash, hold=hold,
         )
 
 
-def held(ledger: Ledger, key: str, dry_run: bool = False) -> AbstractContextManager[None]:
+def held(ledger: Ledger, key: str, dry_run: bool = False) -> AbstractContextManager[TargetHold]:
     """Hold ``key`` from the first read of the target to its ledger entry (a dry run holds nothing)."""
-    return nullcontext() if dry_run else ledger.lock(key)
+    return nullcontext(TargetHold()) if dry_run else ledger.lock(key)
+
+
+def true_old_model(hold: TargetHold, current: Mapping[str, Any] | None,
+                   new_model: str) -> str | None:
+    """The model a deploy that was never recorded replaced: the crashed run's note, else the ledger's."""
+    left = hold.leftover
+    if left and left.get("new_model") == new_model:
+        return left.get("old_model")
+    return str(current["new_model"]) if current and current.get("new_model") else None
 
 
 def execute(
@@ -244,8 +305,10 @@ def execute(
     plan_hash: str | None = None,
     gate_record: Mapping[str, Any] | None = None,
     before: TargetState | None = None,
+    hold: TargetHold | None = None,
 ) -> PromotionResult:
     """Promote a resolved model URL: idempotency check, gate, fingerprint, deploy, ledger entry."""
+    hold = hold or TargetHold()
     key = str(target)
     new_model = model_key(url)
     before = before or read_state(target, clients)
@@ -254,9 +317,14 @@ def execute(
     base = PromotionResult("promote", key, before.model_url or None, new_model, dry_run=dry_run,
                            metrics=metrics, plan_hash=plan_hash)
     if before.model_url == new_model and current and current.get("new_model") == new_model:
+        if not dry_run:
+            hold.done()
         return replace(base, already_current=True, entry=current, notices=(
             f"{key} already serves {new_model} as recorded in ledger entry "
             f"#{current.get('seq')}; nothing to do",))
+    # Serving it without the ledger knowing: an earlier run deployed it and died or failed before
+    # its entry. Record that deploy with the model it really replaced, never old = new.
+    unrecorded = bool(before.model_url) and before.model_url == new_model
     gate_dict: JsonObject | None = dict(gate_record) if gate_record is not None else None
     notices: list[str] = []
     if gate_record is None and (policy is not None or gate):
@@ -268,12 +336,21 @@ def execute(
         shown = deploy(target, url, clients, dry_run=True)
         return replace(base, deploy=shown, gate=gate_dict, notices=tuple(notices))
     blob, more = describe_blob(clients, url, new_model)
-    deployed = deploy(target, url, clients)
+    old_model = before.model_url or None
+    if unrecorded:
+        old_model = true_old_model(hold, current, new_model)
+        deployed: JsonObject = {"deployed_earlier": True}
+        notices.append(f"{key} already served {new_model}, deployed by an earlier run that did "
+                       f"not record it; recorded now with the model it replaced ({old_model})")
+    else:
+        hold.intend(old_model, new_model)
+        deployed = deploy_and_report(target, url, clients, before, new_model, hold)
     entry = record(ledger, {
         "actor": actor, "action": "promote", "target": key,
-        "target_detail": before.detail, "old_model": before.model_url or None,
+        "target_detail": before.detail, "old_model": old_model,
         "new_model": new_model, "blob": blob, "job_id": job_id, "metrics": metrics,
         "gate": gate_dict, "plan_hash": plan_hash, "reason": reason,
     }, key)
-    return replace(base, deploy=deployed, entry=entry, gate=gate_dict,
+    hold.done()
+    return replace(base, old_model=old_model, deploy=deployed, entry=entry, gate=gate_dict,
                    notices=tuple(notices + more))

@@ -11,10 +11,17 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ConfigError, NotFoundError, ValidationError
-from aml_retrain.promotion.promote import PromotionResult, held, record
+from aml_retrain.promotion.promote import (
+    PromotionResult,
+    deploy_and_report,
+    held,
+    record,
+    true_old_model,
+)
 from aml_retrain.promotion.targets import Clients, Target, deploy, read_state
 
 if TYPE_CHECKING:
+    from aml_retrain.promotion._locks import TargetHold
     from aml_retrain.promotion.ledger import Ledger
 
 __all__ = ["check_blob", "rollback", "select_entry"]
@@ -33,6 +40,11 @@ def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonO
                 "further back pass --to SEQ (see aml-retrain ledger show)"
             )
         chosen = ledger.previous(key)
+        if chosen is None and current is not None and current.get("old_model") \
+                and current.get("old_model") != current.get("new_model"):
+            # The first promotion replaced a model the ledger never recorded: go back to it.
+            chosen = {"seq": current.get("seq"), "target": key, "new_model": current["old_model"],
+                      "metrics": None, "blob": None, "job_id": None, "replaced_by": True}
         if chosen is None:
             raise ValidationError(f"no earlier model recorded for {key}; nothing to roll back to")
     else:
@@ -86,13 +98,14 @@ def rollback(
     reason: str | None = None,
 ) -> PromotionResult:
     """Redeploy the previous (or ``to_entry``'s) model of ``target`` and record a rollback entry."""
-    with held(ledger, str(target), dry_run):
+    with held(ledger, str(target), dry_run) as hold:
         return _rollback(target, clients, ledger, actor=actor, to_entry=to_entry,
-                         dry_run=dry_run, reason=reason)
+                         dry_run=dry_run, reason=reason, hold=hold)
 
 
 def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
-              to_entry: int | None, dry_run: bool, reason: str | None) -> PromotionResult:
+              to_entry: int | None, dry_run: bool, reason: str | None,
+              hold: TargetHold) -> PromotionResult:
     key = str(target)
     chosen = select_entry(ledger, key, to_entry)
     model = str(chosen["new_model"])
@@ -108,14 +121,23 @@ def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
     blob = check_blob(clients, model, chosen)
     if dry_run:
         return replace(base, deploy=deploy(target, model, clients, dry_run=True))
-    deployed = deploy(target, model, clients)
+    old_model = state.model_url or None
+    if state.model_url == model:  # rolled back by an earlier run that did not record it
+        old_model = true_old_model(hold, current, model)
+        deployed: JsonObject = {"deployed_earlier": True}
+    else:
+        hold.intend(old_model, model)
+        deployed = deploy_and_report(target, model, clients, state, model, hold)
     entry = record(ledger, {
         "actor": actor, "action": "rollback", "target": key,
-        "target_detail": state.detail, "old_model": state.model_url or None, "new_model": model,
+        "target_detail": state.detail, "old_model": old_model, "new_model": model,
         "blob": blob, "job_id": chosen.get("job_id"),
         # The restored model's own metrics: they are the baseline of the next gate.
         "metrics": metrics, "gate": None, "plan_hash": None, "reason": reason,
         "rolled_back_to": seq,
     }, key)
-    return replace(base, deploy=deployed, entry=entry)
+    hold.done()
+    notices = (f"restored the model that ledger entry #{seq} replaced (recorded there as "
+               "old_model)",) if chosen.get("replaced_by") else ()
+    return replace(base, deploy=deployed, entry=entry, notices=notices)
 

@@ -69,3 +69,54 @@ def test_blob_ledger_lock_is_a_lease(emulator: Emulator) -> None:
             pass
     with second.lock("arm:rg/ws"):  # released
         pass
+
+
+def test_the_first_promotion_rolls_back_to_the_model_it_replaced(env: dict[str, Any]) -> None:
+    target = env["target"]
+    before = ok_json("classic", "endpoints", "show", target.split(":")[1].split("/")[0], EP)
+    first = ok_json("promote", target, "--from-job", env["job"])["entry"]
+    assert first["old_model"] and first["old_model"] != first["new_model"]
+    back = ok_json("rollback", target, "--reason", "undo the first promotion")
+    assert back["entry"]["new_model"] == first["old_model"]
+    assert any("replaced" in n for n in back["notices"])
+    after = ok_json("classic", "endpoints", "show", target.split(":")[1].split("/")[0], EP)
+    assert after["Resources"][0]["Location"]["RelativeLocation"] == \
+        before["Resources"][0]["Location"]["RelativeLocation"]
+
+
+def test_a_fanout_killed_mid_deploy_is_recorded_truly_on_the_re_run(
+        env: dict[str, Any], tmp_path: Path) -> None:
+    import json
+    import signal
+    import time
+
+    from aml_retrain.promotion._locks import lock_name
+
+    emulator: Emulator = env["emulator"]
+    svc = env["target"].split(":")[1].split("/")[0]
+    original = ok_json("classic", "endpoints", "show", svc, EP)["Resources"][0]["Location"]
+    manifest = tmp_path / "fanout.json"
+    manifest.write_text(json.dumps({"version": 1, "targets": [
+        {"name": "one", "target": env["target"], "from_job": env["job"]}]}))
+    # The PATCH is held 3 s by the emulator and then applied: we kill the client meanwhile.
+    emulator.fault("PATCH", f".*/endpoints/{EP}$", count=1, delay=3)
+    child = subprocess.Popen([sys.executable, "-m", "aml_retrain_cli", "fanout", "run",
+                              str(manifest)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=dict(os.environ))
+    lock = Path(f"{env['ledger']}.locks") / f"{lock_name(env['target'])}.lock"
+    deadline = time.monotonic() + 60
+    while '"intent"' not in (lock.read_text(encoding="utf-8") if lock.exists() else ""):
+        assert time.monotonic() < deadline and child.poll() is None, "no deploy announced"
+        time.sleep(0.05)  # poll interval while the child works
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+    while ok_json("classic", "endpoints", "show", svc, EP)["Resources"][0]["Location"] == original:
+        assert time.monotonic() < deadline, "the held PATCH never landed"
+        time.sleep(0.1)  # poll interval until the emulator applies it
+    assert not env["ledger"].exists() or ok_json("ledger", "show", env["target"]) == []
+
+    rerun = ok_json("fanout", "run", str(manifest))
+    assert [r["status"] for r in rerun["results"]] == ["promoted"]
+    [entry] = ok_json("ledger", "show", env["target"])
+    assert entry["old_model"] == original["BaseLocation"] + original["RelativeLocation"]
+    assert entry["old_model"] != entry["new_model"]
