@@ -86,7 +86,8 @@ def test_only_one_of_two_racing_holders_gets_the_target(ledger: LocalLedger) -> 
     assert outcomes == ["first done"]
 
 
-@pytest.mark.parametrize("tail", [b'{"seq": 2, "hash": "ab"}', b'{"seq": 2, "hash": "ab"', b'{"partial": tru'])
+@pytest.mark.parametrize("tail", [b'{"seq": 2, "hash": "ab"}', b'{"seq": 2, "hash": "ab"',
+                                  b'{"partial": tru'])
 def test_a_torn_or_unterminated_tail_is_refused_before_deploy(
         tmp_path: Path, clients: Clients, adapter: FakeAdapter, tail: bytes) -> None:
     ledger = LocalLedger(tmp_path / "ledger.jsonl")
