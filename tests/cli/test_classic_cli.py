@@ -234,3 +234,34 @@ def test_table_shows_bracketed_names_verbatim(fake: FakeClient) -> None:
                                 env={"COLUMNS": "200"})
     assert "Census Model [trained model]" in result.stdout
     assert "models/old.ilearner" in result.stdout
+
+
+def test_create_existing_endpoint_exits_6_without_writing(fake: FakeClient) -> None:
+    result = run("classic", "endpoints", "create", SVC, "ep01")
+    assert result.exit_code == 6, result.output
+    assert result.stderr.startswith("AlreadyExistsError: endpoint 'ep01' already exists")
+    assert "--exist-ok" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert writes(fake) == []
+
+
+def test_create_existing_with_exist_ok_shows_it(fake: FakeClient) -> None:
+    result = run("-o", "json", "classic", "endpoints", "create", SVC, "ep01", "--exist-ok")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["Name"] == "ep01" and writes(fake) == []
+
+
+def test_create_over_four_calls_under_low_is_usage_error_nothing_sent(fake: FakeClient) -> None:
+    result = run("classic", "endpoints", "create", SVC, "ep02", "--max-concurrent-calls", "10")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("ValidationError: max concurrent calls 10 needs throttle")
+    assert len(result.stderr.strip().splitlines()) == 1 and fake.calls == []
+
+
+def test_create_prints_the_concurrency_in_effect(fake: FakeClient) -> None:
+    result = run("-o", "json", "classic", "endpoints", "create", SVC, "ep02",
+                 "--max-concurrent-calls", "2")
+    assert result.exit_code == 0, result.output
+    # The fake service keeps 4 whatever was asked: the CLI says so on stderr.
+    assert "in effect: ThrottleLevel Low, MaxConcurrentCalls 4" in result.stderr
+    assert "not the requested 2" in result.stderr
+    assert json.loads(result.stdout)["Name"] == "ep02"

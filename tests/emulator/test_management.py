@@ -82,10 +82,13 @@ def test_create_endpoint_copies_model_with_new_identity(api: Api) -> None:
     assert api.get_endpoint("ep01") == created
 
 
-def test_low_throttle_forces_four_concurrent_calls(api: Api) -> None:
+def test_low_throttle_caps_concurrent_calls_at_four(api: Api) -> None:
+    # SW-MGMT ThrottleLevel: "When ThrottleLevel=Low MaxConcurrentCalls is capped to 4".
     created = api.create("low", ThrottleLevel="Low", MaxConcurrentCalls=100).json()
     assert (created["ThrottleLevel"], created["MaxConcurrentCalls"]) == ("Low", 4)
-    assert api.create("plain").json()["ThrottleLevel"] == "Low"
+    assert api.create("two", MaxConcurrentCalls=2).json()["MaxConcurrentCalls"] == 2
+    plain = api.create("plain").json()
+    assert (plain["ThrottleLevel"], plain["MaxConcurrentCalls"]) == ("Low", 4)
 
 
 @pytest.mark.parametrize("name", ["Upper", "-lead", "trail-", "a" * 25, "under_score", "dot.s"])
@@ -109,10 +112,19 @@ def test_create_validates_body(api: Api, body: dict[str, Any], code: str) -> Non
     assert_error(api.create("ep01", **body), 400, code)
 
 
-def test_create_duplicate_is_409(api: Api) -> None:
-    assert api.create("ep01").status_code == 200
-    assert_error(api.create("ep01"), 409, "EndpointAlreadyExists")
-    assert_error(api.create("default"), 409, "EndpointAlreadyExists")
+def test_put_on_an_existing_endpoint_replaces_its_settings_not_its_identity(api: Api) -> None:
+    # No public source says PUT answers 409; a client that relies on it overwrites live settings.
+    first = api.create("ep01", Description="live", ThrottleLevel="High",
+                       MaxConcurrentCalls=50).json()
+    again = api.create("ep01", Description="overwritten")
+    assert again.status_code == 200, again.text
+    after = again.json()
+    assert (after["Description"], after["ThrottleLevel"], after["MaxConcurrentCalls"]) == (
+        "overwritten", "Low", 4)
+    for kept in ("PrimaryKey", "SecondaryKey", "ApiLocation", "Resources", "CreationTime"):
+        assert after[kept] == first[kept]
+    assert [e["Name"] for e in api.call("GET", api.ws(f"/{PREDICTIVE_ID}/endpoints")).json()
+            ].count("ep01") == 1
 
 
 def test_patch_refused_on_default_endpoint(api: Api) -> None:

@@ -82,11 +82,35 @@ def test_full_flow_create_patch_url_set_model(emulator: Emulator, tmp_path: Path
 
 def test_create_is_idempotent_with_exist_ok(emulator: Emulator) -> None:
     svc = predictive(emulator)
-    ok_json("classic", "endpoints", "create", svc, NAME)
+    ok_json("classic", "endpoints", "create", svc, NAME, "--description", "live",
+            "--throttle-level", "High", "--max-concurrent-calls", "50")
     again = ok_json("classic", "endpoints", "create", svc, NAME, "--exist-ok")
     assert again["Name"] == NAME
-    dup = run("classic", "endpoints", "create", svc, NAME)
+    # The emulator's PUT replaces an existing endpoint's settings (as a real PUT may): the
+    # refusal must come from the GET before it, with nothing sent.
+    dup = run("classic", "endpoints", "create", svc, NAME, "--description", "other")
     assert dup.exit_code == 6, dup.output
+    assert dup.stderr.startswith("AlreadyExistsError: ") and "--exist-ok" in dup.stderr
+    assert [w["method"] for w in emulator.writes()] == ["PUT"]
+    live = ok_json("classic", "endpoints", "show", svc, NAME)
+    assert (live["Description"], live["ThrottleLevel"], live["MaxConcurrentCalls"]) == (
+        "live", "High", 50)
+
+
+def test_max_concurrent_calls_above_four_needs_throttle_high(emulator: Emulator) -> None:
+    svc = predictive(emulator)
+    refused = run("classic", "endpoints", "create", svc, NAME, "--max-concurrent-calls", "10")
+    assert refused.exit_code == 2, refused.output
+    assert "needs throttle level High" in refused.stderr and emulator.writes() == []
+    low = run("-o", "json", "classic", "endpoints", "create", svc, NAME,
+              "--max-concurrent-calls", "3")
+    assert low.exit_code == 0, low.output
+    assert json.loads(low.stdout)["MaxConcurrentCalls"] == 3
+    assert "in effect: ThrottleLevel Low, MaxConcurrentCalls 3" in low.stderr
+    high = run("classic", "endpoints", "create", svc, "busy", "--throttle-level", "High",
+               "--max-concurrent-calls", "120")
+    assert high.exit_code == 0, high.output
+    assert "in effect: ThrottleLevel High, MaxConcurrentCalls 120" in high.stderr
 
 
 def test_delete_backs_up_then_removes(emulator: Emulator) -> None:

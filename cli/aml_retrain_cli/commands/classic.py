@@ -88,22 +88,26 @@ def endpoints_create(
         ThrottleLevel | None, typer.Option(help="Low (default) or High (paid tiers).")
     ] = None,
     max_concurrent_calls: Annotated[
-        int | None, typer.Option(min=1, max=200, help="RRS concurrency, 1-200.")
+        int | None, typer.Option(min=1, max=200, help="RRS concurrency: 1-4 under Low, up to 200 "
+                                 "with --throttle-level High.")
     ] = None,
     exist_ok: Annotated[
-        bool, typer.Option("--exist-ok", help="Succeed and show the endpoint if it already exists.")
+        bool, typer.Option("--exist-ok", help="Succeed and show the endpoint if it already exists "
+                           "(otherwise exit 6).")
     ] = False,
 ) -> None:
     """Create a non-default endpoint on a (predictive) web service."""
     from aml_retrain.classic.views import create_endpoint
 
     st = state(ctx)
-    created = create_endpoint(
+    result = create_endpoint(
         st.classic_client(), service_id, endpoint, description=description,
         throttle_level=throttle_level.value if throttle_level else None,
         max_concurrent_calls=max_concurrent_calls, exist_ok=exist_ok,
     )
-    emit_pairs(st, created)
+    for message in result.warnings:
+        notice(message)
+    emit_pairs(st, result.endpoint)
 
 
 @endpoints_app.command("delete")

@@ -15,7 +15,6 @@ __all__ = [
     "ClassicError",
     "ConcurrencyInvalid",
     "ConcurrencyTooHigh",
-    "EndpointAlreadyExists",
     "EndpointNotFound",
     "InvalidBlob",
     "InvalidBlobExtension",
@@ -78,13 +77,6 @@ class EndpointNotFound(ClassicError):
 
     def __init__(self) -> None:
         super().__init__("Endpoint not found. Verify the endpoint name is correct and try again.")
-
-
-class EndpointAlreadyExists(ClassicError):
-    # Not documented (CLASSIC-API §5.2: "Duplicate/quota error texts: not documented").
-    # 409 Conflict and the code name are our choice.
-    status = 409
-    code = "EndpointAlreadyExists"
 
 
 class TooManyEndpoints(ClassicError):
