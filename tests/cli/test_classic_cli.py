@@ -40,6 +40,7 @@ class FakeClient:
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.endpoints = {"default": _endpoint("default"), "ep01": _endpoint("ep01")}
         self.fail: Exception | None = None
+        self.built_with_endpoint_key: list[bool] = []
 
     def _record(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -265,3 +266,47 @@ def test_create_prints_the_concurrency_in_effect(fake: FakeClient) -> None:
     assert "in effect: ThrottleLevel Low, MaxConcurrentCalls 4" in result.stderr
     assert "not the requested 2" in result.stderr
     assert json.loads(result.stdout)["Name"] == "ep02"
+
+
+NEW_MODEL = "https://acct.blob.core.windows.net/models/new.ilearner"
+
+
+def test_set_model_with_endpoint_key_file_skips_the_web_service_get(
+        fake: FakeClient, tmp_path: Any) -> None:
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("endpoint-api-key\n")
+    result = run("-o", "json", "--workspace", WS, "classic", "endpoints", "set-model", SVC, "ep01",
+                 "--model-url", "-", "--endpoint-key-file", str(key_file),
+                 input=NEW_MODEL + SAS + "\n")
+    assert result.exit_code == 0, result.output
+    assert fake.built_with_endpoint_key == [True]
+    assert "get_web_service" not in [c for c, _ in fake.calls] and writes(fake) == ["patch_endpoint"]
+    assert "signed in with the endpoint key" in result.stderr
+    assert json.loads(result.stdout)["warnings"][0].startswith("signed in with the endpoint key")
+    assert "endpoint-api-key" not in result.output
+
+
+def test_set_model_with_endpoint_key_env_refuses_default_by_name(
+        fake: FakeClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AML_RETRAIN_ENDPOINT_KEY", "endpoint-api-key")
+    result = run("--workspace", WS, "classic", "endpoints", "set-model", SVC, "default",
+                 "--model-url", "-", input=NEW_MODEL + SAS + "\n")
+    assert result.exit_code == 2, result.output
+    assert "non-default endpoint" in result.stderr and fake.calls == []
+
+
+def test_set_model_from_job_with_only_an_endpoint_key_is_a_usage_error(
+        fake: FakeClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AML_RETRAIN_ENDPOINT_KEY", "endpoint-api-key")
+    result = run("--workspace", WS, "classic", "endpoints", "set-model", SVC, "ep01",
+                 "--from-job", "a" * 32)
+    assert result.exit_code == 2, result.output
+    assert "workspace token" in result.stderr and fake.calls == []
+
+
+def test_unreadable_endpoint_key_file_is_a_config_error(fake: FakeClient, tmp_path: Any) -> None:
+    result = run("--workspace", WS, "classic", "endpoints", "set-model", SVC, "ep01",
+                 "--model-url", NEW_MODEL, "--endpoint-key-file", str(tmp_path / "missing"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("ConfigError: cannot read --endpoint-key-file")
+    assert fake.calls == []

@@ -224,3 +224,45 @@ def test_patch_is_never_retried(emulator: Emulator, tmp_path: Path) -> None:
 def test_dropped_connection_on_get_is_retried(emulator: Emulator) -> None:
     emulator.fault("GET", r"/webservices$", count=1, drop=True)
     assert len(ok_json("classic", "services", "list")) == 2
+
+
+def _key_only_profile(emulator: Emulator, tmp_path: Path) -> Path:
+    profile = {k: v for k, v in emulator.profile.items() if k != "workspace_token"}
+    path = tmp_path / "key-only-profile.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    return path
+
+
+def test_set_model_with_only_the_endpoint_key(emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    key = ok_json("classic", "endpoints", "patch-url", svc, NAME, "--show-keys")["PrimaryKey"]
+    key_file = tmp_path / "endpoint.key"
+    key_file.write_text(key + "\n", encoding="utf-8")
+    url = upload_model(tmp_path)
+    served = len(emulator.requests())
+    result = run("-o", "json", "--profile", str(_key_only_profile(emulator, tmp_path)),
+                 "classic", "endpoints", "set-model", svc, NAME, "--model-url", url,
+                 "--endpoint-key-file", str(key_file),
+                 env={"AML_RETRAIN_PROFILE": "", "AML_RETRAIN_WORKSPACE_TOKEN": ""})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verified"] is True
+    assert "signed in with the endpoint key" in result.stderr and key not in result.output
+    calls = [(r["method"], r["path"].rsplit("/", 2)[-2]) for r in emulator.requests()[served:]]
+    assert calls == [("GET", "endpoints"), ("PATCH", "endpoints"), ("GET", "endpoints")]
+    assert resource_location(emulator, svc, NAME)["RelativeLocation"].endswith("census-v2.ilearner")
+
+
+def test_another_endpoints_key_is_refused_and_nothing_changes(
+        emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    ok_json("classic", "endpoints", "create", svc, "other")
+    other_key = ok_json("classic", "endpoints", "patch-url", svc, "other", "--show-keys")["PrimaryKey"]
+    before = resource_location(emulator, svc, NAME)
+    result = run("--profile", str(_key_only_profile(emulator, tmp_path)), "classic", "endpoints",
+                 "set-model", svc, NAME, "--model-url", upload_model(tmp_path),
+                 env={"AML_RETRAIN_PROFILE": "", "AML_RETRAIN_ENDPOINT_KEY": other_key})
+    assert result.exit_code == 5, result.output
+    assert "ManagementRequestUnauthorized" in result.stderr and other_key not in result.stderr
+    assert resource_location(emulator, svc, NAME) == before

@@ -38,6 +38,14 @@ class ClassicHandlers:
         self.backend = backend
 
     def _auth(self, request: Request, params: Params, *, endpoint_key: bool = False) -> None:
+        """The workspace token; with *endpoint_key*, also the keys of the endpoint in the URL.
+
+        azuremlps README (131af5e, Get-AmlWebServiceEndpoint): "you can supply the Web Service
+        Endpoint API Key ... in lieu of Workspace authorization token for this call. The same
+        applies to the rest of the Endpoint management APIs" — GET, PATCH, refresh and DELETE
+        of that endpoint. Listing, the web service and creating (PUT, EPMGMT sends the
+        workspace token) take the workspace token only.
+        """
         self.backend.authorize(
             params["ws"], bearer_token(request), service_id=params.get("svc"),
             endpoint_name=params.get("name") if endpoint_key else None)
@@ -78,7 +86,7 @@ class ClassicHandlers:
 
     def refresh_endpoint(self, request: Request, params: Params) -> Response:
         """POST …/refresh with ``{"OverwriteResources": "True"|"False"}``; 304 = no change."""
-        self._auth(request, params)
+        self._auth(request, params, endpoint_key=True)
         body = request.json_object()
         overwrite = parse_bool_string(body.get("OverwriteResources", "False"), "OverwriteResources")
         changed = self.backend.refresh_endpoint(params["ws"], params["svc"], params["name"],
@@ -87,6 +95,6 @@ class ClassicHandlers:
 
     def delete_endpoint(self, request: Request, params: Params) -> Response:
         """DELETE. Response not documented; inferred: 200 with an empty body (clients check 2xx)."""
-        self._auth(request, params)
+        self._auth(request, params, endpoint_key=True)
         self.backend.delete_endpoint(params["ws"], params["svc"], params["name"])
         return Response(200)
