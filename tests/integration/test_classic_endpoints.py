@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aml_retrain_cli.main import app
-from tests.emulator_support import Emulator
+from tests.emulator_support import Emulator, sas_url
 
 pytestmark = pytest.mark.integration
 NAME = "retrained01"
@@ -42,18 +42,6 @@ def upload_model(tmp_path: Path, name: str = "census-v2.ilearner") -> str:
     model.write_bytes(b"retrained model bytes")
     return str(ok_json("storage", "upload", str(model), "--container", "models",
                        "--blob", f"retrain/{name}")["Url"])
-
-
-def sas_url(emulator: Emulator, blob_url: str, expiry: datetime) -> str:
-    from azure.storage.blob import BlobClient, BlobSasPermissions, generate_blob_sas
-
-    conn = emulator.profile["storage_connection_string"]
-    blob = BlobClient.from_blob_url(blob_url)
-    key = dict(p.split("=", 1) for p in conn.split(";") if p)["AccountKey"]
-    sas = generate_blob_sas(blob.account_name, blob.container_name, blob.blob_name,
-                            account_key=key, permission=BlobSasPermissions(read=True),
-                            expiry=expiry)
-    return f"{blob_url}?{sas}"
 
 
 def resource_location(emulator: Emulator, service: str, name: str) -> Any:
