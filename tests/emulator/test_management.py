@@ -53,8 +53,9 @@ def test_default_endpoints_have_every_swagger_field(api: Api, server: EmulatorSe
     guid = predictive["ApiLocation"].rsplit("/", 1)[1]
     assert HEX32.fullmatch(guid)
     assert predictive["ApiLocation"] == f"{server.url}/workspaces/{WS_ID}/services/{guid}"
-    assert predictive["HelpLocation"] == (f"{server.url}/apihelp/workspaces/{WS_ID}/webservices/"
-                                          f"{PREDICTIVE_ID}/endpoints/{guid}")
+    # CLASSIC-API §2: the Studio host, same endpoint GUID as in ApiLocation.
+    assert predictive["HelpLocation"] == ("https://studio.azureml.net/apihelp/workspaces/"
+                                          f"{WS_ID}/webservices/{PREDICTIVE_ID}/endpoints/{guid}")
     [resource] = predictive["Resources"]
     assert resource["Name"] == MODEL_RESOURCE and resource["Kind"] == "TrainedModel"
     assert set(resource["Location"]) == {"BaseLocation", "RelativeLocation", "SasBlobToken"}
@@ -217,3 +218,9 @@ def test_default_endpoint_can_go_once_alone_then_list_is_204(api: Api) -> None:
 def test_unknown_route_and_method(api: Api) -> None:
     assert_error(api.call("GET", "/nowhere"), 404, "NotFound")
     assert_error(api.call("POST", api.ws()), 405, "MethodNotAllowed")
+
+
+def test_too_many_concurrent_calls_has_the_error_code_pages_text(api: Api) -> None:
+    error = assert_error(api.create("ep01", ThrottleLevel="High", MaxConcurrentCalls=500), 400,
+                         "WebServiceTooManyConcurrentRequestRequirement")
+    assert error["message"] == "Cannot set concurrent request requirement to more than 200."

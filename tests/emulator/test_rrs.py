@@ -237,3 +237,38 @@ def test_patched_endpoint_keeps_scoring_after_sas_expiry_and_blob_deletion(
     assert [label for label, _p in scores] == [
         ">50K" if label == "<=50K" else "<=50K" for label, _p in seed]
     assert [p for _l, p in scores] == pytest.approx([1 - p for _l, p in seed], rel=1e-9)
+
+
+# The class headings of "Azure Machine Learning Studio REST API Error Codes" (D-ERR,
+# MicrosoftDocs/azure-docs articles/machine-learning/studio/web-service-error-codes.md).
+CLASS_TEXTS = {
+    "BadArgument": "Invalid argument provided.",
+    "BadUserArgument": "Invalid user argument provided.",
+    "InvalidOperation": "The request is invalid in the current context.",
+    "Unauthorized": "Request is unauthorized to access resource.",
+    "NotFound": "Resource not found.",
+    "InternalError": "Execution encountered an internal error.",
+}
+
+
+def test_error_class_texts_are_the_error_code_pages(rrs: Endpoint) -> None:
+    training = Endpoint.of(rrs.api)
+    answers = {
+        "BadArgument": rrs.execute({"Inputs": {}}),
+        "BadUserArgument": rrs.execute(_request(rows=[["x", "13", "40", "0", ">50K"]])),
+        "InvalidOperation": training.execute(_request()),
+        "Unauthorized": rrs.call("POST", "/execute", key="wrong", json=_request()),
+        "NotFound": training.call("GET", "/jobs/" + "0" * 32),
+    }
+    for error_class, answer in answers.items():
+        error = answer.json()["error"]
+        assert (error["code"], error["message"]) == (error_class, CLASS_TEXTS[error_class]), error
+
+
+def test_internal_error_class_text(rrs: Endpoint, azurite: AzuriteProcess) -> None:
+    configure(rrs.api, propagation_seconds=0)
+    rrs.api.create("ep01")
+    upload(azurite, "models/bad/broken.ilearner", b"not a model")
+    _patch(rrs.api, "ep01", _sas_result(azurite, "models/bad/broken.ilearner"))
+    error = Endpoint.predictive(rrs.api, "ep01").execute(_request()).json()["error"]
+    assert (error["code"], error["message"]) == ("InternalError", CLASS_TEXTS["InternalError"])

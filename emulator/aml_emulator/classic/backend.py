@@ -41,6 +41,7 @@ __all__ = ["FREE_TIER_ENDPOINTS", "MAX_ENDPOINTS", "ApiEndpoint", "ClassicBacken
 
 MAX_ENDPOINTS = 10_000  # per web service (SW-MGMT, CLASSIC-API §9)
 FREE_TIER_ENDPOINTS = 3  # per web service of a free workspace, default included (PS-README)
+STUDIO_HELP = "https://studio.azureml.net/apihelp"  # HelpLocation host (CLASSIC-API §2, REVO)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,9 @@ class ClassicBackend:
         return {
             "Name": ep.name, "Description": ep.description, "CreationTime": ep.creation_time,
             "WorkspaceId": ws.id, "WebServiceId": svc.id,
-            "HelpLocation": f"{self._base_url}/apihelp/workspaces/{ws.id}/webservices/{svc.id}"
+            # The Studio help page (CLASSIC-API §2); the emulator serves no such page, and no
+            # client reads its host: only ApiLocation points at the emulator.
+            "HelpLocation": f"{STUDIO_HELP}/workspaces/{ws.id}/webservices/{svc.id}"
                             f"/endpoints/{ep.guid}",
             "PrimaryKey": ep.primary_key, "SecondaryKey": ep.secondary_key,
             "ApiLocation": f"{self._base_url}/workspaces/{ws.id}/services/{ep.guid}",

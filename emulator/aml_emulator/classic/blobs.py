@@ -66,12 +66,15 @@ def fetch_model_blob(update: ResourceUpdate) -> bytes:
         _log.info("model blob unreachable for resource %r: %s", update.name, type(exc).__name__)
         raise ResourceDownload(f"Could not download the trained model {_shown(update)}: the "
                                "storage endpoint is unreachable.") from None
+    # The first sentence of each is the D-ERR user message with its {0}/{1} filled in.
     if status == 404:
-        raise BlobNotFound(f"The trained model blob {_shown(update)} was not found.")
+        raise BlobNotFound(f"Unable to access the provided Azure blob - {_shown(update)}. Azure "
+                           "error message: The specified blob does not exist.")
     if status in (401, 403):
-        raise InvalidBlob(f"Access to the trained model blob {_shown(update)} was denied. The SAS "
-                          "token may be expired or lack read permission; get a fresh one (GET the "
-                          "job status again) and retry.")
+        raise InvalidBlob(f"Invalid blob specification for blob: {_shown(update)}. Verify that "
+                          "connection string / relative path or SAS token specification is "
+                          "correct and try again. (Storage refused the SAS: it may be expired "
+                          "or lack read permission; GET the job status again for a fresh one.)")
     if status >= 300:
         raise ResourceDownload(f"Could not download the trained model {_shown(update)}: storage "
                                f"answered HTTP {status}.")

@@ -1,7 +1,8 @@
 """Errors of the classic management API, one tiny class per (status, code) the service answers.
 
-Codes and texts come from ``D-ERR`` and the management swagger where they are documented; each
-undocumented choice says so. The body is always ``{"error": {"code", "message"}}`` (SW-MGMT
+Codes and texts come from ``D-ERR`` (the error-code page, MicrosoftDocs/azure-docs
+``articles/machine-learning/studio/web-service-error-codes.md`` @134d406d: its user messages are
+used verbatim where one exists) and the management swagger; each undocumented choice says so. The body is always ``{"error": {"code", "message"}}`` (SW-MGMT
 ``Error``). Messages never contain tokens, keys or SAS signatures.
 """
 
@@ -46,8 +47,8 @@ class WorkspaceNotFound(ClassicError):
     code = "WorkspaceNotFound"
 
     def __init__(self) -> None:
-        # D-ERR lists the code without a text; this one mirrors WebServiceNotFound's style.
-        super().__init__("Workspace not found. Verify the workspace Id is correct and try again.")
+        super().__init__(  # D-ERR user message, verbatim
+            "Workspace not found. Verify the workspace Id is correct and try again.")
 
 
 class WebServiceNotFound(ClassicError):
@@ -55,7 +56,7 @@ class WebServiceNotFound(ClassicError):
     code = "WebServiceNotFound"
 
     def __init__(self) -> None:
-        super().__init__(
+        super().__init__(  # D-ERR user message, verbatim
             "Web service not found. Verify the web service Id is correct and try again.")
 
 
@@ -64,9 +65,10 @@ class WebServiceIdNotFoundInWorkspace(ClassicError):
     code = "WebServiceIdNotFoundInWorkspace"
 
     def __init__(self) -> None:
-        # D-ERR: "web service and workspace ids do not match"; exact text not documented.
-        super().__init__("The web service Id does not belong to the given workspace. "
-                         "Verify the workspace Id and the web service Id.")
+        # D-ERR user message, verbatim.
+        super().__init__("Web service under this workspace not found. There is a mismatch "
+                         "between the webServiceId and the workspaceId. Verify the web service "
+                         "provided is part of the workspace and try again.")
 
 
 class EndpointNotFound(ClassicError):

@@ -96,8 +96,9 @@ def parse_max_concurrent_calls(value: Any) -> int | None:
     except (TypeError, ValueError) as exc:
         raise ConcurrencyInvalid(_CALLS_RANGE) from exc
     if calls > MAX_CONCURRENT_CALLS:
-        raise ConcurrencyTooHigh(f"MaxConcurrentCalls cannot exceed {MAX_CONCURRENT_CALLS}; "
-                                 "add endpoints to scale further.")
+        # D-ERR WebServiceTooManyConcurrentRequestRequirement, verbatim with {0} filled in.
+        raise ConcurrencyTooHigh("Cannot set concurrent request requirement to more than "
+                                 f"{MAX_CONCURRENT_CALLS}.")
     if calls < 1:
         raise ConcurrencyInvalid(_CALLS_RANGE)
     return calls
