@@ -3,7 +3,8 @@
 Codes and texts come from ``D-ERR`` (the error-code page, MicrosoftDocs/azure-docs
 ``articles/machine-learning/studio/web-service-error-codes.md`` @134d406d: its user messages are
 used verbatim where one exists) and the management swagger; each undocumented choice says so.
-The body is always ``{"error": {"code", "message"}}`` (SW-MGMT ``Error``). Messages never contain tokens, keys or SAS signatures.
+The body is always ``{"error": {"code", "message"}}`` (SW-MGMT ``Error``). Messages never
+contain tokens, keys or SAS signatures.
 """
 
 from __future__ import annotations
