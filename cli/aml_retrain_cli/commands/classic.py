@@ -152,7 +152,8 @@ def endpoints_set_model(
     ] = None,
     endpoint_key_file: Annotated[
         str | None,
-        typer.Option(help="File holding the endpoint's API key, to run with that key alone "
+        typer.Option(metavar="PATH",
+                     help="File holding the endpoint's API key, to run with that key alone "
                      "(or set AML_RETRAIN_ENDPOINT_KEY); only with --model-url."),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the PATCH body; change nothing.")]
