@@ -65,7 +65,7 @@ def test_create_endpoint_and_set_model(
     c = client(replay_target)
     svc = predictive(c)
     created = create_endpoint(c, svc, "replay01", description="recorded")
-    assert created["Name"] == "replay01"
+    assert created.endpoint["Name"] == "replay01" and created.created
     result = set_trained_model(c, svc, "replay01", seed_model_url(replay_target, live_emulator),
                                backup_dir=tmp_path)
     after = result.to_dict()["after"]
