@@ -158,11 +158,22 @@ def test_failed_operation_leaves_the_service_unchanged(emulator: Emulator, job: 
     assert model_uri() == old
 
 
-def test_read_only_service_is_refused(emulator: Emulator, job: str) -> None:
+def test_read_only_service_is_refused_before_backup_and_patch(
+    emulator: Emulator, job: str, tmp_path: Path
+) -> None:
     old = model_uri(RO)
-    result = run("webservice", "set-model", RG, RO, "--from-job", job)
-    assert result.exit_code != 0
-    assert model_uri(RO) == old
+    definition = tmp_path / "ro.json"
+    ok_json("webservice", "export", RG, RO, "--file", str(definition))
+    ok_json("webservice", "set-model", "--file", str(definition), "--from-job", job)
+    for argv in (["webservice", "set-model", RG, RO, "--from-job", job],
+                 ["webservice", "update", RG, RO, "--file", str(definition)],
+                 ["promote", f"arm:{RG}/{RO}", "--from-job", job]):
+        result = run(*argv)
+        assert result.exit_code == 2, (argv, result.output)
+        assert "read-only" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    arm_writes = [w for w in emulator.writes() if "/webServices/" in w["path"]]
+    assert arm_writes == [] and model_uri(RO) == old
+    assert not (tmp_path / "backups").exists()  # AML_RETRAIN_BACKUP_DIR: nothing was saved
 
 
 def test_missing_service_and_bad_token(emulator: Emulator) -> None:

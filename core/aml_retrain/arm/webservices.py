@@ -24,6 +24,7 @@ from aml_retrain.arm.definition import (
     load_definition,
     model_uri_from_url,
     payloads_in_blob_storage,
+    refuse_read_only,
     reshape_definition,
     select_asset,
     storage_account_of,
@@ -253,6 +254,7 @@ def set_model_live(
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")
     live = export_definition(client.get(resource_group, name))
+    refuse_read_only(live, name)
     chosen_id, asset = select_asset(live, asset_id, asset_name)
     patch = build_model_patch(live, chosen_id, new_uri)
     check_guardrails(patch, allow=allow, definition=live)
@@ -327,6 +329,7 @@ def update_webservice(
         raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")
     defn = import_definition(path)
     live = export_definition(client.get(resource_group, name))
+    refuse_read_only(live, name)
     payloads_in_blob_storage(live)
     _check_same_account(defn, live)
     patch = _diff(live, defn)
