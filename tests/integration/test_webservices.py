@@ -176,6 +176,20 @@ def test_read_only_service_is_refused_before_backup_and_patch(
     assert not (tmp_path / "backups").exists()  # AML_RETRAIN_BACKUP_DIR: nothing was saved
 
 
+def test_client_delete_finishes_at_the_first_poll(emulator: Emulator) -> None:
+    from aml_retrain.arm.client import ArmWebServiceClient
+    from aml_retrain.config import Settings
+    from aml_retrain.errors import NotFoundError
+
+    emulator.config(arm_polls_before_done=3)  # a PATCH would need polls; the DELETE does not
+    with ArmWebServiceClient.from_settings(Settings.resolve()) as client:
+        client.delete(RG, WS)
+        with pytest.raises(NotFoundError):
+            client.get(RG, WS)
+    seen = [(r["method"], r["path"].rsplit("/", 2)[-2]) for r in emulator.requests()]
+    assert seen[:2] == [("DELETE", "webServices"), ("GET", "operationsStatus")]
+
+
 def test_missing_service_and_bad_token(emulator: Emulator) -> None:
     missing = run("webservice", "show", RG, "nope")
     assert missing.exit_code == 3 and "WebServiceNotFound" in missing.stderr

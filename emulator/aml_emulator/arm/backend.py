@@ -293,7 +293,8 @@ class ArmBackend:
                     op.location != normalize_location(location):
                 raise e.operation_not_found(op_id)
         if poll and op.status == "Provisioning":
-            needed = self.config.settings.arm_polls_before_done
+            # A DELETE was Succeeded at its first poll (PSREC1); PUT/PATCH take a few polls.
+            needed = 0 if op.kind == "delete" else self.config.settings.arm_polls_before_done
             with op.lock:
                 op.polls += 1
                 polls = op.polls

@@ -26,7 +26,6 @@ _PROVIDER = r"/(?i:providers)/(?i:Microsoft\.MachineLearning)"
 _GROUP = _SUB + r"/(?i:resourceGroups)/(?P<rg>[^/]+)" + _PROVIDER + r"/(?i:webServices)"
 _SERVICE = _GROUP + r"/(?P<name>[^/]+)"
 _LOCATION = _SUB + _PROVIDER + r"/(?i:locations)/(?P<loc>[^/]+)"
-_JSON = "application/json; charset=utf-8"
 _OPERATIONS = [  # Operations_List: what the provider registered for webServices (ARM §2)
     {"name": f"{PROVIDER}/webServices/{action}", "display": {
         "provider": "Microsoft Machine Learning", "resource": "Machine Learning Web Service",
@@ -42,16 +41,16 @@ def is_arm_path(path: str) -> bool:
 
 
 def decorate(request: Request, response: Response) -> Response:
-    """ARM §4.7 headers: correlation id (the client's, else new), rate-limit counters, and a
-    JSON ``Content-Type`` on every answer, empty ones included."""
+    """ARM §4.7 headers: correlation id (the client's, else new) and rate-limit counters.
+
+    An empty answer has no ``Content-Type`` (the server sends ``Content-Length: 0``): PSREC1's
+    DELETE 202 and ARM's operationresults 202 carry none."""
     headers = response.headers
     headers.setdefault("x-ms-correlation-request-id",
                        request.header("x-ms-correlation-request-id") or str(uuid.uuid4()))
     kind = "reads" if request.method in ("GET", "HEAD") else "writes"
     headers.setdefault(f"x-ms-ratelimit-remaining-subscription-{kind}",
                        "11999" if kind == "reads" else "1199")
-    if response.body is None:
-        headers.setdefault("Content-Type", _JSON)
     return response
 
 
@@ -66,10 +65,9 @@ class ArmHandlers:
         return [
             ("PUT", _SERVICE, h.put), ("GET", _SERVICE, h.get), ("PATCH", _SERVICE, h.patch),
             ("DELETE", _SERVICE, h.delete), ("HEAD", _SERVICE, h.exists),
-            # SPEC17 and PSCLIENT: GET. POST too: the ARM convention for list* actions, which
-            # generic ARM clients (az rest, invoke-action helpers) use.
+            # SPEC17, PSCLIENT and PSREC1: GET only, unlike the ARM convention for list* actions.
             ("GET", _SERVICE + r"/(?i:listKeys)", h.list_keys),
-            ("POST", _SERVICE + r"/(?i:listKeys)", h.list_keys),
+            ("POST", _SERVICE + r"/(?i:listKeys)", h.list_keys_by_post),
             ("POST", _SERVICE + r"/(?i:CreateRegionalBlob)", h.regional),
             ("GET", _GROUP, h.list_group),
             ("GET", _SUB + _PROVIDER + r"/(?i:webServices)", h.list_subscription),
@@ -111,11 +109,12 @@ class ArmHandlers:
         return f"{self.backend.base_url}{path}?api-version={API_VERSION}"
 
     def _async(self, status: int, body: Any, op: Operation, *, location: bool) -> Response:
-        headers = {"Azure-AsyncOperation": self._url(op)}
-        if location:  # DELETE (ARM §4.5); PUT/PATCH send the percentage instead (§4.1)
+        # PUT/PATCH (ARM §4.1) and DELETE (PSREC1: 202, no body, these three headers) all send
+        # the percentage; only DELETE (and CreateRegionalBlob, inferred) adds a Location.
+        headers = {"Azure-AsyncOperation": self._url(op),
+                   "Azure-AsyncOperationPercentComplete": "0"}
+        if location:
             headers["Location"] = self._url(op, "operationresults")
-        else:
-            headers["Azure-AsyncOperationPercentComplete"] = "0"
         return Response(status, body, headers)
 
     # --- the web service -------------------------------------------------------------------
@@ -155,6 +154,17 @@ class ArmHandlers:
     def list_keys(self, request: Request, params: Params) -> Response:
         sub, group = self._scope(request, params)
         return Response(200, self.backend.list_keys(sub, group, params["name"]))
+
+    def list_keys_by_post(self, request: Request, params: Params) -> Response:
+        """POST …/listKeys: 405 after ARM's own checks (token, api-version, scope).
+
+        Not documented: the provider registered listKeys as a GET (SPEC17, PSREC1), so a POST
+        reaches no action. Our choice: 405 with ``Allow: GET`` (RFC 9110 §15.5.6), in the ARM
+        envelope, with ASP.NET Web API's wording for a method a resource does not support."""
+        self._scope(request, params)
+        raise e.ArmError(405, "MethodNotAllowed",
+                         "The requested resource does not support http method 'POST'.",
+                         headers={"Allow": "GET"})
 
     def regional(self, request: Request, params: Params) -> Response:
         sub, group = self._scope(request, params)
