@@ -81,10 +81,10 @@ def test_patch_deep_merges_properties(arm: ArmApi) -> None:
     doc = arm.get()
     properties = doc["properties"]
     assert doc["tags"] == {"stage": "test"}
-    assert sorted(properties["assets"]) == ["asset1", "asset2", "asset3", "asset9"]
+    assert sorted(properties["assets"]) == ["asset1", "asset2", "asset3", "asset4", "asset9"]
     assert properties["assets"]["asset9"] == new_asset
     assert properties["realtimeConfiguration"] == {"maxConcurrentCalls": 4}
-    assert sorted(properties["package"]["nodes"]) == [f"node{i}" for i in (1, 2, 3, 4, 5, 9)]
+    assert sorted(properties["package"]["nodes"]) == [f"node{i}" for i in (1, 2, 3, 4, 5, 6, 9)]
     assert properties["package"]["edges"] == []  # arrays are replaced
     assert properties["diagnostics"] == {"level": "None"}  # untouched fields stay
 
