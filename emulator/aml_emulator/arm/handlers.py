@@ -121,7 +121,7 @@ class ArmHandlers:
 
     def get(self, request: Request, params: Params) -> Response:
         # `region` (encrypted parameters for another region, SPEC17) is accepted and ignored:
-        # the emulator does not encrypt node parameters.
+        # the emulator encrypts node credentials with one certificate for every region.
         sub, group = self._scope(request, params)
         return Response(200, self.backend.get(sub, group, params["name"]))
 
