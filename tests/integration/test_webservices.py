@@ -89,6 +89,48 @@ def test_file_flow_export_set_model_import_update(emulator: Emulator, job: str, 
     assert model_uri() == edited["after_uri"]
 
 
+def test_update_rerun_is_an_already_applied_no_op(emulator: Emulator, job: str, tmp_path: Path) -> None:
+    definition = tmp_path / "def.json"
+    ok_json("webservice", "export", RG, WS, "--file", str(definition))
+    edited = ok_json("webservice", "set-model", "--file", str(definition), "--from-job", job)
+    first = ok_json("webservice", "update", RG, WS, "--file", str(definition))
+    assert first["verified"] is True and model_uri() == edited["after_uri"]
+    writes = len(emulator.writes())
+    # The service re-encrypted its credentials and dropped `parameters: {}` on that write; the
+    # file still holds the old ciphertext: neither is the user's change.
+    again = ok_json("webservice", "update", RG, WS, "--file", str(definition))
+    assert again["verified"] is True and again["already_applied"] is True
+    assert again["patch"] == [] and len(emulator.writes()) == writes  # nothing sent
+    assert model_uri() == edited["after_uri"]
+
+
+def test_update_from_an_export_older_than_the_last_write(
+    emulator: Emulator, job: str, tmp_path: Path
+) -> None:
+    definition = tmp_path / "def.json"
+    ok_json("webservice", "export", RG, WS, "--file", str(definition))
+    # Someone else writes after the export: a new title (every write re-encrypts credentials).
+    result = run("webservice", "update", RG, WS, "--file", str(_retitled(tmp_path)),
+                 "--allow", "/properties/title")
+    assert result.exit_code == 0, result.output
+    edited = ok_json("webservice", "set-model", "--file", str(definition), "--from-job", job)
+    dry = ok_json("webservice", "update", RG, WS, "--file", str(definition), "--dry-run")
+    assert [op["path"] for op in dry["patch"] if op["op"] != "test"] == [
+        f"/properties/assets/{edited['asset_id']}/locationInfo/uri"]
+    updated = ok_json("webservice", "update", RG, WS, "--file", str(definition))
+    assert updated["verified"] is True and model_uri() == edited["after_uri"]
+    shown = ok_json("webservice", "show", RG, WS)["properties"]
+    assert shown["title"] == "Retitled elsewhere"  # the other write is not undone
+
+
+def _retitled(tmp_path: Path) -> Path:
+    other = tmp_path / "other.json"
+    ok_json("webservice", "export", RG, WS, "--file", str(other))
+    defn = json.loads(other.read_text(encoding="utf-8"))
+    defn["properties"]["title"] = "Retitled elsewhere"
+    return _write(other, defn)
+
+
 def _exported(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     path = tmp_path / "def.json"
     ok_json("webservice", "export", RG, WS, "--file", str(path))

@@ -329,7 +329,9 @@ def test_update_sends_definition_and_verifies(adapter: ArmAdapter, tmp_path: Pat
     edited = export_definition(webservice(NEW_URI))
     result = update_webservice(client, RG, NAME, path=write_file(tmp_path, edited),
                                backup_dir=backups)
-    assert adapter.body(1) == edited  # the whole definition, read-only fields already gone
+    # Only what the user changed, whole top-level values from the live definition (3-way).
+    assert adapter.body(1) == {"properties": {"packageType": "Graph",
+                                              "assets": edited["properties"]["assets"]}}
     assert result.verified and result.backup_path and result.backup_path.exists()
     assert (result.asset_id, result.before_uri, result.after_uri) == ("asset3", OLD_URI, NEW_URI)
 
