@@ -32,7 +32,14 @@ from aml_retrain.arm.definition import (
     trained_model_assets,
     validate_definition,
 )
-from aml_retrain.arm.merge import patch_body, read_base, rebase, user_changes, write_base
+from aml_retrain.arm.merge import (
+    base_path,
+    patch_body,
+    read_base,
+    rebase,
+    user_changes,
+    write_base,
+)
 from aml_retrain.arm.results import (
     HIDDEN,
     SetModelPlan,
@@ -335,7 +342,13 @@ def update_webservice(
     _check_same_account(defn, live)
     base = normalise_definition(recorded) if recorded is not None else live
     edit = user_changes(base, defn)
-    check_guardrails(edit, allow=allow, definition=base)
+    try:
+        check_guardrails(edit, allow=allow, definition=base)
+    except ValidationError as err:
+        against = f"{base_path(path)}, the export the file came from (export again if the " \
+            "file was replaced since)" if recorded is not None else "the live service"
+        _note(err, f"The file was compared with {against}")
+        raise
     desired, applied = rebase(live, edit)
     changes = diff_uris(live, desired)
     single: JsonObject = changes[0] if len(changes) == 1 else {}
