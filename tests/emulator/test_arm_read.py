@@ -77,14 +77,14 @@ def test_every_route_needs_the_arm_token(arm: ArmApi, method: str, path: str) ->
 
 
 @pytest.mark.parametrize(("version", "code"), [
-    (None, "MissingApiVersionParameter"), ("2016-05-01-preview", "NoRegisteredProviderFound"),
+    (None, "MissingApiVersionParameter"), ("2015-01-01-preview", "NoRegisteredProviderFound"),
     ("2017-01-02", "NoRegisteredProviderFound"), ("", "MissingApiVersionParameter")])
 def test_api_version_is_required_and_checked(arm: ArmApi, version: str | None,
                                              code: str) -> None:
     for method, path in ROUTES[:2] + ROUTES[4:6]:
         answer = arm.call(method, path, version=version, json={})
         error = assert_arm_error(answer, 400, code)
-        assert not version or "2017-01-01" in error["message"]
+        assert not version or "'2017-01-01, 2016-05-01-preview'" in error["message"]
 
 
 def test_missing_service_is_the_documented_404(arm: ArmApi) -> None:
