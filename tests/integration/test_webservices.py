@@ -232,6 +232,30 @@ def test_client_delete_finishes_at_the_first_poll(emulator: Emulator) -> None:
     assert seen[:2] == [("DELETE", "webServices"), ("GET", "operationsStatus")]
 
 
+def test_a_preview_client_repoints_the_model_like_data_factory(emulator: Emulator, job: str) -> None:
+    """ADF's AzureMLUpdateResource PATCHes with api-version 2016-05-01-preview (a whole service)."""
+    from aml_retrain.arm.auth import make_credential
+    from aml_retrain.arm.client import ArmWebServiceClient
+    from aml_retrain.arm.definition import export_definition
+    from aml_retrain.config import Settings
+
+    new_uri = ok_json("webservice", "set-model", RG, WS, "--from-job", job, "--dry-run")["after_uri"]
+    settings = Settings.resolve()
+    with ArmWebServiceClient(settings.require_subscription(), make_credential(settings),
+                             base_url=settings.arm_url, ca_bundle=settings.ca_bundle,
+                             api_version="2016-05-01-preview", polling_interval=0.05) as client:
+        ws = client.get(RG, WS)
+        assert "payloadsInBlobStorage" not in ws["properties"]
+        body = export_definition(ws)
+        asset = next(a for a in body["properties"]["assets"].values() if a["type"] == "Resource")
+        asset["locationInfo"]["uri"] = new_uri
+        final = client.update(RG, WS, body)
+    assert "payloadsInBlobStorage" not in final["properties"]
+    assert model_uri() == new_uri  # the 2017-01-01 view agrees
+    patches = [r["path"] for r in emulator.writes() if r["method"] == "PATCH"]
+    assert len(patches) == 1
+
+
 def test_missing_service_and_bad_token(emulator: Emulator) -> None:
     missing = run("webservice", "show", RG, "nope")
     assert missing.exit_code == 3 and "WebServiceNotFound" in missing.stderr
