@@ -5,7 +5,9 @@ operation succeeds: it answers ``Provisioning`` for ``arm_polls_before_done`` po
 next poll completes it — reading the new trained-model blobs through the service's storage —
 and installs the new definition or leaves the old one (``provisioningState: Failed``). A write
 that arrives while an earlier operation on the same service is pending completes that one first
-(the real service would have finished it in the background meanwhile).
+(the real service would have finished it in the background meanwhile). A DELETE removes the
+service at once and its operation ends at the first poll (PSREC1). Every PUT/PATCH encrypts
+the credential node parameters anew (``sealing.py``).
 
 Locks: ``_writes`` serialises writes and completions (which may do blob I/O); ``_lock`` guards
 the maps briefly, so GETs never wait for storage.
