@@ -7,8 +7,8 @@
   stays valid (D-CLASSIC's sample: 24 h, starting 5 minutes back); tests set a short one.
 - ``status_format`` (``"string"``): BES ``StatusCode`` as ``"Finished"``, or with ``"numeric"``
   as ``4`` (the real service has been seen answering both: §6.4).
-- ``arm_polls_before_done`` (2): polls of an ARM async operation answered ``Provisioning``
-  before the next one completes it (0 = the first poll does).
+- ``arm_polls_before_done`` (2): polls of an ARM PUT/PATCH operation answered ``Provisioning``
+  before the next one completes it (0 = the first poll does); a DELETE always ends at its first.
 - ``arm_fail_next`` (0): the next N ARM async operations (PUT, PATCH, DELETE) end ``Failed``
   and change nothing; counts down as operations are created.
 - ``arm_page_size`` (20): entries per page of the ARM list operations (then ``nextLink``).
