@@ -15,6 +15,16 @@ aml_clean_env() {
   done
 }
 
+# step_input NAME [DEFAULT]: a value the step template mapped into the environment with env:.
+# Values never come as positional arguments: AzureCLI@2 splits `arguments` with the task library's
+# own rules (only double quotes group) and runs bash without a shell, so quoting would arrive
+# verbatim. An undefined macro reaches the step as the literal "$(NAME)": that counts as empty.
+step_input() {
+  local value="${!1-}"
+  if [[ "$value" == '$('*')' ]]; then value=""; fi
+  printf '%s' "${value:-${2-}}"
+}
+
 vso_output() { echo "##vso[task.setvariable variable=$1;isOutput=true]$2"; }
 vso_issue() { echo "##vso[task.logissue type=$1]$2"; }
 vso_complete() { echo "##vso[task.complete result=$1;]$2"; }
@@ -35,7 +45,12 @@ aml_run() {
     reason="$(sed -E 's/^(gated: )+/gated: /' <<<"$reason")"
     vso_complete SucceededWithIssues "${reason:-gated: the candidate did not pass the evaluation gate}"
   elif [[ $rc -ne 0 ]] && ! grep -q '^##vso\[task.logissue type=error\]' "$err"; then
-    vso_issue error "aml-retrain $1 failed (exit $rc): $(grep -v '^##vso' "$err" | tail -n 1)"
+    # When stderr is not a terminal the CLI ends with exactly one line
+    # `aml-retrain: error: MESSAGE`; pass MESSAGE on (never a box border or a traceback line).
+    local message
+    message="$(sed -n 's/^aml-retrain: error: //p' "$err" | tail -n 1)"
+    [[ -n "$message" ]] || message="$(grep -v '^##vso' "$err" | grep -v '^[[:space:]]*$' | tail -n 1 || true)"
+    vso_issue error "aml-retrain $1 failed (exit $rc): ${message:-no message}"
   fi
   rm -f "$err"
   return "$rc"

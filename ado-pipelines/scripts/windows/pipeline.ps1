@@ -6,6 +6,15 @@ param([Parameter(Mandatory)] [string] $ToolsDir)
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $ToolsDir 'pwsh-module/AmlRetrain/AmlRetrain.psd1') -ErrorAction Stop
 
+function Get-StepInput {
+    # A value the step template mapped into the environment with env: (never spliced into the script
+    # text, so no quoting can break it). An undefined macro arrives as the literal "$(NAME)": empty.
+    param([Parameter(Mandatory)] [string] $Name, [string] $Default = '')
+    $value = [Environment]::GetEnvironmentVariable($Name)
+    if (-not $value -or $value -like '$(*)') { return $Default }
+    $value
+}
+
 function Set-PipelineOutput {
     param([Parameter(Mandatory)] [string] $Name, [AllowNull()] $Value)
     if ($null -eq $Value -or "$Value" -eq '') { return }
