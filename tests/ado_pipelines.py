@@ -114,7 +114,8 @@ def evaluate(expr: str, *, parameters: dict[str, Any] | None = None,
     code = re.sub(r"\b(and|or|not|in)\(", r"_\1(", code)
     code = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", code))
     names: dict[str, Callable[..., Any] | Any] = {
-        "_p": lookup, "_v": lambda name, part: params[_LOOP][name][part], "eq": _eq, "ne": lambda a, b: not _eq(a, b),
+        "_p": lookup, "_v": lambda name, part: params[_LOOP][name][part],
+        "eq": _eq, "ne": lambda a, b: not _eq(a, b),
         "_and": lambda *a: all(_truthy(x) for x in a), "_or": lambda *a: any(_truthy(x) for x in a),
         "_not": lambda a: not _truthy(a), "_in": lambda a, *b: any(_eq(a, x) for x in b),
         "succeeded": lambda: succeeded, "failed": lambda: not succeeded,

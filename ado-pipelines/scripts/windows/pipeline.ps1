@@ -21,6 +21,24 @@ function Set-PipelineOutput {
     Write-Host "##vso[task.setvariable variable=$Name;isOutput=true]$Value"
 }
 
+function Publish-GateSummary {
+    # The gate's rules as markdown on the run's summary page (##vso[task.uploadsummary]), as
+    # scripts/gate_summary.py renders them for the Linux steps.
+    param([Parameter(Mandatory)] $Result, [string] $Target, [string] $Candidate)
+    $lines = @("### aml-retrain gate: **$($Result.outcome)**", '', "Candidate ``$Candidate`` against what ``$Target`` serves now.", '')
+    if ($Result.summary) { $lines += @("$($Result.summary)", '') }
+    if ($Result.rules) {
+        $lines += @('| metric | direction | candidate | baseline | threshold | passed |', '|---|---|---|---|---|---|')
+        foreach ($r in $Result.rules) {
+            $lines += "| $($r.metric) | $($r.direction) | $($r.candidate) | $($r.baseline) | $($r.threshold) | $(if ($r.passed) { 'yes' } else { 'no' }) |"
+        }
+    }
+    $dir = if ($env:BUILD_ARTIFACTSTAGINGDIRECTORY) { $env:BUILD_ARTIFACTSTAGINGDIRECTORY } else { [IO.Path]::GetTempPath() }
+    $path = Join-Path $dir 'aml-retrain-gate.md'
+    [IO.File]::WriteAllLines($path, [string[]] $lines)
+    Write-Host "##vso[task.uploadsummary]$path"
+}
+
 function Complete-AmlStep {
     # Gated (the CLI's exit 8, ErrorId AmlGated) is a decision, not a failure: end the step as
     # SucceededWithIssues with the reason. Anything else fails the step.
