@@ -303,6 +303,26 @@ def variables_of(node: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def inline_scripts() -> Iterator[tuple[str, str]]:
+    """(file, text) of every inline script in the YAML files (PowerShell bodies and bash)."""
+    for path in pipeline_files():
+        for name, value in scalars(load(path)):
+            if name in ("script", "inlineScript", "Inline", "inline", "bash", "pwsh", "powershell"):
+                yield str(path.relative_to(REPO)), value
+
+
+def scalars(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(key, string) of every string in a YAML tree; list items take their parent's key."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from scalars(v, str(k))
+    elif isinstance(node, list):
+        for item in node:
+            yield from scalars(item, key)
+    elif isinstance(node, str):
+        yield key, node
+
+
 # ---------------------------------------------------------------- walking the expanded tree
 
 
