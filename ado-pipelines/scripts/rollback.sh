@@ -11,8 +11,8 @@ if [[ -z "$seq" ]]; then
   vso_issue warning "this run promoted nothing to $target: nothing to roll back"
   exit 0
 fi
-latest="$(aml_run -o json ledger show "$target" | python3 -c \
-  'import json,sys; e=json.load(sys.stdin); print(e[-1]["seq"] if e else "")')"
+entries="$(aml_run -o json ledger show "$target")"
+latest="$(python3 -c 'import json,sys; e=json.load(sys.stdin); print(e[-1]["seq"] if e else "")' <<<"$entries")"
 if [[ "$latest" != "$seq" ]]; then
   vso_issue warning "$target: latest ledger entry is ${latest:-none}, not this run's $seq; not rolling back"
   exit 0

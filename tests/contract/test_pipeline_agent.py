@@ -366,8 +366,14 @@ def test_lib_passes_on_the_cli_one_line_error(tmp_path: Path) -> None:
            "echo 'aml-retrain: error: no such training service 0123: check the id' >&2; exit 2")
     done = run_script("apply.sh", {"AML_STEP_PLAN_FILE": __file__}, tmp_path, cli=cli)
     assert done.returncode == 2
-    assert parse_vso(done.stdout).issues == [
+    assert parse_vso(done.stdout + done.stderr).issues == [
         ("error", "aml-retrain apply failed (exit 2): no such training service 0123: check the id")]
+    env = {"AML_STEP_TARGET": "classic:s/e", "AML_STEP_LEDGER_SEQ": "3"}
+    done = run_script("rollback.sh", env, tmp_path, cli="echo 'aml-retrain: error: ledger gone' >&2; exit 4")
+    # The annotation is not swallowed by `entries="$(aml_run -o json ledger show …)"`.
+    assert done.returncode == 4
+    assert parse_vso(done.stdout + done.stderr).issues == [
+        ("error", "aml-retrain ledger failed (exit 4): ledger gone")]
 
 
 def test_gate_summary_renders_the_rules() -> None:
