@@ -33,8 +33,10 @@ vso_complete() { echo "##vso[task.complete result=$1;]$2"; }
 #   0 → 0;  8 (gated) → SucceededWithIssues with the reason, returns 8 so callers can tell, the step
 #   still succeeds (later stages skip by condition);  anything else → an error annotation (the CLI
 #   writes one itself for library errors; usage errors get one here) and the same exit code.
-#   Its logging commands go to stderr, as the CLI's do (the agent reads both streams), so that
-#   `x="$(aml_run -o json …)"` captures only the CLI's JSON.
+#   Its logging commands go to stderr, as the CLI's do, so that `x="$(aml_run -o json …)"` captures
+#   only the CLI's JSON. They still reach the agent: the task library's ToolRunner writes a child's
+#   stderr to the task's stdout unless failOnStdErr is set (node/toolrunner.ts; Bash@3 also sets
+#   errStream to stdout), and the templates never set it.
 aml_run() {
   local err rc=0
   err="$(mktemp)"
