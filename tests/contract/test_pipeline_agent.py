@@ -29,6 +29,7 @@ from tests.ado_pipelines import (
     job_name,
     load,
     parse_vso,
+    scalars,
     stages_of,
     steps_of,
     task_lib_split,
@@ -147,6 +148,16 @@ def test_powershell_steps_read_only_mapped_inputs(name: str) -> None:
             read = set(re.findall(r"(?:Get-StepInput |\$env:)(AML_STEP_\w+)", body))
             assert read <= set(step.get("env") or {}), (step.get("name"), read - set(step.get("env") or {}))
             assert "${{" not in body
+
+
+def test_powershell_bodies_splice_no_parameters() -> None:
+    # '${{ parameters.x }}' inside a PowerShell string breaks on a value with a quote, and runs it.
+    # run.yml only dot-sources the helpers from toolsDir and appends the body it is given.
+    files = [p for p in sorted((TEMPLATES / "steps").glob("*.yml")) if p.name != "run.yml"]
+    bodies = [(path.name, text) for path in files
+              for key, text in scalars(load(path)) if key in ("inline", "Inline", "script")]
+    assert len(bodies) >= 10
+    assert [name for name, text in bodies if "${{" in text] == []
 
 
 # ---------------------------------------------------------------- 2. High-impact cmdlets confirm nothing
