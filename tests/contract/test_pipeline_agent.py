@@ -369,6 +369,28 @@ def test_install_takes_the_feed_with_the_pinned_version(tmp_path: Path) -> None:
         "python -m pip install --disable-pip-version-check aml-retrain==0.1.0", "aml-retrain --version"]
 
 
+@pytest.mark.parametrize(("service", "expected"), [
+    ("0123abcd", "aml-retrain classic retrain 0123abcd --data d.csv --timeout 60"),
+    ("arm:ml-rg/census-model-training-ws",
+     "aml-retrain webservice retrain ml-rg census-model-training-ws --data d.csv --timeout 60"),
+])
+def test_retrain_takes_a_classic_id_or_an_arm_training_service(service: str, expected: str,
+                                                                tmp_path: Path) -> None:
+    env = {"AML_STEP_TRAINING_SERVICE": service, "AML_STEP_DATA": "d.csv", "AML_STEP_TIMEOUT": "60",
+           "AML_STEP_OUTPUT_DIR": "$(undefined)"}
+    done = run_script("retrain.sh", env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == [expected]
+
+
+def test_retrain_refuses_a_malformed_arm_service(tmp_path: Path) -> None:
+    env = {"AML_STEP_TRAINING_SERVICE": "arm:only-a-group", "AML_STEP_DATA": "d.csv"}
+    done = run_script("retrain.sh", env, tmp_path)
+    assert done.returncode == 2 and not (tmp_path / "calls").exists()
+    [(kind, message)] = parse_vso(done.stdout).issues
+    assert kind == "error" and "arm:RESOURCE_GROUP/NAME" in message
+
+
 # ---------------------------------------------------------------- errors, summary, Pester job
 
 
