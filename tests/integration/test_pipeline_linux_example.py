@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -219,7 +218,7 @@ def agent_argv(step: dict[str, Any], macro: Any) -> tuple[list[str], Path]:
       Tasks/AzureCLIV2/src/ScriptType.ts; the task library's ToolRunner, ``shell`` false by default):
       the arguments are split by ``task_lib_split``, so shell quotes arrive verbatim.
     - Bash@3, ``targetType: filePath``: a temporary script ``exec bash 'PATH' ARGUMENTS`` run by bash
-      (Tasks/BashV3/bash.ts), so there bash itself parses the arguments.
+      (Tasks/BashV3/bash.ts), so there bash itself would parse arguments; the templates pass none.
     """
     inputs = step["inputs"]
     task = str(step.get("task", ""))
@@ -229,8 +228,9 @@ def agent_argv(step: dict[str, Any], macro: Any) -> tuple[list[str], Path]:
         return ["bash", str(script), *task_lib_split(macro(inputs.get("arguments", "")))], script
     assert task == "Bash@3", f"the Linux example runs no {task or step}"
     assert inputs["targetType"] == "filePath"
+    assert not inputs.get("arguments"), "values go through env:, not arguments"
     script = Path(macro(inputs["filePath"]))
-    return ["bash", str(script), *shlex.split(macro(inputs.get("arguments", "")))], script
+    return ["bash", str(script)], script
 
 
 # ---------------------------------------------------------------- fixtures
