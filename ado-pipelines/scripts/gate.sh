@@ -20,7 +20,7 @@ rc=0
 aml_run_gated -o json "${args[@]}" >"$result" || rc=$?
 cat "$result"
 summary="${BUILD_ARTIFACTSTAGINGDIRECTORY:-${AGENT_TEMPDIRECTORY:-${TMPDIR:-/tmp}}}/aml-retrain-gate.md"
-if python3 "$(dirname "${BASH_SOURCE[0]}")/gate_summary.py" "$target" "job:$job" <"$result" >"$summary"; then
+if python3 "$(dirname "${BASH_SOURCE[0]}")/summary.py" gate "$target" "job:$job" <"$result" >"$summary"; then
   echo "##vso[task.uploadsummary]$summary"
 fi
 rm -f "$result"

@@ -409,17 +409,36 @@ def test_lib_passes_on_the_cli_one_line_error(tmp_path: Path) -> None:
         ("error", "aml-retrain ledger failed (exit 4): ledger gone")]
 
 
+def summary(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SCRIPTS / "summary.py"), *args], input=stdin,
+                          capture_output=True, text=True, check=False)
+
+
 def test_gate_summary_renders_the_rules() -> None:
     result = {"outcome": "gated", "summary": "AUC 0.81 < 0.84 (higher is better)", "notices": ["n1"],
               "rules": [{"metric": "AUC", "direction": "higher", "candidate": 0.812345, "baseline": 0.84,
                          "threshold": 0.84, "passed": False}]}
-    done = subprocess.run([sys.executable, str(SCRIPTS / "gate_summary.py"), "classic:s/e", "job:j1"],
-                          input=json.dumps(result), capture_output=True, text=True, check=True)
+    done = summary("gate", "classic:s/e", "job:j1", stdin=json.dumps(result))
+    assert done.returncode == 0
     assert "gate: **gated**" in done.stdout and "| AUC | higher | 0.8123 | 0.84 | 0.84 | no |" in done.stdout
     assert "`classic:s/e`" in done.stdout and "- n1" in done.stdout
-    empty = subprocess.run([sys.executable, str(SCRIPTS / "gate_summary.py"), "t", "c"], input="",
-                           capture_output=True, text=True, check=False)
+    empty = summary("gate", "t", "c")
     assert empty.returncode == 1 and not empty.stdout
+
+
+def test_plan_summary_shows_both_models_without_sas(tmp_path: Path) -> None:
+    plan = {"target": "classic:s/e", "old_model": "https://a/old.ilearner?sig=x", "job_id": "j1",
+            "model_url": "https://a/new.ilearner", "already_current": False,
+            "change": {"kind": "classic", "before": {"BaseLocation": "https://a/",
+                                                     "RelativeLocation": "old.ilearner?sv=1&sig=y"}},
+            "gate": {"outcome": "pass", "summary": "AUC 0.86 >= 0.84"}}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    done = summary("plan", str(path))
+    assert done.returncode == 0 and "sig=" not in done.stdout
+    assert "| serves now | `https://a/old.ilearner` |" in done.stdout
+    assert "| will serve | `https://a/new.ilearner` |" in done.stdout and "| gate | pass: AUC" in done.stdout
+    assert summary("plan", str(tmp_path / "missing.json")).returncode == 1
 
 
 def test_pester_job_runs_the_emulator_and_the_script_analyzer() -> None:

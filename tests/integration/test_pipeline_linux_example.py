@@ -321,6 +321,9 @@ def test_the_example_retrains_gates_plans_applies_and_verifies(
     [summary] = runner.step("gate").vso.summaries
     text = Path(summary).read_text()
     assert "gate: **pass**" in text and "| AUC |" in text
+    # ... and so did the plan, for the approvers of the Apply stage.
+    [plan_summary] = runner.step("plan").vso.summaries
+    assert "| will serve | `" in Path(plan_summary).read_text()
     retrain = runner.step("retrain").vso.outputs
     assert retrain["jobId"] and retrain["modelUrl"].endswith(".ilearner")
     assert "sig=" not in retrain["modelUrl"]
