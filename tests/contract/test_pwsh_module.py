@@ -340,3 +340,33 @@ def test_readme_maps_the_documented_cmdlets_and_has_a_script_per_flow() -> None:
     assert any("Export-AmlWebServiceDefinition" in s and "Update-AmlNewWebService" in s for s in scripts)
     for script in scripts:
         assert ps.syntax_problems(script.encode()) == [], script[:60]
+
+
+# --- error lines ----------------------------------------------------------------------------------
+def _message_pattern() -> re.Pattern[str]:
+    """The regex New-AmlCliErrorRecord selects the CLI's error line with (PowerShell -match: no case)."""
+    source = (ps.PRIVATE / "New-AmlCliErrorRecord.ps1").read_text(encoding="utf-8")
+    found = re.search(r"\$_ -match '([^']+)'", source)
+    assert found, "New-AmlCliErrorRecord selects the message line with -match '...'"
+    return re.compile(found.group(1), re.IGNORECASE)
+
+
+def test_the_module_takes_the_cli_usage_error_line_as_its_message() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from aml_retrain_cli.main import main; main()",
+         "--output", "json", "classic", "endpoints", "show", "x", "y", "--nope"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    chosen = [line for line in lines if _message_pattern().match(line)]
+    assert chosen == ["aml-retrain: error: No such option: --nope"]
+
+
+def test_the_module_never_takes_a_box_header_as_its_message() -> None:
+    boxed = ["Usage: aml-retrain classic endpoints show [OPTIONS]", "╭─ Error ─────╮",
+             "│ No such option: --nope │", "╰─────────────╯"]
+    assert [line for line in boxed if _message_pattern().match(line.strip())] == []
+    assert _message_pattern().match("NotFoundError: endpoint not found (HTTP 404)")

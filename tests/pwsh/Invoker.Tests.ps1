@@ -104,6 +104,13 @@ Describe 'Invoke-AmlRetrainCli' {
         $err.Exception.Message | Should -Be 'SomeError: the one-line message (HTTP 404)'
     }
 
+    It 'passes the plain usage-error line on as the message' {
+        Set-Fake -Exit 2 -Stderr "aml-retrain: error: No such option: --nope"
+        $err = { Invoke-Cli -Command 'classic', 'endpoints', 'show' -Arguments 'S', 'E', '--nope' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlUsage*'
+        $err.Exception.Message | Should -Be 'aml-retrain: error: No such option: --nope'
+    }
+
     It 'keeps the printed result as the TargetObject of a gated error' {
         Set-Fake -Exit 8 -Stdout '{"outcome":"gated","summary":"AUC regressed"}' -Stderr 'GatedError: gated'
         $err = { Invoke-Cli -Command 'promote' } | Should -Throw -PassThru
