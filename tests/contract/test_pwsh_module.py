@@ -370,3 +370,52 @@ def test_the_module_never_takes_a_box_header_as_its_message() -> None:
              "│ No such option: --nope │", "╰─────────────╯"]
     assert [line for line in boxed if _message_pattern().match(line.strip())] == []
     assert _message_pattern().match("NotFoundError: endpoint not found (HTTP 404)")
+
+
+# --- internal file writes under -WhatIf ------------------------------------------------------------
+# Cmdlets that support ShouldProcess themselves (their help lists -WhatIf/-Confirm). Called inside a
+# function that declares SupportsShouldProcess they inherit $WhatIfPreference and $ConfirmPreference,
+# so under -WhatIf they silently do nothing (PowerShell/PSScriptAnalyzer#1892: "PowerShell passes
+# WhatIfPreference on automatically"; learn.microsoft.com "Everything you wanted to know about
+# ShouldProcess", "Nested functions"). Internal writes must opt out or use .NET file APIs.
+SHOULD_PROCESS_CMDLETS = frozenset(name.lower() for name in """
+Set-Content Add-Content Clear-Content Out-File New-Item Remove-Item Copy-Item Move-Item Rename-Item
+Set-Item Clear-Item New-TemporaryFile Export-Csv Export-Clixml Set-ItemProperty New-ItemProperty
+Remove-ItemProperty Remove-Variable Set-Variable New-Variable Clear-Variable
+""".split())
+
+
+def unguarded_internal_writes(source: bytes) -> list[str]:
+    """'Function line N: Cmdlet' for each ShouldProcess cmdlet without -WhatIf:$false -Confirm:$false
+    inside a function that declares SupportsShouldProcess."""
+    problems = []
+    for node in ps.walk(ps.parse(source).root_node):
+        if node.type != "function_statement" or "SupportsShouldProcess" not in ps.text(node).split("param(")[0]:
+            continue
+        name = ps.text(next(c for c in node.children if c.type == "function_name"))
+        for command in ps.walk(node):
+            cmdlet = (ps._command_name(command) or "") if command.type == "command" else ""
+            if cmdlet.lower() not in SHOULD_PROCESS_CMDLETS:
+                continue
+            call = ps.text(command)
+            if not (re.search(r"-WhatIf:\$false\b", call, re.I) and re.search(r"-Confirm:\$false\b", call, re.I)):
+                problems.append(f"{name} line {command.start_point.row + 1}: {cmdlet}")
+    return problems
+
+
+def test_internal_file_writes_in_should_process_functions_ignore_what_if() -> None:
+    problems = [p for path in ps.MODULE.rglob("*.ps1") for p in unguarded_internal_writes(path.read_bytes())]
+    assert problems == []
+
+
+def test_the_what_if_write_check_catches_an_unguarded_write() -> None:
+    source = b"""function Set-AmlX {
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    param([string] $Path)
+    '{}' | Set-Content -LiteralPath $Path
+    Remove-Item -LiteralPath $Path -WhatIf:$false -Confirm:$false
+    New-Item -ItemType File -Path $Path -WhatIf:$false
+}
+function Get-AmlY { [CmdletBinding()] param() Set-Content -LiteralPath x -Value y }
+"""
+    assert unguarded_internal_writes(source) == ["Set-AmlX line 4: Set-Content", "Set-AmlX line 6: New-Item"]

@@ -181,6 +181,23 @@ Describe 'Results' {
         Test-Path -LiteralPath $result.Path | Should -BeFalse
     }
 
+    It 'Update-AmlNewWebService -ServiceUpdates <Kind> -WhatIf hands the dry run a written file' -ForEach @(
+        @{ Kind = 'object'; Definition = [pscustomobject]@{ properties = @{ title = 't' }; location = 'x' } }
+        @{ Kind = 'hashtable'; Definition = @{ properties = @{ title = 't' }; location = 'x' } }
+    ) {
+        # -WhatIf sets $WhatIfPreference in the function: a Set-Content there would write nothing.
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
+            $path = $Arguments[[array]::IndexOf($Arguments, '--file') + 1]
+            [pscustomobject]@{ Exists = (Test-Path -LiteralPath $path); Content = (Get-Content -LiteralPath $path -Raw | ConvertFrom-Json); Path = $path; Arguments = $Arguments }
+        }
+        $result = Update-AmlNewWebService rg ws -ServiceUpdates $Definition -WhatIf
+        $result.Exists | Should -BeTrue
+        $result.Arguments | Should -Contain '--dry-run'
+        $result.Content.location | Should -Be 'x'
+        $result.Content.properties.title | Should -Be 't'
+        Test-Path -LiteralPath $result.Path | Should -BeFalse
+    }
+
     It 'lets the invoker error through with its id' {
         Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
             $record = [System.Management.Automation.ErrorRecord]::new(
