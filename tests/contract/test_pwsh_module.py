@@ -7,7 +7,9 @@ Pester (tests/pwsh) runs the module itself on agents that have pwsh.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -419,3 +421,81 @@ def test_the_what_if_write_check_catches_an_unguarded_write() -> None:
 function Get-AmlY { [CmdletBinding()] param() Set-Content -LiteralPath x -Value y }
 """
     assert unguarded_internal_writes(source) == ["Set-AmlX line 4: Set-Content", "Set-AmlX line 6: New-Item"]
+
+
+# --- every parameter used anywhere exists on its cmdlet -------------------------------------------
+def _pipeline_scripts(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(where, script) for every inline PowerShell body of a pipeline YAML document."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _pipeline_scripts(item, f"{where}[{i}]")
+    elif isinstance(node, dict):
+        for key in ("pwsh", "powershell"):
+            if isinstance(node.get(key), str):
+                yield f"{where}.{key}", node[key]
+        task = str(node.get("task", ""))
+        inputs = node.get("inputs") if isinstance(node.get("inputs"), dict) else {}
+        if task.startswith(("PowerShell@", "AzurePowerShell@")):
+            for key in ("Inline", "inline", "script"):
+                if isinstance(inputs.get(key), str):
+                    yield f"{where}.inputs.{key}", inputs[key]
+        for key, value in node.items():
+            yield from _pipeline_scripts(value, f"{where}.{key}")
+
+
+def usage_sources() -> list[tuple[str, str]]:
+    """(where, PowerShell text) for the tests, the README, help examples and pipeline scripts."""
+    import yaml
+
+    sources = [(str(p.relative_to(ps.REPO)), p.read_text(encoding="utf-8"))
+               for p in sorted((ps.REPO / "tests" / "pwsh").glob("*.ps1"))]
+    readme = (ps.MODULE.parent / "README.md").read_text(encoding="utf-8")
+    sources += [(f"pwsh-module/README.md block {i + 1}", block)
+                for i, block in enumerate(re.findall(r"```powershell\n(.*?)```", readme, re.DOTALL))]
+    sources += [(f"{fn.name} .EXAMPLE {i + 1}", example)
+                for fn in functions() for i, example in enumerate(fn.help_section("EXAMPLE"))]
+    pipelines = ps.REPO / "ado-pipelines"
+    for path in sorted(pipelines.rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sources += list(_pipeline_scripts(document, str(path.relative_to(ps.REPO))))
+    sources += [(str(p.relative_to(ps.REPO)), p.read_text(encoding="utf-8")) for p in sorted(pipelines.rglob("*.ps1"))]
+    return sources
+
+
+def test_the_usage_sources_cover_tests_readme_help_and_pipelines() -> None:
+    wheres = [where for where, _ in usage_sources()]
+    assert any(w.startswith("tests/pwsh/Cmdlets.Tests.ps1") for w in wheres)
+    assert any(w.startswith("pwsh-module/README.md block") for w in wheres)
+    assert any(".EXAMPLE" in w for w in wheres)
+    assert any(w.startswith("ado-pipelines/templates/") and "Inline" in w for w in wheres)
+
+
+def test_every_parameter_used_in_tests_readme_help_and_pipelines_exists() -> None:
+    problems = [p for where, source in usage_sources() for p in ps.parameter_problems(source.encode(), where)]
+    assert problems == []
+
+
+def test_the_parameter_check_catches_a_missing_parameter_a_prefix_and_a_splat() -> None:
+    source = b"""Get-AmlWebService -WorkspaceToken $t -StorageConnectionString $t
+Export-AmlWebServiceDefinition -ResourceGroup rg -WebServiceN ws -Path x -WhatIf
+$splat = @{ WebServiceId = 'x'; Bogus = 1 }
+Start-AmlRetraining @splat -Data d -Verbose
+Get-AmlWebService -Id $id -WhatIf
+"""
+    assert ps.parameter_problems(source, "sample") == [
+        "sample line 1: Get-AmlWebService -StorageConnectionString: no such parameter",
+        "sample line 2: Export-AmlWebServiceDefinition -WebServiceN: binds by prefix to -Name",
+        "sample line 4: Start-AmlRetraining -Bogus: no such parameter",
+        "sample line 5: Get-AmlWebService -WhatIf: no such parameter",
+    ]
+
+
+def test_the_default_mock_has_every_field_the_cmdlets_read_under_strict_mode() -> None:
+    # The module runs under Set-StrictMode -Version 3.0: reading a property the object lacks throws
+    # (about_Set-StrictMode, "3.0: ... references to non-existent properties of an object").
+    source = (ps.REPO / "tests" / "pwsh" / "Cmdlets.Tests.ps1").read_bytes()
+    root = ps.parse(source).root_node
+    before_each = next(n for n in ps.walk(root) if n.type == "command" and ps._command_name(n) == "BeforeEach")
+    table = next(n for n in ps.walk(before_each) if n.type == "hash_literal_expression")
+    keys = {ps.text(e.children[0]) for e in ps.walk(table) if e.type == "hash_entry"}
+    assert {name for _, _, name in ps.READS} <= keys

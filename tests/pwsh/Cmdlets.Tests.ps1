@@ -13,7 +13,10 @@ BeforeAll {
 
 BeforeEach {
     Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
-        [pscustomobject]@{ PSTypeName = $TypeName; Command = $Command -join ' '; Arguments = $Arguments; outcome = 'pass'; ok = $true }
+        # Every field a cmdlet reads from a result under the module's StrictMode 3 (a missing property
+        # is an error there): Name (Get-AmlWebService -Name), resource_group (Get-AmlNewWebService), ...
+        [pscustomobject]@{ PSTypeName = $TypeName; Command = $Command -join ' '; Arguments = $Arguments; outcome = 'pass'; ok = $true
+            Name = 'ep1'; resource_group = 'rg' }
     }
 }
 
@@ -131,9 +134,10 @@ Describe 'Pipeline input by property name' {
 Describe 'Secrets and stdin' {
     It 'hands SecureStrings to the invoker, never as arguments' {
         $token = [securestring]::new(); 'w-secret'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
-        Get-AmlWebService -WorkspaceToken $token -StorageConnectionString $token
+        Start-AmlRetraining $training https://a/d.csv -WorkspaceToken $token -StorageConnectionString $token -Confirm:$false
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter {
-            $BoundParameters['WorkspaceToken'] -is [securestring] -and (@($Arguments) -join ' ') -notmatch 'w-secret'
+            $BoundParameters['WorkspaceToken'] -is [securestring] -and $BoundParameters['StorageConnectionString'] -is [securestring] -and
+            (@($Arguments) -join ' ') -notmatch 'w-secret'
         }
     }
 
