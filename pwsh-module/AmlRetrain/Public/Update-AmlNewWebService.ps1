@@ -60,7 +60,7 @@ function Update-AmlNewWebService {
     [OutputType('AmlRetrain.NewWebServiceUpdate')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
         [string] $ResourceGroup,
 
@@ -114,7 +114,7 @@ function Update-AmlNewWebService {
             $arguments = @($ResourceGroup, $Name, '--file', $file)
             foreach ($prefix in @($Allow)) { if ($prefix) { $arguments += '--allow', $prefix } }
             if ($dryRun) { $arguments += '--dry-run' }
-            Invoke-AmlRetrainCli -Command @('webservice', 'update') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceUpdate' -BoundParameters $PSBoundParameters
+            Invoke-AmlRetrainCli -Command @('webservice', 'update') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceUpdate' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
         }
         finally {
             if ($temporary) { [System.IO.File]::Delete($temporary) }  # not Remove-Item: -WhatIf would keep it
