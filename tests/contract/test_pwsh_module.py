@@ -625,3 +625,12 @@ def test_endpoint_name_patterns_equal_the_cli_validation() -> None:
             assert [n for n in samples if bool(module.search(n)) != cli_accepts(n)] == [], fn.name
             checked += 1
     assert checked >= 5
+
+
+def test_name_filters_treat_studio_brackets_literally() -> None:
+    # "Census Model [Training Exp.]" as a -like pattern is a character class ([Training Exp.] matches
+    # one character) and never matches the service's own name; the brackets are escaped first.
+    body = ps.text(ps.module_commands()["get-amlwebservice"].node)
+    escape = body.index("$Name -replace '([\\[\\]`])', '`$1'")
+    assert escape < body.index("$_.Name -like $pattern")
+    assert "-like $Name" not in body

@@ -13,7 +13,8 @@ function Get-AmlWebService {
     Id of one web service (32 hex digits). Without it, all web services are listed.
 
     .PARAMETER Name
-    Only web services whose Name matches this wildcard pattern, e.g. '*[[]Predictive Exp.]'.
+    Only the web service with this Name, e.g. 'Census Model [Predictive Exp.]' (brackets are literal,
+    as Studio names carry them), or those matching a pattern with * and ?, e.g. '*[Predictive Exp.]'.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -93,7 +94,12 @@ function Get-AmlWebService {
         }
         else {
             $services = Invoke-AmlRetrainCli -Command @('classic', 'services', 'list') -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
-            if ($Name) { $services = $services | Where-Object { $_.Name -like $Name } }
+            if ($Name) {
+                # Studio names carry brackets ("Census Model [Training Exp.]"): [ and ] match themselves
+                # here, only * and ? are wildcards, so a full name matches exactly that service.
+                $pattern = $Name -replace '([\[\]`])', '`$1'
+                $services = $services | Where-Object { $_.Name -like $pattern }
+            }
             $services
         }
     }
