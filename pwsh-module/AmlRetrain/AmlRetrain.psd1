@@ -10,6 +10,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     RequiredModules      = @()
+    FormatsToProcess     = @('AmlRetrain.Format.ps1xml')
     FunctionsToExport    = @(
         'Export-AmlWebServiceDefinition'
         'Get-AmlNewWebService'

@@ -68,13 +68,43 @@ READS: list[tuple[Command, str, str]] = [
 ]
 
 
+# Properties the module itself adds to the CLI's objects (Get-AmlNewWebService: ResourceGroup).
+MODULE_ADDED = frozenset({"ResourceGroup"})
+FORMAT_FILE = MODULE / "AmlRetrain.Format.ps1xml"
+
+
+def format_views() -> dict[str, list[str]]:
+    """TypeName -> the PropertyName columns of its table view in AmlRetrain.Format.ps1xml."""
+    import xml.etree.ElementTree as ET
+
+    views: dict[str, list[str]] = {}
+    for view in ET.parse(FORMAT_FILE).getroot().iter("View"):
+        for type_name in view.iter("TypeName"):
+            views[str(type_name.text)] = [str(p.text) for p in view.iter("PropertyName")]
+    return views
+
+
+def type_producers() -> dict[str, set[Command]]:
+    """TypeName -> the CLI commands whose output the module tags with it."""
+    found: dict[str, set[Command]] = {}
+    for fn in public_functions():
+        names = re.findall(r"-TypeName '(AmlRetrain\.\w+)'", text(fn.node))
+        for name in names:
+            found.setdefault(name, set()).update(inv.path for inv in fn.invocations)
+    return found
+
+
 def consumed_fields() -> dict[Command, set[str]]:
-    """Every JSON field the module consumes, per CLI command."""
+    """Every JSON field the module consumes, per CLI command (bound, read, or shown by a view)."""
     fields: dict[Command, set[str]] = {}
     for command, _, mapping in PIPES:
         fields.setdefault(command, set()).update(mapping.values())
     for command, _, name in READS:
         fields.setdefault(command, set()).add(name)
+    producers = type_producers()
+    for type_name, columns in format_views().items():
+        for command in producers.get(type_name, set()) - set(PENDING_COMMANDS):
+            fields.setdefault(command, set()).update(set(columns) - MODULE_ADDED)
     return fields
 
 

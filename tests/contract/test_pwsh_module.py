@@ -634,3 +634,25 @@ def test_name_filters_treat_studio_brackets_literally() -> None:
     escape = body.index("$Name -replace '([\\[\\]`])', '`$1'")
     assert escape < body.index("$_.Name -like $pattern")
     assert "-like $Name" not in body
+
+
+# --- format views ---------------------------------------------------------------------------------
+def test_the_manifest_loads_table_views_for_the_main_objects() -> None:
+    assert ps.manifest()["FormatsToProcess"] == ["AmlRetrain.Format.ps1xml"]
+    views = ps.format_views()
+    main = {"AmlRetrain.WebService", "AmlRetrain.Endpoint", "AmlRetrain.RetrainingJob",
+            "AmlRetrain.NewWebService", "AmlRetrain.GateResult", "AmlRetrain.PromotionResult",
+            "AmlRetrain.LedgerEntry"}
+    assert main <= set(views)
+    produced = ps.type_producers()
+    for type_name, columns in views.items():
+        assert type_name in produced, f"{type_name}: no cmdlet outputs it"
+        assert columns and len(columns) == len(set(columns)), type_name
+
+
+def test_view_columns_are_fields_the_cli_prints() -> None:
+    # The integration test (tests/integration/test_pwsh_json_contract.py) checks consumed fields
+    # against the emulator; the view columns are among them.
+    consumed = ps.consumed_fields()
+    assert {"Name", "Id", "DefaultEndpointName"} <= consumed[("classic", "services", "list")]
+    assert {"job_id", "status"} <= consumed[("classic", "jobs", "wait")]
