@@ -114,6 +114,13 @@ Describe 'Invoke-AmlRetrainCli' {
         (Invoke-Cli -Command 'classic', 'retrain' -Arguments 'S', '--global', '').argv[-1] | Should -Be ''
     }
 
+    It 'streams the CLI''s stderr lines to the verbose stream' {
+        Set-Fake -Stdout '{}' -Stderr 'submitting job|job J1: Running|job J1: Finished'
+        $verbose = Invoke-Cli -Command 'classic', 'retrain' -Arguments 'S' -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        @($verbose.Message) | Should -Contain 'job J1: Running'
+        @($verbose.Message) | Should -Contain 'job J1: Finished'
+    }
+
     It 'writes InputText to standard input' {
         (Invoke-Cli -Command 'promote' -Arguments 'T', '--model-url', '-' -InputText 'https://a/b.ilearner?sig=x').stdin |
             Should -Be 'https://a/b.ilearner?sig=x'
@@ -203,6 +210,24 @@ echo "NotFoundError: Endpoint not found. ($AML_RETRAIN_WORKSPACE_TOKEN|$line|$*)
 exit 3
 '@
         chmod +x $script:native
+    }
+
+    It 'finds aml-retrain on the PATH, not in the current folder' {
+        $decoy = Join-Path $TestDrive 'cwd'
+        $null = New-Item -ItemType Directory -Path $decoy -Force
+        Set-Content -LiteralPath (Join-Path $decoy 'aml-retrain') -Value "#!/bin/sh`nexit 42"
+        chmod +x (Join-Path $decoy 'aml-retrain')
+        Remove-Item Env:AML_RETRAIN_CLI
+        $savedPath = $env:PATH
+        try {
+            Push-Location -LiteralPath $decoy
+            $env:PATH = (Split-Path -Parent $script:native) + [System.IO.Path]::PathSeparator + $savedPath
+            InModuleScope AmlRetrain { Resolve-AmlRetrainCli } | Should -Be $script:native
+        }
+        finally {
+            Pop-Location
+            $env:PATH = $savedPath
+        }
     }
 
     It 'reads stderr, the exit code and the environment of a real child process' {
