@@ -656,3 +656,13 @@ def test_view_columns_are_fields_the_cli_prints() -> None:
     consumed = ps.consumed_fields()
     assert {"Name", "Id", "DefaultEndpointName"} <= consumed[("classic", "services", "list")]
     assert {"job_id", "status"} <= consumed[("classic", "jobs", "wait")]
+
+
+def test_an_az_accounts_sign_in_supplies_the_arm_token_only_where_it_is_used() -> None:
+    helper = (ps.PRIVATE / "Get-AmlAzArmToken.ps1").read_text(encoding="utf-8")
+    assert "Get-Module -Name Az.Accounts" in helper and "Get-AzAccessToken -AsSecureString" in helper
+    assert "$env:AML_RETRAIN_AUTH -or $env:AML_RETRAIN_ARM_TOKEN" in helper
+    invoker = (ps.PRIVATE / "Invoke-AmlRetrainCli.ps1").read_text(encoding="utf-8")
+    guard = ("-not $bound['ArmToken'] -and $Caller -and "
+             "$Caller.MyInvocation.MyCommand.Parameters.ContainsKey('ArmToken')")
+    assert guard in invoker and invoker.index(guard) < invoker.index("$azToken = Get-AmlAzArmToken")

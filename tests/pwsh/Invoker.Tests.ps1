@@ -121,6 +121,27 @@ Describe 'Invoke-AmlRetrainCli' {
         @($verbose.Message) | Should -Contain 'job J1: Finished'
     }
 
+    It 'takes the ARM token of a loaded Az.Accounts for cmdlets with -ArmToken, unless one is given' {
+        # A stand-in Az.Accounts: Get-AzAccessToken -AsSecureString returns .Token as a SecureString.
+        New-Module -Name Az.Accounts -ScriptBlock {
+            function Get-AzAccessToken {
+                param([switch] $AsSecureString)
+                $token = [securestring]::new(); 'az-token'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
+                [pscustomobject]@{ Token = $token; AsSecureString = $AsSecureString.IsPresent }
+            }
+            Export-ModuleMember -Function Get-AzAccessToken
+        } | Import-Module -Force
+        try {
+            (Get-AmlNewWebService -ResourceGroup rg -Name ws).arm | Should -Be 'az-token'
+            $mine = [securestring]::new(); 'mine'.ToCharArray() | ForEach-Object { $mine.AppendChar($_) }
+            (Get-AmlNewWebService -ResourceGroup rg -Name ws -ArmToken $mine).arm | Should -Be 'mine'
+            (Get-AmlWebService).arm | Should -BeNullOrEmpty  # a classic cmdlet has no -ArmToken
+        }
+        finally {
+            Remove-Module -Name Az.Accounts -Force
+        }
+    }
+
     It 'writes InputText to standard input' {
         (Invoke-Cli -Command 'promote' -Arguments 'T', '--model-url', '-' -InputText 'https://a/b.ilearner?sig=x').stdin |
             Should -Be 'https://a/b.ilearner?sig=x'
