@@ -666,3 +666,13 @@ def test_an_az_accounts_sign_in_supplies_the_arm_token_only_where_it_is_used() -
     guard = ("-not $bound['ArmToken'] -and $Caller -and "
              "$Caller.MyInvocation.MyCommand.Parameters.ContainsKey('ArmToken')")
     assert guard in invoker and invoker.index(guard) < invoker.index("$azToken = Get-AmlAzArmToken")
+
+
+@pytest.mark.parametrize("fn", functions(), ids=lambda f: f.name)
+def test_validated_parameters_are_never_assigned(fn: ps.Function) -> None:
+    # A parameter variable keeps its Validate* attributes: assigning a value that fails them throws
+    # a validation error in the middle of the function (about_Functions_Advanced_Parameters).
+    body = ps.text(fn.node).split("process {", 1)[-1]
+    for param in fn.params:
+        if any(name.startswith("Validate") for name in param.attributes):
+            assert not re.search(rf"\${param.name}\s*=[^=]", body, re.IGNORECASE), f"${param.name} is assigned"

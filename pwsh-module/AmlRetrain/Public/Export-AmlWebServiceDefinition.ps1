@@ -99,22 +99,25 @@ function Export-AmlWebServiceDefinition {
     )
 
     process {
+        # Local names: a parameter variable keeps its validation attributes, so assigning a derived
+        # (possibly empty) value to $ResourceGroup or $Name would throw before the message below.
+        $group, $service = $ResourceGroup, $Name
         if ($PSCmdlet.ParameterSetName -eq 'WebService') {
             $properties = $WebService.PSObject.Properties
             $id = if ($properties['id']) { [string]$properties['id'].Value } else { '' }
-            $ResourceGroup = @('ResourceGroup', 'resource_group') | Where-Object { $properties[$_] -and $properties[$_].Value } |
+            $group = @('ResourceGroup', 'resource_group') | Where-Object { $properties[$_] -and $properties[$_].Value } |
                 ForEach-Object { [string]$properties[$_].Value } | Select-Object -First 1
-            if (-not $ResourceGroup -and $id -match '/resourceGroups/([^/]+)/') { $ResourceGroup = $Matches[1] }
-            $Name = if ($properties['name'] -and $properties['name'].Value) { [string]$properties['name'].Value }
+            if (-not $group -and $id -match '/resourceGroups/([^/]+)/') { $group = $Matches[1] }
+            $service = if ($properties['name'] -and $properties['name'].Value) { [string]$properties['name'].Value }
             elseif ($id -match '/webServices/([^/]+)$') { $Matches[1] }
-            if (-not $ResourceGroup -or -not $Name) {
+            if (-not $group -or -not $service) {
                 $exception = [System.ArgumentException]::new(
                     '-WebService needs a web service object with ResourceGroup and name (from Get-AmlNewWebService) or an ARM id.')
                 $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'AmlWebServiceObject', 'InvalidArgument', $WebService))
             }
         }
         $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
-        if (-not $PSCmdlet.ShouldProcess($file, "Export definition of $ResourceGroup/$Name")) { return }
-        Invoke-AmlRetrainCli -Command @('webservice', 'export') -Arguments @($ResourceGroup, $Name, '--file', $file) -TypeName 'AmlRetrain.DefinitionExport' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        if (-not $PSCmdlet.ShouldProcess($file, "Export definition of $group/$service")) { return }
+        Invoke-AmlRetrainCli -Command @('webservice', 'export') -Arguments @($group, $service, '--file', $file) -TypeName 'AmlRetrain.DefinitionExport' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }
