@@ -675,4 +675,5 @@ def test_validated_parameters_are_never_assigned(fn: ps.Function) -> None:
     body = ps.text(fn.node).split("process {", 1)[-1]
     for param in fn.params:
         if any(name.startswith("Validate") for name in param.attributes):
-            assert not re.search(rf"\${param.name}\s*=[^=]", body, re.IGNORECASE), f"${param.name} is assigned"
+            assigned = re.search(rf"\${param.name}\s*=[^=]", body, re.IGNORECASE)
+            assert not assigned, f"${param.name} is assigned"
