@@ -78,7 +78,10 @@ def retrain(cli: Recorder, training: str, data: Path, *extra: str) -> dict[str, 
 
 def test_the_flows_cover_every_command_the_module_calls() -> None:
     called = {inv.path for fn in ps.public_functions() for inv in fn.invocations}
-    assert CLASSIC_FLOW | ARM_FLOW | PROMOTION_FLOW == called
+    # A command the CLI of this checkout does not have yet (ps.PENDING_COMMANDS) cannot run here;
+    # once it exists, it must join a flow below.
+    absent = set(ps.PENDING_COMMANDS) - set(ps.cli_leaves(ps.cli_root()))
+    assert CLASSIC_FLOW | ARM_FLOW | PROMOTION_FLOW == called - absent
     assert set(ps.consumed_fields()) <= called
 
 
