@@ -41,14 +41,13 @@ MUTATING_INVOKE = {"Invoke-AmlPromotionPlan", "Invoke-AmlFanout"}
 # CLI commands deliberately without a cmdlet: local tooling, not part of the retraining flows.
 NOT_WRAPPED = {("auth", "show"), ("emulator", "start"), ("emulator", "stop"), ("storage", "upload"),
                # `jobs` is the same group as `classic jobs`, which the job cmdlets call.
-               ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel"),
-               # Until Start-AmlRetraining gets its ARM parameter set.
-               ("webservice", "retrain")}
+               ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel")}
 # The flows of the issue: each must be reachable from PowerShell.
 REQUIRED_COMMANDS = {
     ("classic", "services", "list"), ("classic", "services", "show"), ("classic", "endpoints", "list"),
     ("classic", "endpoints", "show"), ("classic", "endpoints", "create"), ("classic", "endpoints", "delete"),
     ("classic", "endpoints", "patch-url"), ("classic", "endpoints", "set-model"), ("classic", "retrain"),
+    ("webservice", "retrain"),
     ("classic", "jobs", "status"), ("classic", "jobs", "wait"), ("classic", "jobs", "cancel"),
     ("classic", "score"), ("webservice", "list"), ("webservice", "show"), ("webservice", "export"),
     ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "keys"),
