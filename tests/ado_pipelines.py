@@ -7,6 +7,7 @@
 - ``evaluate(expr, …)``: the expression functions the templates use (``eq``, ``ne``, ``and``,
   ``or``, ``not``, ``succeeded()``, ``canceled()``, ``dependencies.X.outputs['…']``).
 - ``parse_vso(text)``: the logging commands a step printed.
+- ``task_lib_split(line)``: how AzureCLI@2 (bash, ``scriptPath``) splits its ``arguments`` input.
 - ``cli_invocations(text)``: the ``aml-retrain`` argument lists of a bash script (``aml_run``,
   ``aml_run_gated``, array variables built with ``args=(…)`` / ``args+=(…)``).
 
@@ -30,6 +31,7 @@ PIPELINES = REPO / "ado-pipelines"
 TOOLS_ALIAS = "aml-retrain"
 
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_EACH = re.compile(r"^\$\{\{\s*each\s+(\w+)\s+in\s+(.*?)\s*\}\}$")
 _IF = re.compile(r"^\$\{\{\s*(if|elseif)\s+(.*?)\s*\}\}$")
 _ELSE = re.compile(r"^\$\{\{\s*else\s*\}\}$")
 
@@ -105,11 +107,15 @@ def evaluate(expr: str, *, parameters: dict[str, Any] | None = None,
                 return ""
         return value
 
+    loops = "|".join(map(re.escape, params.get(_LOOP, {})))
+    if loops:  # `${{ each pair in … }}` bodies read pair.key / pair.value
+        expr = re.sub(rf"\b({loops})\.(key|value)\b", lambda m: f"_v({m.group(1)!r}, {m.group(2)!r})", expr)
     code = re.sub(r"\bparameters\.([\w.]+)", lambda m: f"_p({m.group(1)!r})", expr)
     code = re.sub(r"\b(and|or|not|in)\(", r"_\1(", code)
     code = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", code))
     names: dict[str, Callable[..., Any] | Any] = {
-        "_p": lookup, "eq": _eq, "ne": lambda a, b: not _eq(a, b),
+        "_p": lookup, "_v": lambda name, part: params[_LOOP][name][part],
+        "eq": _eq, "ne": lambda a, b: not _eq(a, b),
         "_and": lambda *a: all(_truthy(x) for x in a), "_or": lambda *a: any(_truthy(x) for x in a),
         "_not": lambda a: not _truthy(a), "_in": lambda a, *b: any(_eq(a, x) for x in b),
         "succeeded": lambda: succeeded, "failed": lambda: not succeeded,
@@ -118,6 +124,18 @@ def evaluate(expr: str, *, parameters: dict[str, Any] | None = None,
         "dependencies": _Deps(dependencies or {}), "stageDependencies": _Deps(stage_dependencies or {}),
     }
     return eval(code, {"__builtins__": {}}, names)
+
+
+_LOOP = "__loop__"  # loop variables of enclosing `${{ each }}`, kept beside the parameters
+
+
+def _iterate(expr: str, var: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Parameter sets for each item of ``${{ each var in expr }}`` (a mapping gives key/value)."""
+    collection = evaluate(expr, parameters=params)
+    items = collection.items() if isinstance(collection, dict) else enumerate(collection or [])
+    for key, value in items:
+        item = {"key": key, "value": value} if isinstance(collection, dict) else value
+        yield {**params, _LOOP: {**params.get(_LOOP, {}), var: item}}
 
 
 def _truthy(value: Any) -> bool:
@@ -131,7 +149,7 @@ def substitute(value: Any, params: dict[str, Any]) -> Any:
     if not isinstance(value, str):
         return value
     whole = _EXPR.fullmatch(value.strip())
-    if whole:
+    if whole and len(_EXPR.findall(value)) == 1:
         return evaluate(whole.group(1), parameters=params)
     return _EXPR.sub(lambda m: _text(evaluate(m.group(1), parameters=params)), value)
 
@@ -209,7 +227,10 @@ def _conditional_key(item: Any) -> tuple[str, str] | None:
                 return m.group(1), m.group(2)
             if _ELSE.match(key):
                 return "else", ""
-            if key.startswith("${{"):
+            each = _EACH.match(key)
+            if each:
+                return "each", f"{each.group(1)} {each.group(2)}"
+            if key.startswith("${{") and not _EXPR.fullmatch(key):
                 raise ValueError(f"unsupported template construct {key!r}")
     return None
 
@@ -222,6 +243,11 @@ def _expand_list(items: list[Any], params: dict[str, Any], here: Path) -> list[A
         if cond is not None:
             kind, expr = cond
             body = next(iter(item.values()))
+            if kind == "each":
+                var, _, collection = expr.partition(" ")
+                for bound in _iterate(collection, var, params):
+                    out.extend(_expand_list(body, bound, here))
+                continue
             if kind == "if":
                 taken = _truthy(evaluate(expr, parameters=params))
                 chosen = taken
@@ -249,6 +275,11 @@ def _expand_dict(node: dict[str, Any], params: dict[str, Any], here: Path) -> di
         cond = _conditional_key({key: value})
         if cond is not None:
             kind, expr = cond
+            if kind == "each":
+                var, _, collection = expr.partition(" ")
+                for bound in _iterate(collection, var, params):
+                    out.update(_expand_dict(value, bound, here))
+                continue
             chosen = _truthy(evaluate(expr, parameters=params)) if kind == "if" else not taken
             taken = chosen if kind == "if" else True
             if chosen:
@@ -270,6 +301,26 @@ def variables_of(node: dict[str, Any]) -> dict[str, str]:
         elif "name" in item:
             found[str(item["name"])] = _text(item.get("value"))
     return found
+
+
+def inline_scripts() -> Iterator[tuple[str, str]]:
+    """(file, text) of every inline script in the YAML files (PowerShell bodies and bash)."""
+    for path in pipeline_files():
+        for name, value in scalars(load(path)):
+            if name in ("script", "inlineScript", "Inline", "inline", "bash", "pwsh", "powershell"):
+                yield str(path.relative_to(REPO)), value
+
+
+def scalars(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(key, string) of every string in a YAML tree; list items take their parent's key."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from scalars(v, str(k))
+    elif isinstance(node, list):
+        for item in node:
+            yield from scalars(item, key)
+    elif isinstance(node, str):
+        yield key, node
 
 
 # ---------------------------------------------------------------- walking the expanded tree
@@ -302,6 +353,7 @@ class Vso:
     secrets: set[str] = field(default_factory=set)
     issues: list[tuple[str, str]] = field(default_factory=list)
     complete: list[tuple[str, str]] = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)
 
 
 _VSO = re.compile(r"##vso\[([\w.]+)([^\]]*)\](.*)")
@@ -324,6 +376,8 @@ def parse_vso(text: str) -> Vso:
             found.issues.append((attrs.get("type", ""), message))
         elif command == "task.complete":
             found.complete.append((attrs.get("result", ""), message))
+        elif command == "task.uploadsummary":
+            found.summaries.append(message)
     return found
 
 
@@ -365,3 +419,43 @@ def cli_invocations(text: str) -> list[list[str]]:
             args.extend(arrays.get(ref.group(1), []) if ref else [token])
         calls.append(args)
     return calls
+
+
+# ---------------------------------------------------------------- the agent's argument splitter
+
+
+def task_lib_split(line: str) -> list[str]:
+    """Split an ``arguments`` string the way azure-pipelines-task-lib's ``ToolRunner.line`` does.
+
+    AzureCLI@2 with ``scriptType: bash`` runs ``tool(bash).arg(scriptPath).line(arguments)`` and
+    spawns bash without a shell (Tasks/AzureCLIV2/src/ScriptType.ts; task-lib node/toolrunner.ts,
+    ``shell`` defaults to false). Written from the documented rules, not copied: spaces outside
+    double quotes separate arguments; a double quote toggles quoting and is dropped; inside quotes a
+    backslash escapes only a double quote (before any other character it stays, and ``\\\\`` stays
+    two backslashes); single quotes are ordinary characters; ``""`` is an empty argument; the last
+    argument is trimmed.
+    """
+    args: list[str] = []
+    arg, quoted, escaped, in_arg = "", False, False, False
+    for c in line:
+        if c == " " and not quoted:
+            if in_arg:
+                args.append(arg)
+                arg = ""
+            in_arg = False
+            continue
+        in_arg = True
+        if c == '"':
+            if escaped:
+                arg, escaped = arg + c, False
+            else:
+                quoted = not quoted
+        elif c == "\\" and escaped:
+            arg, escaped = arg + "\\\\", False
+        elif c == "\\" and quoted:
+            escaped = True
+        else:
+            arg, escaped = arg + ("\\" if escaped else "") + c, False
+    if in_arg:
+        args.append(arg.strip())
+    return args

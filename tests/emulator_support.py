@@ -6,6 +6,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,16 @@ def running_emulator(tmp_dir: Path, *, detach: bool = False) -> Iterator[Emulato
             stop_services(profile_path)
         else:
             handle.stop()
+
+
+def sas_url(emulator: Emulator, blob_url: str, expiry: datetime) -> str:
+    """``blob_url`` with a read SAS until ``expiry``, signed with the emulator storage key."""
+    from azure.storage.blob import BlobClient, BlobSasPermissions, generate_blob_sas
+
+    conn = emulator.profile["storage_connection_string"]
+    blob = BlobClient.from_blob_url(blob_url)
+    key = dict(p.split("=", 1) for p in conn.split(";") if p)["AccountKey"]
+    sas = generate_blob_sas(blob.account_name, blob.container_name, blob.blob_name,
+                            account_key=key, permission=BlobSasPermissions(read=True),
+                            expiry=expiry)
+    return f"{blob_url}?{sas}"

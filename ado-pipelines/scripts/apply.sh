@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# apply.sh PLAN_FILE
+# apply.sh — env: AML_STEP_PLAN_FILE.
 # Applies the approved plan; refuses (exit 9, error) when the target changed since the plan.
 # The CLI sets modelUrl, previousModelUrl, ledgerSeq, alreadyCurrent, backupPath.
-source "$(dirname "$0")/lib.sh"
-plan_file="$1"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+plan_file="$(step_input AML_STEP_PLAN_FILE)"
 if [[ ! -f "$plan_file" ]]; then
-  vso_issue error "plan file $plan_file not found (was the plan artifact published?)"
+  vso_issue error "plan file ${plan_file:-(none)} not found (was the plan artifact published?)"
   exit 1
 fi
 rc=0

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# fanout.sh MANIFEST CONCURRENCY KEEP_GOING JUNIT_FILE
+# fanout.sh — env: AML_STEP_MANIFEST, AML_STEP_CONCURRENCY, AML_STEP_KEEP_GOING, AML_STEP_JUNIT_FILE.
 # Promotes every target of the manifest, canary wave first, and writes JUnit for PublishTestResults.
 # Gated (exit 8, none failed) ends the step as SucceededWithIssues.
-source "$(dirname "$0")/lib.sh"
-manifest="$1" concurrency="$2" keep_going="$3" junit="$4"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+manifest="$(step_input AML_STEP_MANIFEST)"
+concurrency="$(step_input AML_STEP_CONCURRENCY 4)"
+keep_going="$(step_input AML_STEP_KEEP_GOING false)"
+junit="$(step_input AML_STEP_JUNIT_FILE)"
 args=(fanout run "$manifest" --concurrency "$concurrency" --junit "$junit")
 [[ "${keep_going,,}" != "true" ]] || args+=(--keep-going)
 aml_run_gated "${args[@]}"

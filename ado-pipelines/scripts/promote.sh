@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# promote.sh TARGET JOB_ID [POLICY]
+# promote.sh — env: AML_STEP_TARGET, AML_STEP_JOB_ID, AML_STEP_POLICY.
 # One target of a matrix: gate and promote in one step (no approval between). Gated (exit 8) ends
 # as SucceededWithIssues; the CLI sets modelUrl, previousModelUrl, ledgerSeq, gateOutcome.
-source "$(dirname "$0")/lib.sh"
-target="$1" job="$2" policy="${3:-}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+target="$(step_input AML_STEP_TARGET)"
+job="$(step_input AML_STEP_JOB_ID)"
+policy="$(step_input AML_STEP_POLICY)"
 args=(promote "$target" --from-job "$job" --gate)
 [[ -z "$policy" ]] || args+=(--policy "$policy")
 aml_run_gated "${args[@]}"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# set-model-classic.sh SERVICE_ID ENDPOINT JOB_ID [RESOURCE_NAME]
+# set-model-classic.sh — env: AML_STEP_SERVICE_ID, AML_STEP_ENDPOINT, AML_STEP_JOB_ID,
+# AML_STEP_RESOURCE_NAME.
 # Points a classic endpoint at the job's .ilearner (backup, PATCH, read-back), without the ledger.
 # The CLI sets backupPath and verified.
-source "$(dirname "$0")/lib.sh"
-service="$1" endpoint="$2" job="$3" resource="${4:-}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+service="$(step_input AML_STEP_SERVICE_ID)"
+endpoint="$(step_input AML_STEP_ENDPOINT)"
+job="$(step_input AML_STEP_JOB_ID)"
+resource="$(step_input AML_STEP_RESOURCE_NAME)"
 args=(classic endpoints set-model "$service" "$endpoint" --from-job "$job")
 [[ -z "$resource" ]] || args+=(--resource-name "$resource")
 aml_run "${args[@]}"

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# update-webservice.sh RESOURCE_GROUP NAME JOB_ID DEFINITION_FILE
+# update-webservice.sh — env: AML_STEP_RESOURCE_GROUP, AML_STEP_WEB_SERVICE, AML_STEP_JOB_ID,
+# AML_STEP_DEFINITION_FILE.
 # The documented new-web-service flow, without the ledger: export the definition, point its
 # trained-model asset at the job's .ilearner, validate, update the live service (backup, PATCH,
 # poll, read-back). The CLI sets modelUrl, previousModelUrl, backupPath and verified.
-source "$(dirname "$0")/lib.sh"
-rg="$1" name="$2" job="$3" file="$4"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rg="$(step_input AML_STEP_RESOURCE_GROUP)"
+name="$(step_input AML_STEP_WEB_SERVICE)"
+job="$(step_input AML_STEP_JOB_ID)"
+file="$(step_input AML_STEP_DEFINITION_FILE)"
 mkdir -p "$(dirname "$file")"
 aml_run webservice export "$rg" "$name" --file "$file"
 aml_run webservice set-model --file "$file" --from-job "$job"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# verify.sh TARGET EXPECTED_MODEL_URL [SMOKE_INPUT]
+# verify.sh — env: AML_STEP_TARGET, AML_STEP_EXPECTED_MODEL_URL, AML_STEP_SMOKE_INPUT.
 # Reads TARGET back and fails unless it serves EXPECTED_MODEL_URL (compared without SAS), then
 # scores SMOKE_INPUT through it when given. Sets servingModelUrl.
-source "$(dirname "$0")/lib.sh"
-target="$1" expected="${2%%\?*}" smoke="${3:-}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+target="$(step_input AML_STEP_TARGET)"
+expected="$(step_input AML_STEP_EXPECTED_MODEL_URL)"
+expected="${expected%%\?*}"
+smoke="$(step_input AML_STEP_SMOKE_INPUT)"
 if [[ -z "$expected" ]]; then
-  vso_issue error "no modelUrl from the Deploy stage: nothing to verify"
+  vso_issue error "no modelUrl from the Apply stage: nothing to verify"
   exit 1
 fi
 kind="${target%%:*}" rest="${target#*:}"
@@ -15,7 +18,7 @@ case "$kind" in
   arm) shown="$(aml_run -o json webservice show "$first" "$second")" ;;
   *) vso_issue error "unknown target kind in '$target' (classic:… or arm:…)"; exit 2 ;;
 esac
-serving="$(python3 "$(dirname "$0")/model_url.py" "$kind" <<<"$shown")"
+serving="$(python3 "$(dirname "${BASH_SOURCE[0]}")/model_url.py" "$kind" <<<"$shown")"
 vso_output servingModelUrl "$serving"
 if [[ "$serving" != "$expected" ]]; then
   vso_issue error "read-back: $target serves $serving, expected $expected"

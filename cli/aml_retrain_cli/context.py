@@ -29,6 +29,7 @@ class State:
     ledger_location: str | None = None
     workspace: str | None = None
     token_file: str | None = None
+    endpoint_key_file: str | None = None  # set by `classic endpoints set-model` before settings()
     output: str = "table"
     debug: bool = False
     _settings: Settings | None = field(default=None, repr=False)
@@ -42,16 +43,17 @@ class State:
                 profile=self.profile,
                 workspace_id=self.workspace,
                 workspace_token=self._read_token(),
+                endpoint_key_file=self.endpoint_key_file,
                 subscription_id=self.subscription,
                 ledger=self.ledger_location,
             )
         return self._settings
 
-    def classic_client(self) -> ClassicManagementClient:
-        """Build the classic management client from the resolved settings."""
+    def classic_client(self, *, endpoint_key: bool = False) -> ClassicManagementClient:
+        """Build the classic management client (workspace token, or the endpoint's API key)."""
         from aml_retrain.classic.management import ClassicManagementClient
 
-        return ClassicManagementClient.from_settings(self.settings())
+        return ClassicManagementClient.from_settings(self.settings(), endpoint_key=endpoint_key)
 
     def arm_client(self) -> ArmWebServiceClient:
         """Build the ARM web services client (credential chosen by the settings)."""

@@ -41,6 +41,15 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+def _click_errors() -> tuple[type[Exception], ...]:
+    # Typer 0.2x raises the errors of its vendored click (typer._click), older Typer the click
+    # package's: typer.BadParameter derives from whichever ClickException is in use.
+    return tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+_CLICK_ERRORS = _click_errors()
+
+
 class OutputFormat(str, Enum):
     """Output formats."""
 
@@ -49,7 +58,16 @@ class OutputFormat(str, Enum):
 
 
 class AmlGroup(TyperGroup):
-    """Root group: turns library errors into one stderr line and a documented exit code."""
+    """Root group: turns library and usage errors into one stderr line and a documented exit code."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
+                     **extra: Any) -> Any:
+        """Parse the global options; a usage error there is one plain line off a terminal."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _CLICK_ERRORS as exc:
+            _plain_usage_error(exc)
+            raise
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         """Run the command; map AmlRetrainError to its exit code."""
@@ -57,6 +75,9 @@ class AmlGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
+        except _CLICK_ERRORS as exc:  # a subcommand's usage error or a BadParameter
+            _plain_usage_error(exc)
+            raise
         except AmlRetrainError as exc:
             st = ctx.obj if isinstance(ctx.obj, State) else State()
             if st.debug:
@@ -72,6 +93,24 @@ class AmlGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(code=130) from None
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _plain_usage_error(exc: Any) -> None:
+    """Off a terminal, print a usage error as ``aml-retrain: error: <message>`` and exit with its code.
+
+    On a terminal Typer draws its Rich box (usage, hint, framed message). Piped or captured (a
+    script, the PowerShell module, an agent's log) only the message line is printed: a reader that
+    takes one line must get the message, not the box's "Error" header. Exit codes stay click's.
+    """
+    if _stderr_is_terminal() or type(exc).__name__ == "NoArgsIsHelpError":  # help is not an error
+        return
+    message = " ".join(exc.format_message().split())
+    typer.echo(f"aml-retrain: error: {message}", err=True)
+    raise typer.Exit(code=exc.exit_code) from None
 
 
 app = typer.Typer(

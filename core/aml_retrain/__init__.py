@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aml_retrain._redact import redact_url
 from aml_retrain.config import Settings
 from aml_retrain.errors import (
+    AlreadyExistsError,
     AmlRetrainError,
     AuthError,
     ConfigError,
@@ -152,6 +153,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "AlreadyExistsError",
     "AmlRetrainError",
     "ArmWebServiceClient",
     "AuthError",

@@ -42,7 +42,8 @@ DEFAULT_ARM_URL = "https://management.azure.com"
 AUTH_MODES = ("token", "default", "cli", "env", "workload", "managed", "pipelines")
 
 _SECRET_FIELDS = frozenset(
-    {"workspace_token", "storage_connection_string", "arm_token", "system_access_token"}
+    {"workspace_token", "endpoint_key", "storage_connection_string", "arm_token",
+     "system_access_token"}
 )
 
 
@@ -62,6 +63,9 @@ class Settings:
 
     workspace_id: str | None = None
     workspace_token: str | None = field(default=None, repr=False)
+    # An endpoint's API key: set-model can run with it alone (azuremlps README: the endpoint
+    # key works "in lieu of" the workspace token for that endpoint's management calls).
+    endpoint_key: str | None = field(default=None, repr=False)
     region: str = DEFAULT_REGION
     management_url: str = REGION_MANAGEMENT_URLS[DEFAULT_REGION]
     ca_bundle: str | None = None
@@ -99,6 +103,7 @@ class Settings:
         profile: str | Path | None = None,
         workspace_id: str | None = None,
         workspace_token: str | None = None,
+        endpoint_key_file: str | Path | None = None,
         region: str | None = None,
         management_url: str | None = None,
         ca_bundle: str | Path | None = None,
@@ -117,7 +122,11 @@ class Settings:
         client_id: str | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
-        """Merge explicit values, ``AML_RETRAIN_*`` variables, the profile file and defaults."""
+        """Merge explicit values, ``AML_RETRAIN_*`` variables, the profile file and defaults.
+
+        The endpoint key comes from ``endpoint_key_file`` or ``AML_RETRAIN_ENDPOINT_KEY`` only:
+        it belongs to one endpoint, so no profile key holds it.
+        """
         environ = os.environ if env is None else env
         profile_path, data = _load_profile(profile, environ)
         source = _Layers(environ, data, profile_path)
@@ -131,6 +140,8 @@ class Settings:
         return cls(
             workspace_id=source.pick(workspace_id, "WORKSPACE_ID", "workspace_id"),
             workspace_token=source.pick(workspace_token, "WORKSPACE_TOKEN", "workspace_token"),
+            endpoint_key=source.pick(_read_secret_file(endpoint_key_file, "--endpoint-key-file"),
+                                     "ENDPOINT_KEY", ""),
             region=region_value,
             management_url=_check_url(url),
             ca_bundle=_check_ca_bundle(bundle),
@@ -163,18 +174,31 @@ class Settings:
 
     def require_workspace(self) -> tuple[str, str]:
         """Return ``(workspace_id, workspace_token)`` or raise ConfigError naming what to set."""
-        if not self.workspace_id:
-            raise ConfigError(
-                "no workspace id: pass --workspace or set AML_RETRAIN_WORKSPACE_ID "
-                "(or workspace_id in the profile)"
-            )
+        workspace_id = self._require_workspace_id("or workspace_id in the profile")
         if not self.workspace_token:
             raise ConfigError(
                 "no workspace token: set AML_RETRAIN_WORKSPACE_TOKEN, pass --token-file "
                 "(or workspace_token in the profile); find it in Studio → Settings → "
                 "Authorization Tokens"
             )
-        return self.workspace_id, self.workspace_token
+        return workspace_id, self.workspace_token
+
+    def require_endpoint_key(self) -> tuple[str, str]:
+        """Return ``(workspace_id, endpoint_key)`` or raise ConfigError naming what to set."""
+        workspace_id = self._require_workspace_id("the endpoint key alone does not name it")
+        if not self.endpoint_key:
+            raise ConfigError(
+                "no endpoint key: set AML_RETRAIN_ENDPOINT_KEY or pass --endpoint-key-file PATH "
+                "(the endpoint's PrimaryKey or SecondaryKey)"
+            )
+        return workspace_id, self.endpoint_key
+
+    def _require_workspace_id(self, hint: str) -> str:
+        if not self.workspace_id:
+            raise ConfigError(
+                f"no workspace id: pass --workspace or set AML_RETRAIN_WORKSPACE_ID ({hint})"
+            )
+        return self.workspace_id
 
     def require_storage(self) -> str:
         """Return the storage connection string or raise ConfigError naming what to set."""
@@ -229,6 +253,19 @@ class _Layers:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ConfigError(f"profile {self.path}: {key!r} must be a string")
         return str(value).strip()
+
+
+def _read_secret_file(path: str | Path | None, option: str) -> str | None:
+    # A secret's file is read here, like any other setting, so it never has to sit on argv.
+    if path is None or str(path) == "":
+        return None
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {option} {path}: {exc.strerror}") from None
+    if not text:
+        raise ConfigError(f"{option} {path} is empty: put the key on its first line")
+    return text
 
 
 def _load_profile(

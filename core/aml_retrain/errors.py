@@ -17,6 +17,7 @@
         ├── AuthError         401/403    exit 5
         ├── NotFoundError     404        exit 3
         ├── ConflictError     409        exit 6
+        │   └── AlreadyExistsError       exit 6   found by a read before any write (no 409 sent)
         └── OperationFailedError         exit 1   an ARM async operation ended Failed or Canceled
 
 Messages never contain secrets: every URL stored on an error goes through ``redact_url``.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.gate import GateResult
 
 __all__ = [
+    "AlreadyExistsError",
     "AmlRetrainError",
     "AuthError",
     "BusyError",
@@ -234,6 +236,19 @@ class ConflictError(ServiceError):
     """The resource already exists or changed underneath (409)."""
 
     exit_code: ClassVar[int] = 6
+
+
+class AlreadyExistsError(ConflictError):
+    """The resource exists already, found by a GET before any write; nothing was sent."""
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        # The GET that found it answered 200; no service ever answered 409 here.
+        kwargs.setdefault("status_code", 200)
+        kwargs.setdefault("method", "GET")
+        super().__init__(message, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.message} (found by GET {self.url})" if self.url else self.message
 
 
 class OperationFailedError(ServiceError):

@@ -48,7 +48,7 @@ class EmulatorApp:
                                      "arm": self.arm}, config=self.config)
         self.router = Router()
         self.router.include(self.control.routes())
-        self.router.include(classic_routes(ClassicHandlers(self.classic)))
+        self.router.include(classic_routes(ClassicHandlers(self.classic, self.models)))
         self.router.include(ExecutionHandlers(self.classic, self.jobs, self.models,
                                               self.config).routes())
         self.router.include(ArmHandlers(self.arm).routes())

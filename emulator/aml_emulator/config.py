@@ -3,11 +3,12 @@
 - ``bes_job_seconds`` (3.0): least time a BES job stays ``Running``.
 - ``propagation_seconds`` (1.0): after a PATCH, RRS keeps serving the previous model this long.
   The real service takes ~30 s (CLASSIC-API §10.5); the default is short to keep runs fast.
-- ``result_sas_seconds`` (3600): lifetime of the read SAS minted for BES ``Results`` at each GET.
+- ``result_sas_seconds`` (86400): how long after each GET the read SAS minted for BES ``Results``
+  stays valid (D-CLASSIC's sample: 24 h, starting 5 minutes back); tests set a short one.
 - ``status_format`` (``"string"``): BES ``StatusCode`` as ``"Finished"``, or with ``"numeric"``
   as ``4`` (the real service has been seen answering both: §6.4).
-- ``arm_polls_before_done`` (2): polls of an ARM async operation answered ``Provisioning``
-  before the next one completes it (0 = the first poll does).
+- ``arm_polls_before_done`` (2): polls of an ARM PUT/PATCH operation answered ``Provisioning``
+  before the next one completes it (0 = the first poll does); a DELETE always ends at its first.
 - ``arm_fail_next`` (0): the next N ARM async operations (PUT, PATCH, DELETE) end ``Failed``
   and change nothing; counts down as operations are created.
 - ``arm_page_size`` (20): entries per page of the ARM list operations (then ``nextLink``).
@@ -42,7 +43,7 @@ _MAX_SECONDS = 24 * 3600.0
 class Settings:
     bes_job_seconds: float = 3.0
     propagation_seconds: float = 1.0
-    result_sas_seconds: float = 3600.0
+    result_sas_seconds: float = 86400.0
     status_format: str = "string"
     arm_polls_before_done: int = 2
     arm_fail_next: int = 0

@@ -7,9 +7,10 @@
     CompanyName          = 'aml-retrain'
     Copyright            = '(c) aml-retrain maintainers. MIT License.'
     Description          = 'Retrain Azure Machine Learning web services (classic Studio and new ARM) and swap their trained models behind endpoints: cmdlets that mirror the documented azuremlps and Az.MachineLearning retraining flows, with an evaluation gate, plan/apply, rollback, a promotion ledger and fan-out, on top of the aml-retrain CLI.'
-    PowerShellVersion    = '7.2'
+    PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     RequiredModules      = @()
+    FormatsToProcess     = @('AmlRetrain.Format.ps1xml')
     FunctionsToExport    = @(
         'Export-AmlWebServiceDefinition'
         'Get-AmlNewWebService'
@@ -46,8 +47,6 @@
         'Export-AmlWebService'
         'Import-AmlWebService'
         'Invoke-AmlPromotion'
-        'Invoke-AmlWebServiceBESEndpoint'
-        'Invoke-AmlWebServiceRRSEndpoint'
         'Patch-AmlWebServiceEndpoint'
         'Update-AmlWebService'
     )

@@ -12,5 +12,9 @@ from tests.cli.test_classic_cli import FakeClient
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeClient:
     """A FakeClient every command of this invocation uses instead of the real client."""
     client = FakeClient()
-    monkeypatch.setattr(context.State, "classic_client", lambda self: client)
+    def build(self: context.State, *, endpoint_key: bool = False) -> FakeClient:
+        client.built_with_endpoint_key.append(endpoint_key)
+        return client
+
+    monkeypatch.setattr(context.State, "classic_client", build)
     return client

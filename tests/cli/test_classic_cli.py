@@ -40,6 +40,7 @@ class FakeClient:
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.endpoints = {"default": _endpoint("default"), "ep01": _endpoint("ep01")}
         self.fail: Exception | None = None
+        self.built_with_endpoint_key: list[bool] = []
 
     def _record(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -234,3 +235,78 @@ def test_table_shows_bracketed_names_verbatim(fake: FakeClient) -> None:
                                 env={"COLUMNS": "200"})
     assert "Census Model [trained model]" in result.stdout
     assert "models/old.ilearner" in result.stdout
+
+
+def test_create_existing_endpoint_exits_6_without_writing(fake: FakeClient) -> None:
+    result = run("classic", "endpoints", "create", SVC, "ep01")
+    assert result.exit_code == 6, result.output
+    assert result.stderr.startswith("AlreadyExistsError: endpoint 'ep01' already exists")
+    assert "--exist-ok" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert writes(fake) == []
+
+
+def test_create_existing_with_exist_ok_shows_it(fake: FakeClient) -> None:
+    result = run("-o", "json", "classic", "endpoints", "create", SVC, "ep01", "--exist-ok")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["Name"] == "ep01" and writes(fake) == []
+
+
+def test_create_over_four_calls_under_low_is_usage_error_nothing_sent(fake: FakeClient) -> None:
+    result = run("classic", "endpoints", "create", SVC, "ep02", "--max-concurrent-calls", "10")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("ValidationError: max concurrent calls 10 needs throttle")
+    assert len(result.stderr.strip().splitlines()) == 1 and fake.calls == []
+
+
+def test_create_prints_the_concurrency_in_effect(fake: FakeClient) -> None:
+    result = run("-o", "json", "classic", "endpoints", "create", SVC, "ep02",
+                 "--max-concurrent-calls", "2")
+    assert result.exit_code == 0, result.output
+    # The fake service keeps 4 whatever was asked: the CLI says so on stderr.
+    assert "in effect: ThrottleLevel Low, MaxConcurrentCalls 4" in result.stderr
+    assert "not the requested 2" in result.stderr
+    assert json.loads(result.stdout)["Name"] == "ep02"
+
+
+NEW_MODEL = "https://acct.blob.core.windows.net/models/new.ilearner"
+
+
+def test_set_model_with_endpoint_key_file_skips_the_web_service_get(
+        fake: FakeClient, tmp_path: Any) -> None:
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("endpoint-api-key\n")
+    result = run("-o", "json", "--workspace", WS, "classic", "endpoints", "set-model", SVC, "ep01",
+                 "--model-url", "-", "--endpoint-key-file", str(key_file),
+                 input=NEW_MODEL + SAS + "\n")
+    assert result.exit_code == 0, result.output
+    assert fake.built_with_endpoint_key == [True]
+    assert "get_web_service" not in [c for c, _ in fake.calls] and writes(fake) == ["patch_endpoint"]
+    assert "signed in with the endpoint key" in result.stderr
+    assert json.loads(result.stdout)["warnings"][0].startswith("signed in with the endpoint key")
+    assert "endpoint-api-key" not in result.output
+
+
+def test_set_model_with_endpoint_key_env_refuses_default_by_name(
+        fake: FakeClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AML_RETRAIN_ENDPOINT_KEY", "endpoint-api-key")
+    result = run("--workspace", WS, "classic", "endpoints", "set-model", SVC, "default",
+                 "--model-url", "-", input=NEW_MODEL + SAS + "\n")
+    assert result.exit_code == 2, result.output
+    assert "non-default endpoint" in result.stderr and fake.calls == []
+
+
+def test_set_model_from_job_with_only_an_endpoint_key_is_a_usage_error(
+        fake: FakeClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AML_RETRAIN_ENDPOINT_KEY", "endpoint-api-key")
+    result = run("--workspace", WS, "classic", "endpoints", "set-model", SVC, "ep01",
+                 "--from-job", "a" * 32)
+    assert result.exit_code == 2, result.output
+    assert "workspace token" in result.stderr and fake.calls == []
+
+
+def test_unreadable_endpoint_key_file_is_a_config_error(fake: FakeClient, tmp_path: Any) -> None:
+    result = run("--workspace", WS, "classic", "endpoints", "set-model", SVC, "ep01",
+                 "--model-url", NEW_MODEL, "--endpoint-key-file", str(tmp_path / "missing"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("ConfigError: cannot read --endpoint-key-file")
+    assert fake.calls == []

@@ -14,6 +14,7 @@ CHANGE = frozenset({"modelUrl", "previousModelUrl", "backupPath", "verified"})
 
 CLI_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
     ("classic", "retrain"): JOB,
+    ("webservice", "retrain"): JOB,
     ("classic", "jobs", "status"): JOB,
     ("classic", "jobs", "wait"): JOB,
     ("classic", "jobs", "cancel"): JOB,

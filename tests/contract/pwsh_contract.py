@@ -68,13 +68,43 @@ READS: list[tuple[Command, str, str]] = [
 ]
 
 
+# Properties the module itself adds to the CLI's objects (Get-AmlNewWebService: ResourceGroup).
+MODULE_ADDED = frozenset({"ResourceGroup"})
+FORMAT_FILE = MODULE / "AmlRetrain.Format.ps1xml"
+
+
+def format_views() -> dict[str, list[str]]:
+    """TypeName -> the PropertyName columns of its table view in AmlRetrain.Format.ps1xml."""
+    import xml.etree.ElementTree as ET
+
+    views: dict[str, list[str]] = {}
+    for view in ET.parse(FORMAT_FILE).getroot().iter("View"):
+        for type_name in view.iter("TypeName"):
+            views[str(type_name.text)] = [str(p.text) for p in view.iter("PropertyName")]
+    return views
+
+
+def type_producers() -> dict[str, set[Command]]:
+    """TypeName -> the CLI commands whose output the module tags with it."""
+    found: dict[str, set[Command]] = {}
+    for fn in public_functions():
+        names = re.findall(r"-TypeName '(AmlRetrain\.\w+)'", text(fn.node))
+        for name in names:
+            found.setdefault(name, set()).update(inv.path for inv in fn.invocations)
+    return found
+
+
 def consumed_fields() -> dict[Command, set[str]]:
-    """Every JSON field the module consumes, per CLI command."""
+    """Every JSON field the module consumes, per CLI command (bound, read, or shown by a view)."""
     fields: dict[Command, set[str]] = {}
     for command, _, mapping in PIPES:
         fields.setdefault(command, set()).update(mapping.values())
     for command, _, name in READS:
         fields.setdefault(command, set()).add(name)
+    producers = type_producers()
+    for type_name, columns in format_views().items():
+        for command in producers.get(type_name, set()) - set(PENDING_COMMANDS):
+            fields.setdefault(command, set()).update(set(columns) - MODULE_ADDED)
     return fields
 
 
@@ -198,11 +228,32 @@ def _param(node: Any) -> Param:
     return Param(text(variable).lstrip("$"), attributes, aliases)
 
 
+def _params(node: Any) -> list[Param]:
+    """The parameter of a script_parameter node, plus any the grammar folded into its default.
+
+    tree-sitter-pwsh reads "$A = @{},  [string] $B" as one parameter whose default is the array
+    "@{}, [string] $B"; PowerShell's parser ends a default at the comma (about_Functions_Advanced_
+    Parameters), so each later element of that array is a parameter of its own.
+    """
+    found = [_param(node)]
+    default = next((c for c in node.children if c.type == "script_parameter_default"), None)
+    children = default.children if default is not None else []
+    array = next((c for c in children if c.type == "array_literal_expression"), None)
+    for element in [c for c in array.children if c.type != ","][1:] if array is not None else []:
+        variable = next((n for n in walk(element) if n.type == "variable"), None)
+        if variable is not None:
+            alias = re.search(r"\[Alias\(([^)]*)\)\]", text(element))
+            aliases = re.findall(r"'([^']+)'", alias.group(1)) if alias else []
+            found.append(Param(text(variable).lstrip("$"), {}, aliases))
+    return found
+
+
 def _invocations(function: Any, name: str) -> tuple[list[Invocation], list[str]]:
     """Each Invoke-AmlRetrainCli call with its literal path and the '--options' of its region.
 
     A call's region is the largest enclosing node that contains no other call, so an option literal
-    belongs to exactly one call; literals outside every region are returned as strays.
+    belongs to exactly one call; literals outside every region are shared by all the calls (each
+    command must have them). Without any call, the literals are returned as strays.
     """
     calls = [n for n in walk(function) if n.type == "command" and _command_name(n) == INVOKER]
     call_ids = {c.id for c in calls}
@@ -223,7 +274,10 @@ def _invocations(function: Any, name: str) -> tuple[list[Invocation], list[str]]
         found.append(Invocation(name, path, options, call.start_point.row + 1))
     strays = [string_value(s) for s in strings(function)
               if string_value(s).startswith("--") and s.id not in covered]
-    return found, strays
+    # Options built before a branch between calls (Start-AmlRetraining: classic or ARM) go to each.
+    for invocation in found:
+        invocation.options += strays
+    return found, strays if not found else []
 
 
 def _command_name(node: Any) -> str | None:
@@ -256,7 +310,7 @@ def read_functions(path: Path) -> list[Function]:
             attribute_list = next((c for c in param_block.children if c.type == "attribute_list"), None)
             if attribute_list is not None:
                 attributes = _attributes(attribute_list)
-            params = [_param(p) for p in walk(param_block) if p.type == "script_parameter"]
+            params = [q for p in walk(param_block) if p.type == "script_parameter" for q in _params(p)]
         invocations, strays = _invocations(node, name)
         functions.append(Function(
             name=name, file=path, help=text(comment) if comment is not None else "",
@@ -334,6 +388,11 @@ def option_names(command: Any) -> set[str]:
     return {name for name in names if name.startswith("-")}
 
 
+# CLI commands the module calls before another change adds them to the CLI, each mapped to the
+# command it is modelled on: checked against that model while absent, against themselves once present.
+PENDING_COMMANDS: dict[Command, Command] = {}
+
+
 def contract_problems(invocations: list[Invocation], root: Any) -> list[str]:
     """Every way the module's invocations disagree with the CLI tree (empty when they agree)."""
     leaves = cli_leaves(root)
@@ -341,6 +400,8 @@ def contract_problems(invocations: list[Invocation], root: Any) -> list[str]:
     for inv in invocations:
         where = f"{inv.function} (line {inv.line}): aml-retrain {' '.join(inv.path)}"
         command = leaves.get(inv.path)
+        if command is None and inv.path in PENDING_COMMANDS:
+            command = leaves.get(PENDING_COMMANDS[inv.path])
         if command is None:
             problems.append(f"{where}: no such command")
             continue
@@ -350,4 +411,90 @@ def contract_problems(invocations: list[Invocation], root: Any) -> list[str]:
             opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
             if opts and getattr(param, "required", False) and not set(opts) & set(inv.options):
                 problems.append(f"{where}: required option {opts[0]} is never passed")
+    return problems
+
+
+# --- Parameters used in scripts, docs and tests ------------------------------------------------------
+# about_CommonParameters (PowerShell 7.4) with their aliases; -WhatIf/-Confirm only with ShouldProcess.
+COMMON_PARAMETERS = frozenset(name.lower() for name in """
+Verbose vb Debug db ErrorAction ea WarningAction wa InformationAction infa ProgressAction proga
+ErrorVariable ev WarningVariable wv InformationVariable iv OutVariable ov OutBuffer ob
+PipelineVariable pv
+""".split())
+SHOULD_PROCESS_PARAMETERS = frozenset({"whatif", "wi", "confirm", "cf"})
+
+
+@cache
+def module_commands() -> dict[str, Function]:
+    """Every module function (public and private) by lower-case name and by lower-case alias."""
+    found: dict[str, Function] = {}
+    for path in sorted(PUBLIC.glob("*.ps1")) + sorted(PRIVATE.glob("*.ps1")):
+        for fn in read_functions(path):
+            for name in (fn.name, *fn.aliases):
+                found[name.lower()] = fn
+    return found
+
+
+def accepted_names(fn: Function) -> set[str]:
+    """Lower-case parameter names and aliases one may write after '-' (exactly, not by prefix)."""
+    names = {n.lower() for p in fn.params for n in (p.name, *p.aliases)} | COMMON_PARAMETERS
+    if "SupportsShouldProcess" in (fn.binding or ""):
+        names |= SHOULD_PROCESS_PARAMETERS
+    return names
+
+
+def _splatted_keys(root: Any) -> dict[str, set[str]]:
+    """Keys given to each variable as a literal hashtable, $v.Key = ... or $v['Key'] = ..."""
+    keys: dict[str, set[str]] = {}
+    for node in walk(root):
+        if node.type != "assignment_expression":
+            continue
+        left = text(node.children[0]).strip()
+        member = re.fullmatch(r"\$(\w+)(?:\.(\w+)|\['(\w+)'\])", left)
+        if member:
+            keys.setdefault(member.group(1).lower(), set()).add(member.group(2) or member.group(3))
+            continue
+        variable = re.fullmatch(r"\$(\w+)", left)
+        tables = [n for n in walk(node.children[-1]) if n.type == "hash_literal_expression"]
+        if variable and tables:
+            entries = [e for e in walk(tables[0])
+                       if e.type == "hash_entry" and e.parent.parent.id == tables[0].id]
+            keys.setdefault(variable.group(1).lower(), set()).update(
+                text(e.children[0]).strip("'\"") for e in entries)
+    return keys
+
+
+def parameter_problems(source: bytes, where: str) -> list[str]:
+    """'where line N: Cmdlet -Param ...' for each parameter a module command is called with but lacks.
+
+    A parameter must be written as its full name or an alias: PowerShell also binds a unique prefix
+    (about_Parameters), which is how "-WebService" silently became -Name, so a prefix is a problem here
+    too. Splatted hashtables built literally in the same source are checked by key.
+    """
+    root = parse(source).root_node
+    commands = module_commands()
+    splats = _splatted_keys(root)
+    problems = []
+    for node in walk(root):
+        fn = commands.get((_command_name(node) or "").lower()) if node.type == "command" else None
+        if fn is None:
+            continue
+        accepted = accepted_names(fn)
+        called = _command_name(node)
+        elements = next((c for c in node.children if c.type == "command_elements"), None)
+        used = []
+        for child in elements.children if elements is not None else []:
+            if child.type == "command_parameter":
+                used.append(text(child).lstrip("-").rstrip(":"))
+            elif child.type in ("unary_expression", "variable") and text(child).startswith("@"):
+                used += sorted(splats.get(text(child)[1:].lower(), set()))
+        for name in used:
+            if name.lower() in accepted:
+                continue
+            prefixed = sorted(p.name for p in fn.params
+                              if any(n.lower().startswith(name.lower()) for n in (p.name, *p.aliases)))
+            candidates = ", ".join("-" + n for n in prefixed)
+            why = (f"binds by prefix to -{prefixed[0]}" if len(prefixed) == 1 else
+                   f"ambiguous prefix of {candidates}" if prefixed else "no such parameter")
+            problems.append(f"{where} line {node.start_point.row + 1}: {called} -{name}: {why}")
     return problems

@@ -24,10 +24,12 @@ from tests.ado_pipelines import (
     cli_invocations,
     expand,
     expand_pipeline,
+    inline_scripts,
     job_name,
     load,
     pipeline_files,
     resolve_template,
+    scalars,
     stages_of,
     steps_of,
 )
@@ -41,6 +43,9 @@ MODULE = REPO / "pwsh-module" / "AmlRetrain"
 SCHEMA_EXCLUDED = {
     TEMPLATES / "variables" / "aml-retrain.yml":
         "variables-only template: the schema requires 'stages'/'jobs'/'steps' at the top level",
+    TEMPLATES / "steps" / "run.yml":
+        "its step names are template expressions the schema's name pattern rejects; every expansion "
+        "of it is validated instead (test_pipeline_agent.py)",
 }
 PARAMETER_TYPES = {"string", "number", "boolean", "object", "step", "stepList", "job", "jobList",
                    "deployment", "deploymentList", "stage", "stageList"}
@@ -78,14 +83,14 @@ def test_all_pipeline_yaml_validates_against_the_vendored_schema() -> None:
 
 def test_the_schema_check_catches_a_misspelt_task_input(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    broken.write_text((TEMPLATES / "steps" / "gate.yml").read_text().replace(
-        "scriptLocation: scriptPath", "scriptLocaton: scriptPath"))
+    broken.write_text((TEMPLATES / "jobs" / "python-tests.yml").read_text().replace(
+        "testResultsFormat: JUnit", "testResultsFormt: JUnit"))
     assert check_jsonschema(broken).returncode != 0
 
 
 @pytest.mark.parametrize("path", sorted(SCHEMA_EXCLUDED), ids=rel)
-def test_excluded_files_are_variables_only_templates(path: Path) -> None:
-    assert set(load(path)) <= {"parameters", "variables"}, SCHEMA_EXCLUDED[path]
+def test_excluded_files_are_variables_only_or_internal_templates(path: Path) -> None:
+    assert set(load(path)) <= {"parameters", "variables"} or path.name == "run.yml", SCHEMA_EXCLUDED[path]
 
 
 # ---------------------------------------------------------------- templates and parameters
@@ -265,30 +270,34 @@ def script_outputs(script: Path) -> set[str]:
     return names
 
 
-def inline_scripts() -> Iterator[tuple[str, str]]:
-    for path in pipeline_files():
-        for name, value in _scalars(load(path)):
-            if name in ("script", "inlineScript", "Inline", "bash", "pwsh", "powershell"):
-                yield rel(path), value
+# Commands the templates already call that another session is adding to the CLI (issue 10). Their
+# calls are checked in full once the command exists; until then test_pending_cli_commands skips.
+PENDING_CLI: dict[tuple[str, ...], str] = {}
 
 
-def _scalars(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from _scalars(v, str(k))
-    elif isinstance(node, list):
-        for item in node:
-            yield from _scalars(item, key)
-    elif isinstance(node, str):
-        yield key, node
+def all_cli_calls() -> list[tuple[str, list[str]]]:
+    calls = [(rel(p), args) for p in sorted(SCRIPTS.glob("*.sh")) for args in cli_invocations(p.read_text())]
+    return calls + [(where, args) for where, text in inline_scripts() for args in cli_invocations(text)]
+
+
+def pending(args: list[str]) -> bool:
+    words = tuple(a for a in args if not a.startswith("-"))[:2]
+    return words in PENDING_CLI and bool(resolve_cli(list(words))[1])
 
 
 def test_every_cli_invocation_exists_with_its_options() -> None:
-    calls = [(rel(p), args) for p in sorted(SCRIPTS.glob("*.sh")) for args in cli_invocations(p.read_text())]
-    calls += [(where, args) for where, text in inline_scripts() for args in cli_invocations(text)]
+    calls = all_cli_calls()
     assert len(calls) > 10
-    problems = [f"{where}: {msg}" for where, args in calls for msg in resolve_cli(args)[1]]
+    problems = [f"{where}: {msg}" for where, args in calls if not pending(args)
+                for msg in resolve_cli(args)[1]]
     assert not problems
+
+
+def test_pending_cli_commands() -> None:
+    waiting = sorted({" ".join(a for a in args if not a.startswith("-"))[:40] for _, args in all_cli_calls()
+                      if pending(args)})
+    if waiting:
+        pytest.skip(f"not in the CLI yet ({'; '.join(PENDING_CLI.values())}): {waiting}")
 
 
 def test_the_cli_check_catches_a_renamed_option() -> None:
@@ -341,8 +350,8 @@ def task_outputs(step: dict[str, Any]) -> set[str] | None:
     if not step.get("name"):
         return None
     inputs = step.get("inputs") or {}
-    if step.get("task", "").startswith("AzureCLI@"):
-        script = SCRIPTS / Path(str(inputs["scriptPath"])).name
+    if step.get("task", "").startswith(("AzureCLI@", "Bash@")):
+        script = SCRIPTS / Path(str(inputs.get("scriptPath") or inputs["filePath"])).name
         assert script.is_file(), f"{step['name']}: {script} missing"
         return script_outputs(script)
     return cmdlet_outputs(str(inputs.get("Inline") or inputs.get("script") or step.get("pwsh") or ""))
@@ -373,7 +382,7 @@ def strings_with_context(tree: dict[str, Any]) -> Iterator[tuple[str, str | None
         sname = str(stage.get("stage"))
         yield sname, None, str(stage.get("condition", "")), True
         for job in stage.get("jobs") or []:
-            for _, text in _scalars({k: v for k, v in job.items()}):
+            for _, text in scalars({k: v for k, v in job.items()}):
                 yield sname, job_name(job), text, False
 
 
@@ -431,7 +440,7 @@ def test_output_variables_read_downstream_are_set_upstream(name: str) -> None:
 def test_the_output_check_catches_a_misspelt_variable() -> None:
     name = "ado-pipelines/templates/stages/retrain-and-deploy.yml[linux]"
     tree = ROOTS[name]
-    stage = next(s for s in tree["stages"] if s["stage"] == "Deploy")
+    stage = next(s for s in tree["stages"] if s["stage"] == "Plan")
     broken = {"stages": [*tree["stages"][:2], {**stage, "condition": stage["condition"].replace(
         "gateOutcome", "gateResult")}]}
     assert check_reads(broken)
@@ -444,108 +453,15 @@ def test_the_output_check_catches_a_misspelt_variable() -> None:
 @pytest.mark.parametrize("script", sorted(SCRIPTS.glob("*.sh")), ids=lambda p: p.name)
 def test_scripts_are_strict_and_parse(script: Path) -> None:
     text = script.read_text()
-    assert "set -euo pipefail" in text or 'source "$(dirname "$0")/lib.sh"' in text
+    assert "set -euo pipefail" in text or 'source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"' in text
     result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
 
 
 def test_linux_steps_call_existing_scripts() -> None:
-    used = {Path(str(s["inputs"]["scriptPath"])).name for _, s in all_steps()
-            if str(s.get("task", "")).startswith("AzureCLI@")}
+    used = {Path(str(s["inputs"].get("scriptPath") or s["inputs"]["filePath"])).name for _, s in all_steps()
+            if str(s.get("task", "")).startswith(("AzureCLI@", "Bash@"))}
     assert used and all((SCRIPTS / name).is_file() for name in used)
-
-
-# ---------------------------------------------------------------- the PowerShell module
-
-
-def powershell_texts() -> list[str]:
-    return [t for _, t in inline_scripts()] + [p.read_text() for p in SCRIPTS.rglob("*.ps1")]
-
-
-def splatted_keys(name: str, text: str) -> set[str]:
-    """Keys of ``$name = @{ K = … }`` and ``$name.K = …`` in a script."""
-    keys = set(re.findall(rf"\${name}\.(\w+)\s*=", text))
-    for body in re.findall(rf"\${name}\s*=\s*@\{{([^}}]*)\}}", text):
-        keys |= set(re.findall(r"(\w+)\s*=", body))
-    return keys
-
-
-def cmdlet_calls() -> dict[str, set[str]]:
-    """Module cmdlets called → the parameter names passed (``-Name`` and splatted hashtable keys)."""
-    texts = powershell_texts()
-    defined = {n for t in texts for n in re.findall(r"function\s+([\w-]+)", t)}
-    calls: dict[str, set[str]] = {}
-    for raw in texts:
-        text = re.sub(r"\$\{\{.*?\}\}", "X", raw)  # template expressions hold braces
-        for m in re.finditer(r"\b([A-Z][a-z]+-Aml[A-Za-z]+)\b([^|;}\n]*)", text):
-            if m.group(1) in defined:
-                continue
-            used = calls.setdefault(m.group(1), set())
-            used |= set(re.findall(r"\s-(\w+)", m.group(2)))
-            for splat in re.findall(r"@(\w+)", m.group(2)):
-                used |= splatted_keys(splat, text)
-    return calls
-
-
-def declared_parameters(function: Path) -> set[str]:
-    """Parameter names and aliases of a module function (lower case), plus common parameters."""
-    text = function.read_text(encoding="utf-8-sig")
-    block = text[text.index("param("):]
-    names = set(re.findall(r"\]\s*\$(\w+)", block))
-    for group in re.findall(r"\[Alias\(([^)]*)\)\]", block):
-        names |= set(re.findall(r"'(\w+)'", group))
-    return {n.lower() for n in names} | {"verbose", "erroraction", "whatif", "confirm"}
-
-
-def test_every_cmdlet_call_exists_in_the_module() -> None:
-    calls = cmdlet_calls()
-    assert calls
-    manifest = MODULE / "AmlRetrain.psd1"
-    if not manifest.is_file():
-        pytest.skip(f"the AmlRetrain module is not there yet; calls to check: {sorted(calls)}")
-    text = manifest.read_text(encoding="utf-8-sig")
-    exported: set[str] = set()
-    for key in ("FunctionsToExport", "AliasesToExport"):
-        m = re.search(rf"{key}\s*=\s*(@\((.*?)\)|'[^']*')", text, re.S)
-        if m:
-            exported |= set(re.findall(r"'([\w-]+)'", m.group(1)))
-    assert not set(calls) - exported, f"not exported by AmlRetrain: {sorted(set(calls) - exported)}"
-    problems = []
-    for cmdlet, used in sorted(calls.items()):
-        function = MODULE / "Public" / f"{cmdlet}.ps1"
-        if function.is_file():
-            problems += [f"{cmdlet} has no -{u}" for u in sorted(used)
-                         if u.lower() not in declared_parameters(function)]
-    assert not problems
-
-
-def test_the_cmdlet_check_reads_parameters_and_splats() -> None:
-    calls = cmdlet_calls()
-    assert {"WebServiceId", "Data", "TimeoutSec", "OutputDirectory"} <= calls["Start-AmlRetraining"]
-    assert {"Path", "Concurrency", "KeepGoing", "JUnitPath"} <= calls["Invoke-AmlFanout"]
-
-
-def test_powershell_bodies_parse_with_tree_sitter() -> None:
-    import tree_sitter
-    import tree_sitter_pwsh
-
-    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_pwsh.language()))
-
-    def broken(source: str) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        stack = [parser.parse(source.encode()).root_node]
-        while stack:
-            node = stack.pop()
-            if node.type == "ERROR" or node.is_missing:
-                found.append(node.start_point)
-            stack.extend(node.children)
-        return found
-
-    assert broken("function f { if ($x) { ")  # the check bites
-    for text in powershell_texts():
-        source = re.sub(r"\$\{\{.*?\}\}", "X", text)
-        if "Import-Module" in source or "-Aml" in source:
-            assert not broken(source), source[:200]
 
 
 # ---------------------------------------------------------------- wiring

@@ -78,14 +78,14 @@ def test_every_route_needs_the_arm_token(arm: ArmApi, method: str, path: str) ->
 
 
 @pytest.mark.parametrize(("version", "code"), [
-    (None, "MissingApiVersionParameter"), ("2016-05-01-preview", "NoRegisteredProviderFound"),
+    (None, "MissingApiVersionParameter"), ("2015-01-01-preview", "NoRegisteredProviderFound"),
     ("2017-01-02", "NoRegisteredProviderFound"), ("", "MissingApiVersionParameter")])
 def test_api_version_is_required_and_checked(arm: ArmApi, version: str | None,
                                              code: str) -> None:
     for method, path in ROUTES[:2] + ROUTES[4:6]:
         answer = arm.call(method, path, version=version, json={})
         error = assert_arm_error(answer, 400, code)
-        assert not version or "2017-01-01" in error["message"]
+        assert not version or "'2017-01-01, 2016-05-01-preview'" in error["message"]
 
 
 def test_missing_service_is_the_documented_404(arm: ArmApi) -> None:
@@ -93,7 +93,7 @@ def test_missing_service_is_the_documented_404(arm: ArmApi) -> None:
                           "details": [{"code": "WebServiceNotFound", "message":
                                        "No Web Service could be found with the provided name: "
                                        "nope."}]}}
-    for method, suffix in (("GET", ""), ("GET", "/listKeys"), ("POST", "/listKeys")):
+    for method, suffix in (("GET", ""), ("GET", "/listKeys")):
         answer = arm.call(method, resource_id("nope") + suffix)
         assert (answer.status_code, answer.json()) == (404, expected)
     answer = arm.patch({"properties": {"packageType": "Graph", "title": "x"}}, "nope")
@@ -119,13 +119,21 @@ def test_path_segments_and_names_are_case_insensitive(arm: ArmApi) -> None:
     assert answer.json()["id"] == resource_id()  # the stored casing
 
 
-def test_list_keys_by_get_and_post(arm: ArmApi) -> None:
+def test_list_keys_by_get_only(arm: ArmApi) -> None:
     stored = arm.stored()["properties"]["keys"]
     answer = arm.call("GET", resource_id() + "/listKeys")
     assert answer.json() == {"primary": stored["primary"], "secondary": stored["secondary"]}
     assert answer.headers["Content-Type"] == JSON_TYPE
-    assert arm.call("POST", resource_id() + "/listKeys").json() == answer.json()
     assert arm.keys(RO_NAME)["primary"] != stored["primary"]
+    # listKeys is a GET (SPEC17, PSREC1): a POST gets no keys, after ARM's own checks.
+    for name in (WS_NAME, "nope"):
+        posted = arm.call("POST", resource_id(name) + "/listKeys")
+        error = assert_arm_error(posted, 405, "MethodNotAllowed")
+        assert posted.headers["Allow"] == "GET" and stored["primary"] not in posted.text
+        assert "'POST'" in error["message"]
+    assert arm.call("POST", resource_id() + "/listKeys", token=None).status_code == 401
+    assert_arm_error(arm.call("POST", resource_id(group="other-rg") + "/listKeys"), 404,
+                     "ResourceGroupNotFound")
 
 
 def _sparse_check(entries: list[dict[str, object]]) -> None:

@@ -81,10 +81,10 @@ def test_patch_deep_merges_properties(arm: ArmApi) -> None:
     doc = arm.get()
     properties = doc["properties"]
     assert doc["tags"] == {"stage": "test"}
-    assert sorted(properties["assets"]) == ["asset1", "asset2", "asset3", "asset9"]
+    assert sorted(properties["assets"]) == ["asset1", "asset2", "asset3", "asset4", "asset9"]
     assert properties["assets"]["asset9"] == new_asset
     assert properties["realtimeConfiguration"] == {"maxConcurrentCalls": 4}
-    assert sorted(properties["package"]["nodes"]) == [f"node{i}" for i in (1, 2, 3, 4, 5, 9)]
+    assert sorted(properties["package"]["nodes"]) == [f"node{i}" for i in (1, 2, 3, 4, 5, 6, 9)]
     assert properties["package"]["edges"] == []  # arrays are replaced
     assert properties["diagnostics"] == {"level": "None"}  # untouched fields stay
 
@@ -247,19 +247,34 @@ def test_put_validation(arm: ArmApi) -> None:
 
 
 def test_delete_is_async_with_location_also_for_a_missing_service(arm: ArmApi) -> None:
+    arm.configure(arm_polls_before_done=3)  # PUT/PATCH take polls; a DELETE does not (PSREC1)
     for name, existed in ((WS_NAME, True), ("never-there", False)):
         answer = arm.call("DELETE", resource_id(name))
+        # PSREC1: 202, Content-Length 0 and no Content-Type, three async headers.
         assert (answer.status_code, answer.content) == (202, b"")
-        assert answer.headers["Content-Type"] == JSON_TYPE
+        assert "Content-Type" not in answer.headers and answer.headers["Content-Length"] == "0"
+        assert answer.headers["Azure-AsyncOperationPercentComplete"] == "0"
         status_url, result_url = answer.headers["Azure-AsyncOperation"], answer.headers["Location"]
         assert urlsplit(result_url).path == urlsplit(status_url).path.replace(
             "/operationsStatus/", "/operationresults/")
         assert result_url.startswith(arm.url) and result_url.endswith("?api-version=2017-01-01")
         assert_arm_error(arm.call("GET", resource_id(name)), 404, "NotFound", "WebServiceNotFound")
-        pending = arm.call("GET", result_url, version=None)
-        assert (pending.status_code, pending.headers["Location"]) == (202, result_url)
-        assert arm.wait(status_url)["status"] == "Succeeded", existed
-        assert arm.call("GET", result_url, version=None).status_code == 204
+        first = arm.poll(status_url)
+        assert (first["status"], first["percentComplete"]) == ("Succeeded", 1.0), existed
+        assert first["endTime"]
+        done = arm.call("GET", result_url, version=None)
+        assert done.status_code == 204 and "Content-Type" not in done.headers
+
+
+def test_operation_result_of_a_running_patch_is_an_empty_202(arm: ArmApi) -> None:
+    arm.configure(arm_polls_before_done=3)
+    status_url = arm.patch(TITLE_PATCH).headers["Azure-AsyncOperation"]
+    result_url = status_url.replace("/operationsStatus/", "/operationresults/")
+    pending = arm.call("GET", result_url, version=None)
+    assert (pending.status_code, pending.headers["Location"], pending.content) == (
+        202, result_url, b"")
+    assert "Content-Type" not in pending.headers
+    assert arm.wait(status_url)["status"] == "Succeeded"
 
 
 def test_injected_failure_leaves_the_definition_unchanged(arm: ArmApi) -> None:

@@ -1,4 +1,8 @@
-"""Authorization: workspace token everywhere, endpoint keys only for GET/PATCH of that endpoint."""
+"""Authorization: workspace token everywhere; an endpoint key only for its own endpoint.
+
+azuremlps README (131af5e): the endpoint API key may replace the workspace token for "the rest
+of the Endpoint management APIs" (GET, PATCH, refresh, DELETE of that endpoint).
+"""
 
 from __future__ import annotations
 
@@ -40,17 +44,30 @@ def test_endpoint_key_reads_and_patches_its_endpoint(api: Api) -> None:
     assert api.get_endpoint("keyed")["Description"] == created["SecondaryKey"][:5]
 
 
+def test_endpoint_key_refreshes_and_deletes_its_endpoint(api: Api) -> None:
+    key = api.create("keyed").json()["SecondaryKey"]
+    refresh = api.call("POST", api.ep("keyed") + "/refresh", token=key,
+                       json={"OverwriteResources": "False"})
+    assert refresh.status_code == 304, refresh.text
+    deleted = api.call("DELETE", api.ep("keyed"), token=key)
+    assert deleted.status_code == 200, deleted.text
+    assert_error(api.call("GET", api.ep("keyed")), 404, "EndpointNotFound")
+
+
 def test_endpoint_key_is_not_a_workspace_token(api: Api) -> None:
     key = api.create("keyed").json()["PrimaryKey"]
-    assert_error(api.call("GET", api.ws(), token=key), 401, "ManagementRequestUnauthorized")
-    assert_error(api.call("PUT", api.ep("other"), token=key, json={}), 401,
-                 "ManagementRequestUnauthorized")
-    assert_error(api.call("DELETE", api.ep("keyed"), token=key), 401,
-                 "ManagementRequestUnauthorized")
-    assert_error(api.call("GET", api.ep("default"), token=key), 401,
-                 "ManagementRequestUnauthorized")
-    assert_error(api.call("GET", api.ep("default", TRAINING_ID), token=key), 401,
-                 "ManagementRequestUnauthorized")
+    api.create("other")
+    unauthorized = [
+        ("GET", api.ws()), ("GET", api.ws(f"/{PREDICTIVE_ID}")),
+        ("GET", api.ws(f"/{PREDICTIVE_ID}/endpoints")), ("PUT", api.ep("keyed")),
+        ("PUT", api.ep("new")), ("GET", api.ep("other")), ("PATCH", api.ep("other")),
+        ("DELETE", api.ep("other")), ("POST", api.ep("other") + "/refresh"),
+        ("DELETE", api.ep("default")), ("GET", api.ep("default", TRAINING_ID)),
+    ]
+    for method, path in unauthorized:
+        assert_error(api.call(method, path, token=key, json={"Description": "x"}), 401,
+                     "ManagementRequestUnauthorized")
+    assert api.get_endpoint("other")["Description"] == "test"
 
 
 def test_bad_token_on_unknown_endpoint_is_401_not_404(api: Api) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from azure.storage.blob import BlobSasPermissions, generate_blob_sas
@@ -271,3 +272,36 @@ def test_without_default_storage_every_output_is_overridden(api: Api,
     _job, status = endpoint.run(body)
     assert status["StatusCode"] == "Finished", status
     assert blob_exists(azurite, "nostore/model.ilearner")
+
+
+def _sas_fields(result: dict[str, Any]) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(result["SasBlobToken"].lstrip("?")).items()}
+
+
+def _sas_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_default_outputs_get_a_24h_container_sas_starting_5_minutes_back(
+        bes: Endpoint, azurite: AzuriteProcess) -> None:
+    configure(bes.api, result_sas_seconds=86400)  # the default, as the docs' samples show
+    _job, status = bes.run(training_body(azurite))
+    asked = datetime.now(timezone.utc)
+    for result in status["Results"].values():
+        sas = _sas_fields(result)
+        # D-CLASSIC: "sr=c … sp=rl", st 22:53:06 → se the next day 22:58:06.
+        assert (sas["sr"], sas["sp"]) == ("c", "rl"), sas
+        start, expiry = _sas_time(sas["st"]), _sas_time(sas["se"])
+        assert expiry - start == timedelta(hours=24, minutes=5)
+        assert abs((asked - timedelta(minutes=5) - start).total_seconds()) < 60
+        assert download(result)  # the container SAS reads the blob
+
+
+def test_overridden_outputs_get_a_blob_sas(bes: Endpoint, azurite: AzuriteProcess) -> None:
+    body = training_body(azurite)
+    body["Outputs"] = {"output1": _ref(azurite, "models/override/model.ilearner")}
+    _job, status = bes.run(body)
+    overridden, default = status["Results"]["output1"], status["Results"]["output2"]
+    assert (_sas_fields(overridden)["sr"], _sas_fields(overridden)["sp"]) == ("b", "r")
+    assert _sas_fields(default)["sr"] == "c"
+    assert load_model(download(overridden)).rows == 600

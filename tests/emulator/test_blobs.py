@@ -64,6 +64,7 @@ def test_patch_with_missing_blob_is_blob_not_found(api: Api, azurite: AzuritePro
     answer = api.call("PATCH", api.ep("ep01"), json=_patch_body(azurite, "none.ilearner", sas))
     error = assert_error(answer, 400, "BlobNotFound")
     assert "sig=" not in error["message"]
+    assert error["message"].startswith("Unable to access the provided Azure blob - ")  # D-ERR
     assert api.get_endpoint("ep01")["Resources"] == api.get_endpoint("default")["Resources"]
 
 
@@ -73,7 +74,8 @@ def test_patch_with_forged_sas_is_invalid_blob(api: Api, azurite: AzuriteProcess
     api.create("ep01")
     sas = _blob_sas("forged.ilearner").replace("sig=", "sig=AAAA")
     answer = api.call("PATCH", api.ep("ep01"), json=_patch_body(azurite, "forged.ilearner", sas))
-    assert "AAAA" not in assert_error(answer, 400, "InvalidBlob")["message"]
+    message = assert_error(answer, 400, "InvalidBlob")["message"]
+    assert "AAAA" not in message and message.startswith("Invalid blob specification for blob: ")
 
 
 def test_patch_success_then_refresh_restores_default(api: Api, azurite: AzuriteProcess,

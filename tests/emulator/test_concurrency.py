@@ -130,8 +130,8 @@ def test_patch_blob_check_does_not_hold_the_lock(api: Api, server: EmulatorServe
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     assert api.create("slow").status_code == 200
     with ExitStack() as stack, ThreadPoolExecutor(1) as pool:
-        entered = stack.enter_context(_blocked(monkeypatch, classic_handlers, "check_model_blob",
-                                               lambda _update: None))
+        entered = stack.enter_context(_blocked(monkeypatch, classic_handlers, "fetch_model_blob",
+                                               lambda _update: b""))
         body = patch_body("http://127.0.0.1:1/devstoreaccount1/", "models/x.ilearner")
         pending = pool.submit(api.call, "PATCH", api.ep("slow"), json=body)
         assert entered.wait(_WAIT)

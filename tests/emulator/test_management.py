@@ -53,8 +53,9 @@ def test_default_endpoints_have_every_swagger_field(api: Api, server: EmulatorSe
     guid = predictive["ApiLocation"].rsplit("/", 1)[1]
     assert HEX32.fullmatch(guid)
     assert predictive["ApiLocation"] == f"{server.url}/workspaces/{WS_ID}/services/{guid}"
-    assert predictive["HelpLocation"] == (f"{server.url}/apihelp/workspaces/{WS_ID}/webservices/"
-                                          f"{PREDICTIVE_ID}/endpoints/{guid}")
+    # CLASSIC-API §2: the Studio host, same endpoint GUID as in ApiLocation.
+    assert predictive["HelpLocation"] == ("https://studio.azureml.net/apihelp/workspaces/"
+                                          f"{WS_ID}/webservices/{PREDICTIVE_ID}/endpoints/{guid}")
     [resource] = predictive["Resources"]
     assert resource["Name"] == MODEL_RESOURCE and resource["Kind"] == "TrainedModel"
     assert set(resource["Location"]) == {"BaseLocation", "RelativeLocation", "SasBlobToken"}
@@ -82,10 +83,13 @@ def test_create_endpoint_copies_model_with_new_identity(api: Api) -> None:
     assert api.get_endpoint("ep01") == created
 
 
-def test_low_throttle_forces_four_concurrent_calls(api: Api) -> None:
+def test_low_throttle_caps_concurrent_calls_at_four(api: Api) -> None:
+    # SW-MGMT ThrottleLevel: "When ThrottleLevel=Low MaxConcurrentCalls is capped to 4".
     created = api.create("low", ThrottleLevel="Low", MaxConcurrentCalls=100).json()
     assert (created["ThrottleLevel"], created["MaxConcurrentCalls"]) == ("Low", 4)
-    assert api.create("plain").json()["ThrottleLevel"] == "Low"
+    assert api.create("two", MaxConcurrentCalls=2).json()["MaxConcurrentCalls"] == 2
+    plain = api.create("plain").json()
+    assert (plain["ThrottleLevel"], plain["MaxConcurrentCalls"]) == ("Low", 4)
 
 
 @pytest.mark.parametrize("name", ["Upper", "-lead", "trail-", "a" * 25, "under_score", "dot.s"])
@@ -109,10 +113,19 @@ def test_create_validates_body(api: Api, body: dict[str, Any], code: str) -> Non
     assert_error(api.create("ep01", **body), 400, code)
 
 
-def test_create_duplicate_is_409(api: Api) -> None:
-    assert api.create("ep01").status_code == 200
-    assert_error(api.create("ep01"), 409, "EndpointAlreadyExists")
-    assert_error(api.create("default"), 409, "EndpointAlreadyExists")
+def test_put_on_an_existing_endpoint_replaces_its_settings_not_its_identity(api: Api) -> None:
+    # No public source says PUT answers 409; a client that relies on it overwrites live settings.
+    first = api.create("ep01", Description="live", ThrottleLevel="High",
+                       MaxConcurrentCalls=50).json()
+    again = api.create("ep01", Description="overwritten")
+    assert again.status_code == 200, again.text
+    after = again.json()
+    assert (after["Description"], after["ThrottleLevel"], after["MaxConcurrentCalls"]) == (
+        "overwritten", "Low", 4)
+    for kept in ("PrimaryKey", "SecondaryKey", "ApiLocation", "Resources", "CreationTime"):
+        assert after[kept] == first[kept]
+    assert [e["Name"] for e in api.call("GET", api.ws(f"/{PREDICTIVE_ID}/endpoints")).json()
+            ].count("ep01") == 1
 
 
 def test_patch_refused_on_default_endpoint(api: Api) -> None:
@@ -205,3 +218,9 @@ def test_default_endpoint_can_go_once_alone_then_list_is_204(api: Api) -> None:
 def test_unknown_route_and_method(api: Api) -> None:
     assert_error(api.call("GET", "/nowhere"), 404, "NotFound")
     assert_error(api.call("POST", api.ws()), 405, "MethodNotAllowed")
+
+
+def test_too_many_concurrent_calls_has_the_error_code_pages_text(api: Api) -> None:
+    error = assert_error(api.create("ep01", ThrottleLevel="High", MaxConcurrentCalls=500), 400,
+                         "WebServiceTooManyConcurrentRequestRequirement")
+    assert error["message"] == "Cannot set concurrent request requirement to more than 200."

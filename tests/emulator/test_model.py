@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import pickle
@@ -155,3 +156,24 @@ def test_settings_validate_and_reset() -> None:
     assert config.settings.bes_job_seconds == 0.5  # a bad update changes nothing
     config.reset()
     assert config.settings == Settings()
+
+
+def test_model_cache_scores_with_the_copy_a_patch_kept_without_any_download(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_emulator.classic import scoring
+
+    def no_download(url: str, shown: str) -> bytes:
+        raise AssertionError("downloaded although a copy was kept")
+
+    monkeypatch.setattr(scoring, "_download", no_download)
+    cache = scoring.ModelCache()
+    location = {"BaseLocation": "http://127.0.0.1:1/acct/", "RelativeLocation": "c/m.ilearner",
+                "SasBlobToken": "?se=2000-01-01&sig=x"}
+    resources = [{"Name": "m", "Kind": "TrainedModel", "Location": location}]
+    url, _shown = scoring.model_url(resources)
+    first = seed_model()
+    cache.keep_copy(url, first.to_bytes())
+    assert cache.get(resources) == first
+    flipped = dataclasses.replace(first, intercept=-first.intercept)
+    cache.keep_copy(url, flipped.to_bytes())  # same URL, new bytes: the parsed model follows
+    assert cache.get(resources) == flipped

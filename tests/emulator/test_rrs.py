@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import requests
-from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+from azure.storage.blob import BlobSasPermissions, BlobServiceClient, generate_blob_sas
 
 from aml_emulator.azurite import AzuriteProcess
 from aml_emulator.classic.training import seed_model
@@ -189,3 +192,83 @@ def test_batch_scoring_on_the_predictive_service(rrs: Endpoint, azurite: Azurite
     rows = list(csv.reader(io.StringIO(download(status["Results"]["output1"]).decode())))
     assert rows[0] == OUT_COLUMNS
     assert _close([(r[-2], float(r[-1])) for r in rows[1:]], _expected_seed_scores())
+
+
+def _flipped_seed_model() -> bytes:
+    # A model that is certainly not the seed's: every decision is the seed's, negated.
+    raw = seed_model().to_json()
+    raw["coef"] = [-c for c in raw["coef"]]
+    raw["intercept"] = -raw["intercept"]
+    return json.dumps(raw).encode("utf-8")
+
+
+def _sas_until(relative: str, expiry: datetime) -> str:
+    container, blob = relative.split("/", 1)
+    return "?" + generate_blob_sas(DEVSTORE_ACCOUNT, container, blob, account_key=DEVSTORE_KEY,
+                                   permission=BlobSasPermissions(read=True), expiry=expiry)
+
+
+def _poll_until_refused(url: str, within: float = 30.0) -> int:
+    """Poll the blob with its SAS until storage refuses it (the SAS has expired)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        status = requests.get(url, timeout=5).status_code
+        if status in (401, 403):
+            return status
+        time.sleep(0.2)  # polling a condition, not waiting out a duration
+    raise AssertionError(f"the SAS of {url.split('?')[0]} did not expire within {within} s")
+
+
+def test_patched_endpoint_keeps_scoring_after_sas_expiry_and_blob_deletion(
+        rrs: Endpoint, azurite: AzuriteProcess) -> None:
+    configure(rrs.api, propagation_seconds=0)
+    relative = f"shortlived/{uuid.uuid4().hex}.ilearner"  # a private container: SAS needed
+    upload(azurite, relative, _flipped_seed_model())
+    sas = _sas_until(relative, datetime.now(timezone.utc) + timedelta(seconds=2))
+    rrs.api.create("ep01")
+    _patch(rrs.api, "ep01", {"BaseLocation": azurite.blob_endpoint + "/",
+                             "RelativeLocation": relative, "SasBlobToken": sas})
+    _poll_until_refused(f"{azurite.blob_endpoint}/{relative}{sas}")
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    service.get_blob_client(*relative.split("/", 1)).delete_blob()
+    added = Endpoint.predictive(rrs.api, "ep01")
+    scores = _scores(added)  # the copy the PATCH took, not a download with the dead SAS
+    seed = _expected_seed_scores()
+    assert [label for label, _p in scores] == [
+        ">50K" if label == "<=50K" else "<=50K" for label, _p in seed]
+    assert [p for _l, p in scores] == pytest.approx([1 - p for _l, p in seed], rel=1e-9)
+
+
+# The class headings of "Azure Machine Learning Studio REST API Error Codes" (D-ERR,
+# MicrosoftDocs/azure-docs articles/machine-learning/studio/web-service-error-codes.md).
+CLASS_TEXTS = {
+    "BadArgument": "Invalid argument provided.",
+    "BadUserArgument": "Invalid user argument provided.",
+    "InvalidOperation": "The request is invalid in the current context.",
+    "Unauthorized": "Request is unauthorized to access resource.",
+    "NotFound": "Resource not found.",
+    "InternalError": "Execution encountered an internal error.",
+}
+
+
+def test_error_class_texts_are_the_error_code_pages(rrs: Endpoint) -> None:
+    training = Endpoint.of(rrs.api)
+    answers = {
+        "BadArgument": rrs.execute({"Inputs": {}}),
+        "BadUserArgument": rrs.execute(_request(rows=[["x", "13", "40", "0", ">50K"]])),
+        "InvalidOperation": training.execute(_request()),
+        "Unauthorized": rrs.call("POST", "/execute", key="wrong", json=_request()),
+        "NotFound": training.call("GET", "/jobs/" + "0" * 32),
+    }
+    for error_class, answer in answers.items():
+        error = answer.json()["error"]
+        assert (error["code"], error["message"]) == (error_class, CLASS_TEXTS[error_class]), error
+
+
+def test_internal_error_class_text(rrs: Endpoint, azurite: AzuriteProcess) -> None:
+    configure(rrs.api, propagation_seconds=0)
+    rrs.api.create("ep01")
+    upload(azurite, "models/bad/broken.ilearner", b"not a model")
+    _patch(rrs.api, "ep01", _sas_result(azurite, "models/bad/broken.ilearner"))
+    error = Endpoint.predictive(rrs.api, "ep01").execute(_request()).json()["error"]
+    assert (error["code"], error["message"]) == ("InternalError", CLASS_TEXTS["InternalError"])

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aml_retrain_cli.main import app
-from tests.emulator_support import Emulator
+from tests.emulator_support import Emulator, sas_url
 
 pytestmark = pytest.mark.integration
 NAME = "retrained01"
@@ -44,18 +44,6 @@ def upload_model(tmp_path: Path, name: str = "census-v2.ilearner") -> str:
                        "--blob", f"retrain/{name}")["Url"])
 
 
-def sas_url(emulator: Emulator, blob_url: str, expiry: datetime) -> str:
-    from azure.storage.blob import BlobClient, BlobSasPermissions, generate_blob_sas
-
-    conn = emulator.profile["storage_connection_string"]
-    blob = BlobClient.from_blob_url(blob_url)
-    key = dict(p.split("=", 1) for p in conn.split(";") if p)["AccountKey"]
-    sas = generate_blob_sas(blob.account_name, blob.container_name, blob.blob_name,
-                            account_key=key, permission=BlobSasPermissions(read=True),
-                            expiry=expiry)
-    return f"{blob_url}?{sas}"
-
-
 def resource_location(emulator: Emulator, service: str, name: str) -> Any:
     shown = ok_json("classic", "endpoints", "show", service, name)
     return shown["Resources"][0]["Location"]
@@ -82,11 +70,35 @@ def test_full_flow_create_patch_url_set_model(emulator: Emulator, tmp_path: Path
 
 def test_create_is_idempotent_with_exist_ok(emulator: Emulator) -> None:
     svc = predictive(emulator)
-    ok_json("classic", "endpoints", "create", svc, NAME)
+    ok_json("classic", "endpoints", "create", svc, NAME, "--description", "live",
+            "--throttle-level", "High", "--max-concurrent-calls", "50")
     again = ok_json("classic", "endpoints", "create", svc, NAME, "--exist-ok")
     assert again["Name"] == NAME
-    dup = run("classic", "endpoints", "create", svc, NAME)
+    # The emulator's PUT replaces an existing endpoint's settings (as a real PUT may): the
+    # refusal must come from the GET before it, with nothing sent.
+    dup = run("classic", "endpoints", "create", svc, NAME, "--description", "other")
     assert dup.exit_code == 6, dup.output
+    assert dup.stderr.startswith("AlreadyExistsError: ") and "--exist-ok" in dup.stderr
+    assert [w["method"] for w in emulator.writes()] == ["PUT"]
+    live = ok_json("classic", "endpoints", "show", svc, NAME)
+    assert (live["Description"], live["ThrottleLevel"], live["MaxConcurrentCalls"]) == (
+        "live", "High", 50)
+
+
+def test_max_concurrent_calls_above_four_needs_throttle_high(emulator: Emulator) -> None:
+    svc = predictive(emulator)
+    refused = run("classic", "endpoints", "create", svc, NAME, "--max-concurrent-calls", "10")
+    assert refused.exit_code == 2, refused.output
+    assert "needs throttle level High" in refused.stderr and emulator.writes() == []
+    low = run("-o", "json", "classic", "endpoints", "create", svc, NAME,
+              "--max-concurrent-calls", "3")
+    assert low.exit_code == 0, low.output
+    assert json.loads(low.stdout)["MaxConcurrentCalls"] == 3
+    assert "in effect: ThrottleLevel Low, MaxConcurrentCalls 3" in low.stderr
+    high = run("classic", "endpoints", "create", svc, "busy", "--throttle-level", "High",
+               "--max-concurrent-calls", "120")
+    assert high.exit_code == 0, high.output
+    assert "in effect: ThrottleLevel High, MaxConcurrentCalls 120" in high.stderr
 
 
 def test_delete_backs_up_then_removes(emulator: Emulator) -> None:
@@ -200,3 +212,45 @@ def test_patch_is_never_retried(emulator: Emulator, tmp_path: Path) -> None:
 def test_dropped_connection_on_get_is_retried(emulator: Emulator) -> None:
     emulator.fault("GET", r"/webservices$", count=1, drop=True)
     assert len(ok_json("classic", "services", "list")) == 2
+
+
+def _key_only_profile(emulator: Emulator, tmp_path: Path) -> Path:
+    profile = {k: v for k, v in emulator.profile.items() if k != "workspace_token"}
+    path = tmp_path / "key-only-profile.json"
+    path.write_text(json.dumps(profile), encoding="utf-8")
+    return path
+
+
+def test_set_model_with_only_the_endpoint_key(emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    key = ok_json("classic", "endpoints", "patch-url", svc, NAME, "--show-keys")["PrimaryKey"]
+    key_file = tmp_path / "endpoint.key"
+    key_file.write_text(key + "\n", encoding="utf-8")
+    url = upload_model(tmp_path)
+    served = len(emulator.requests())
+    result = run("-o", "json", "--profile", str(_key_only_profile(emulator, tmp_path)),
+                 "classic", "endpoints", "set-model", svc, NAME, "--model-url", url,
+                 "--endpoint-key-file", str(key_file),
+                 env={"AML_RETRAIN_PROFILE": "", "AML_RETRAIN_WORKSPACE_TOKEN": ""})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verified"] is True
+    assert "signed in with the endpoint key" in result.stderr and key not in result.output
+    calls = [(r["method"], r["path"].rsplit("/", 2)[-2]) for r in emulator.requests()[served:]]
+    assert calls == [("GET", "endpoints"), ("PATCH", "endpoints"), ("GET", "endpoints")]
+    assert resource_location(emulator, svc, NAME)["RelativeLocation"].endswith("census-v2.ilearner")
+
+
+def test_another_endpoints_key_is_refused_and_nothing_changes(
+        emulator: Emulator, tmp_path: Path) -> None:
+    svc = predictive(emulator)
+    ok_json("classic", "endpoints", "create", svc, NAME)
+    ok_json("classic", "endpoints", "create", svc, "other")
+    other_key = ok_json("classic", "endpoints", "patch-url", svc, "other", "--show-keys")["PrimaryKey"]
+    before = resource_location(emulator, svc, NAME)
+    result = run("--profile", str(_key_only_profile(emulator, tmp_path)), "classic", "endpoints",
+                 "set-model", svc, NAME, "--model-url", upload_model(tmp_path),
+                 env={"AML_RETRAIN_PROFILE": "", "AML_RETRAIN_ENDPOINT_KEY": other_key})
+    assert result.exit_code == 5, result.output
+    assert "ManagementRequestUnauthorized" in result.stderr and other_key not in result.stderr
+    assert resource_location(emulator, svc, NAME) == before

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from typer.testing import CliRunner
 
 from aml_retrain_cli.main import app
-from tests.emulator_support import Emulator, census_data
+from tests.emulator_support import Emulator, census_data, sas_url
 
 pytestmark = pytest.mark.integration
 NAME = "retrained01"
@@ -120,3 +123,32 @@ def test_from_job_takes_a_fresh_sas_right_before_the_patch(
     patch = log.index(next(e for e in log if e[0] == "PATCH"))
     job_gets = [i for i, (m, p) in enumerate(log) if m == "GET" and p.endswith(job["job_id"])]
     assert job_gets and max(i for i in job_gets if i < patch) > patch - 4
+
+
+def _poll_until_refused(url: str, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while requests.get(url, timeout=5).status_code not in (401, 403):
+        assert time.monotonic() < deadline, "the SAS did not expire"
+        time.sleep(0.2)  # polling storage for the expiry, not waiting out a duration
+
+
+def test_swapped_model_serves_after_its_sas_expired_and_blob_was_deleted(
+        emulator: Emulator, data: dict[str, Path]) -> None:
+    training, predictive = service("Training"), service("Predictive")
+    job = ok_json("classic", "retrain", training, "--data", str(data["census-2026"]),
+                  "--output-dir", "private/run1")
+    ok_json("classic", "endpoints", "create", predictive, NAME)
+    before = scored(predictive, data["score-rows"])
+    url = sas_url(emulator, job["model_url_without_sas"],
+                  datetime.now(timezone.utc) + timedelta(seconds=2))
+    swapped = run("-o", "json", "classic", "endpoints", "set-model", predictive, NAME,
+                  "--model-url", "-", input=url + "\n")
+    assert swapped.exit_code == 0, swapped.output
+    _poll_until_refused(url)  # no scoring before: the first use of the model comes after this
+    from azure.storage.blob import BlobClient, BlobServiceClient
+
+    blob = BlobClient.from_blob_url(url)
+    BlobServiceClient.from_connection_string(emulator.profile["storage_connection_string"]) \
+        .get_blob_client(blob.container_name, blob.blob_name).delete_blob()
+    # Users report predictions going on after they deleted the blob: the copy taken at PATCH.
+    assert scored(predictive, data["score-rows"]) != before

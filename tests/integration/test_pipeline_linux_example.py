@@ -4,17 +4,20 @@ The example (ado-pipelines/examples/retrain-classic-scheduled.yml) is expanded w
 (tests/ado_pipelines.py); a small runner then walks the stages in order: stage, job and step
 conditions, job variables with ``$[ stageDependencies… ]`` taken from the outputs earlier steps
 really printed, checkout/publish/download as folders (each job gets its own agent folder, so the
-journal and the plan must travel as artifacts), and every AzureCLI@2 step runs its script from
-ado-pipelines/scripts/ with bash, TF_BUILD=True and the arguments the templates build. The one
-step not run is install.sh: this venv already has the checkout's CLI and tests never reach PyPI.
-AzureCLI@2's ``AML_RETRAIN_AUTH=cli`` is dropped: the emulator profile supplies the credentials.
+journal, the wheel and the plan must travel as artifacts). Each script step runs the way its task
+runs it (sources in the docstrings of ``agent_argv``): the step's ``env:`` (macros expanded) and
+the job variables (upper-cased, ``.`` → ``_``) as the environment, TF_BUILD=True, and no shell
+between the task and bash. The example is classic-only (Bash@3); ``serviceConnection`` turns its
+steps into AzureCLI@2, whose ``arguments`` the task library splits (``task_lib_split``), not bash.
+Not real: ``python -m build`` (a placeholder wheel) and pip in install.sh (a recording shim: this
+venv already has the checkout's CLI); AzureCLI@2's ``AML_RETRAIN_AUTH=cli`` is dropped (the
+emulator profile supplies the credentials).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -35,6 +38,7 @@ from tests.ado_pipelines import (
     parse_vso,
     stages_of,
     steps_of,
+    task_lib_split,
     variables_of,
 )
 from tests.emulator_support import Emulator, census_data
@@ -167,33 +171,66 @@ class Runner:
         if "download" in step:
             shutil.copytree(self.artifacts / step["artifact"], agent / step["artifact"])
             return None
-        task = str(step.get("task", ""))
-        if task == "UsePythonVersion@0":
+        if "script" in step and "python -m build --wheel" in step["script"]:
+            wheel_dir = agent / "a" / "wheel"  # a placeholder: install.sh's pip is a shim here
+            wheel_dir.mkdir(parents=True)
+            (wheel_dir / "aml_retrain-0.0.0-py3-none-any.whl").write_bytes(b"")
             return None
-        if task == "Bash@3":
-            assert Path(step["inputs"]["filePath"]).name == "install.sh"
-            return None  # the venv already has this checkout's CLI; tests never reach PyPI
-        assert task == "AzureCLI@2", f"the Linux example runs no {task or step}"
-        inputs = step["inputs"]
-        assert inputs["scriptType"] == "bash" and inputs["scriptLocation"] == "scriptPath"
-        script = Path(self._macro(inputs["scriptPath"], macros))
+        task = str(step.get("task", ""))
+        if task in ("UsePythonVersion@0", "Cache@2", "PublishTestResults@2"):
+            return None
+        argv, script = agent_argv(step, lambda text: self._macro(text, macros))
         assert script.is_relative_to(agent / "aml-retrain" / "ado-pipelines" / "scripts"), script
-        args = shlex.split(self._macro(inputs.get("arguments", ""), macros))
         env = {**os.environ, "TF_BUILD": "True",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                **{k.upper().replace(".", "_"): v for k, v in job_vars.items()},
                **{k: self._macro(v, macros) for k, v in (step.get("env") or {}).items()}}
-        env.pop("AML_RETRAIN_AUTH")  # no `az login` here: the emulator profile has the token
-        done = subprocess.run(["bash", str(script), *args], cwd=agent, env=env, capture_output=True,
+        env.pop("AML_RETRAIN_AUTH", None)  # no `az login` here: the emulator profile has the token
+        if script.name == "install.sh":
+            env["PATH"] = f"{self._pip_shim()}{os.pathsep}{env['PATH']}"
+            env["PIPELINE_WORKSPACE"] = macros["Pipeline.Workspace"]
+        done = subprocess.run(argv, cwd=agent, env=env, capture_output=True,
                               text=True, timeout=300, check=False)
         output = done.stdout + done.stderr
-        record = StepRun(stage, job, str(step["name"]), script.name, done.returncode, output,
+        record = StepRun(stage, job, str(step.get("name", script.stem)), script.name, done.returncode, output,
                          parse_vso(output))
         self.steps.append(record)
         return record
 
+    def _pip_shim(self) -> Path:
+        """A ``python`` that records ``-m pip install …`` calls (one line each) and runs nothing else."""
+        shim = self.root / "shim"
+        if not shim.is_dir():
+            shim.mkdir()
+            (shim / "python").write_text(f"#!/bin/sh\necho \"$*\" >> '{self.root / 'pip-calls.txt'}'\n")
+            (shim / "python").chmod(0o755)
+        return shim
+
     def step(self, name: str) -> StepRun:
         return next(s for s in reversed(self.steps) if s.name == name)
+
+
+def agent_argv(step: dict[str, Any], macro: Any) -> tuple[list[str], Path]:
+    """The process a script task starts: bash, the script, and its arguments as the task splits them.
+
+    - AzureCLI@2, ``scriptType: bash``, ``scriptLocation: scriptPath``: ``tool(bash).arg(scriptPath)
+      .line(arguments)``, spawned without a shell (microsoft/azure-pipelines-tasks
+      Tasks/AzureCLIV2/src/ScriptType.ts; the task library's ToolRunner, ``shell`` false by default):
+      the arguments are split by ``task_lib_split``, so shell quotes arrive verbatim.
+    - Bash@3, ``targetType: filePath``: a temporary script ``exec bash 'PATH' ARGUMENTS`` run by bash
+      (Tasks/BashV3/bash.ts), so there bash itself would parse arguments; the templates pass none.
+    """
+    inputs = step["inputs"]
+    task = str(step.get("task", ""))
+    if task == "AzureCLI@2":
+        assert inputs["scriptType"] == "bash" and inputs["scriptLocation"] == "scriptPath"
+        script = Path(macro(inputs["scriptPath"]))
+        return ["bash", str(script), *task_lib_split(macro(inputs.get("arguments", "")))], script
+    assert task == "Bash@3", f"the Linux example runs no {task or step}"
+    assert inputs["targetType"] == "filePath"
+    assert not inputs.get("arguments"), "values go through env:, not arguments"
+    script = Path(macro(inputs["filePath"]))
+    return ["bash", str(script)], script
 
 
 # ---------------------------------------------------------------- fixtures
@@ -225,15 +262,21 @@ def self_repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, emulator: Emulator, services: dict[str, str]) -> dict[str, Any]:
-    """The example with the emulator's ids; the ledger a shared file (the example's az:// blob)."""
+def pipeline(request: pytest.FixtureRequest, tmp_path: Path, emulator: Emulator,
+             services: dict[str, str]) -> dict[str, Any]:
+    """The example with the emulator's ids; the ledger a shared file (the example's az:// blob).
+
+    Parametrised indirectly with a service connection name, the steps become AzureCLI@2 tasks."""
     example = yaml.safe_load(EXAMPLE.read_text())
-    [call] = example["stages"]
+    [build, call] = example["stages"]
+    assert build["jobs"][0]["template"] == "ado-pipelines/templates/jobs/build-wheel.yml@aml-retrain"
     assert call["template"] == "ado-pipelines/templates/stages/retrain-and-deploy.yml@aml-retrain"
     params = call["parameters"]
-    assert params["flavour"] == "linux"
+    assert params["flavour"] == "linux" and "serviceConnection" not in params  # classic only
     params.update(workspaceId=emulator.profile["workspace_id"], region="",
                   ledger=str(tmp_path / "ledger.jsonl"))
+    if getattr(request, "param", ""):
+        params["serviceConnection"] = request.param
     variables = {v["name"]: v["value"] for v in example["variables"] if "name" in v}
     assert set(variables) == {"trainingServiceId", "predictiveServiceId"}
     copy = tmp_path / "example.yml"
@@ -259,12 +302,28 @@ def results(runner: Runner) -> dict[str, str]:
 # ---------------------------------------------------------------- tests
 
 
+@pytest.mark.parametrize("pipeline", ["", "aml-retrain-wif"], indirect=True,
+                         ids=["Bash@3 (no service connection)", "AzureCLI@2"])
 def test_the_example_retrains_gates_plans_applies_and_verifies(
         pipeline: dict[str, Any], self_repo: Path, tmp_path: Path) -> None:
     runner = run_example(pipeline, self_repo, tmp_path / "run1")
-    assert results(runner) == {"Retrain": "Succeeded", "Gate": "Succeeded", "Deploy": "Succeeded",
-                               "Verify": "Succeeded", "Rollback": "Skipped"}
-    assert [s.script for s in runner.steps] == ["retrain.sh", "gate.sh", "plan.sh", "apply.sh", "verify.sh"]
+    assert results(runner) == {"Build": "Succeeded", "Retrain": "Succeeded", "Gate": "Succeeded",
+                               "Plan": "Succeeded", "Apply": "Succeeded", "Verify": "Succeeded",
+                               "Rollback": "Skipped"}
+    assert [s.script for s in runner.steps if s.script != "install.sh"] == [
+        "retrain.sh", "gate.sh", "plan.sh", "apply.sh", "verify.sh"]
+    # Every job installed the wheel the Build stage published, through its own download.
+    calls = (tmp_path / "run1" / "pip-calls.txt").read_text().splitlines()
+    assert len(calls) == 5 and all(c.startswith("-m pip install --disable-pip-version-check ") and
+                                   c.endswith("/aml-retrain-wheel/aml_retrain-0.0.0-py3-none-any.whl")
+                                   for c in calls), calls
+    # The gate's rules table went to the run's summary page.
+    [summary] = runner.step("gate").vso.summaries
+    text = Path(summary).read_text()
+    assert "gate: **pass**" in text and "| AUC |" in text
+    # ... and so did the plan, for the approvers of the Apply stage.
+    [plan_summary] = runner.step("plan").vso.summaries
+    assert "| will serve | `" in Path(plan_summary).read_text()
     retrain = runner.step("retrain").vso.outputs
     assert retrain["jobId"] and retrain["modelUrl"].endswith(".ilearner")
     assert "sig=" not in retrain["modelUrl"]
@@ -272,7 +331,7 @@ def test_the_example_retrains_gates_plans_applies_and_verifies(
     assert runner.step("gate").vso.outputs["gateOutcome"] == "pass"
     plan = runner.step("plan").vso.outputs
     assert plan["planHash"] and Path(plan["planFile"]).name == "plan.json"
-    applied = runner.stages["Deploy"].jobs["Apply"].outputs
+    applied = runner.stages["Apply"].jobs["Apply"].outputs
     assert applied["Apply.apply.ledgerSeq"] == "1"
     assert applied["Apply.apply.modelUrl"] == runner.step("verify").vso.outputs["servingModelUrl"]
     assert not [i for s in runner.steps for i in s.vso.issues if i[0] == "error"]
@@ -285,8 +344,9 @@ def test_a_worse_model_is_gated_and_later_stages_are_skipped(
     run_example(pipeline, self_repo, tmp_path / "run1")
     emulator.config(degrade_training=True)
     runner = run_example(pipeline, self_repo, tmp_path / "run2")
-    assert results(runner) == {"Retrain": "Succeeded", "Gate": "SucceededWithIssues", "Deploy": "Skipped",
-                               "Verify": "Skipped", "Rollback": "Skipped"}
+    assert results(runner) == {"Build": "Succeeded", "Retrain": "Succeeded", "Gate": "SucceededWithIssues",
+                               "Plan": "Skipped", "Apply": "Skipped", "Verify": "Skipped",
+                               "Rollback": "Skipped"}
     gate = runner.step("gate")
     assert gate.returncode == 0 and gate.vso.outputs["gateOutcome"] == "gated"
     [(result, reason)] = gate.vso.complete
@@ -298,11 +358,12 @@ def test_a_worse_model_is_gated_and_later_stages_are_skipped(
 def test_a_failed_verification_is_annotated_and_rolled_back(
         pipeline: dict[str, Any], self_repo: Path, tmp_path: Path, emulator: Emulator) -> None:
     first = run_example(pipeline, self_repo, tmp_path / "run1")
-    first_model = first.stages["Deploy"].jobs["Apply"].outputs["Apply.apply.modelUrl"]
+    first_model = first.stages["Apply"].jobs["Apply"].outputs["Apply.apply.modelUrl"]
     emulator.fault("POST", r"/execute", count=5, status=400)
     runner = run_example(pipeline, self_repo, tmp_path / "run2")
-    assert results(runner) == {"Retrain": "Succeeded", "Gate": "Succeeded", "Deploy": "Succeeded",
-                               "Verify": "Failed", "Rollback": "Succeeded"}
+    assert results(runner) == {"Build": "Succeeded", "Retrain": "Succeeded", "Gate": "Succeeded",
+                               "Plan": "Succeeded", "Apply": "Succeeded", "Verify": "Failed",
+                               "Rollback": "Succeeded"}
     verify = runner.step("verify")
     assert verify.returncode != 0 and [t for t, _ in verify.vso.issues] == ["error"]
     rollback = runner.step("rollback").vso.outputs
@@ -314,8 +375,9 @@ def test_a_usage_failure_gets_an_error_annotation_and_skips_the_rest(
         pipeline: dict[str, Any], self_repo: Path, tmp_path: Path) -> None:
     (self_repo / "data" / "census-latest.csv").unlink()
     runner = run_example(pipeline, self_repo, tmp_path / "run1")
-    assert results(runner) == {"Retrain": "Failed", "Gate": "Skipped", "Deploy": "Skipped",
-                               "Verify": "Skipped", "Rollback": "Skipped"}
+    assert results(runner) == {"Build": "Succeeded", "Retrain": "Failed", "Gate": "Skipped",
+                               "Plan": "Skipped", "Apply": "Skipped", "Verify": "Skipped",
+                               "Rollback": "Skipped"}
     retrain = runner.step("retrain")
     assert retrain.returncode != 0
     [(kind, message)] = retrain.vso.issues

@@ -31,6 +31,7 @@ CLASSIC_FLOW = {
 ARM_FLOW = {
     ("webservice", "list"), ("webservice", "show"), ("webservice", "keys"), ("webservice", "export"),
     ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "score"),
+    ("webservice", "retrain"),
 }
 PROMOTION_FLOW = {
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"), ("ledger", "verify"),
@@ -78,7 +79,10 @@ def retrain(cli: Recorder, training: str, data: Path, *extra: str) -> dict[str, 
 
 def test_the_flows_cover_every_command_the_module_calls() -> None:
     called = {inv.path for fn in ps.public_functions() for inv in fn.invocations}
-    assert CLASSIC_FLOW | ARM_FLOW | PROMOTION_FLOW == called
+    # A command the CLI of this checkout does not have yet (ps.PENDING_COMMANDS) cannot run here;
+    # once it exists, it must join a flow below.
+    absent = set(ps.PENDING_COMMANDS) - set(ps.cli_leaves(ps.cli_root()))
+    assert CLASSIC_FLOW | ARM_FLOW | PROMOTION_FLOW == called - absent
     assert set(ps.consumed_fields()) <= called
 
 
@@ -117,7 +121,9 @@ def test_arm_flow_prints_what_the_module_reads(
     cli: Recorder, services: dict[str, str], tmp_path: Path
 ) -> None:
     data = census_data(tmp_path / "data")
-    job = retrain(cli, services["Training"], data["census-2026"])
+    job = dict(cli("webservice", "retrain", RG, "census-model-training-ws", "--data",
+                   str(data["census-2026"])))
+    assert job["web_service_id"] == f"arm:{RG}/census-model-training-ws"
     listed = cli("webservice", "list", "--resource-group", RG)
     assert WS in [w["name"] for w in listed]
     cli("webservice", "show", RG, WS)
@@ -134,7 +140,7 @@ def test_arm_flow_prints_what_the_module_reads(
     cli(*update, RG, WS, "--file", str(definition))
     cli(*set_model, RG, WS, "--model-url", job["model_url_without_sas"], "--dry-run")
     cli("webservice", "score", RG, WS, "--input", str(data["score-rows"]))
-    assert cli.seen - {("classic", "services", "list"), ("classic", "retrain")} == ARM_FLOW
+    assert cli.seen - {("classic", "services", "list")} == ARM_FLOW
 
 
 def test_promotion_flow_prints_what_the_module_reads(

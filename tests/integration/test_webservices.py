@@ -89,6 +89,48 @@ def test_file_flow_export_set_model_import_update(emulator: Emulator, job: str, 
     assert model_uri() == edited["after_uri"]
 
 
+def test_update_rerun_is_an_already_applied_no_op(emulator: Emulator, job: str, tmp_path: Path) -> None:
+    definition = tmp_path / "def.json"
+    ok_json("webservice", "export", RG, WS, "--file", str(definition))
+    edited = ok_json("webservice", "set-model", "--file", str(definition), "--from-job", job)
+    first = ok_json("webservice", "update", RG, WS, "--file", str(definition))
+    assert first["verified"] is True and model_uri() == edited["after_uri"]
+    writes = len(emulator.writes())
+    # The service re-encrypted its credentials and dropped `parameters: {}` on that write; the
+    # file still holds the old ciphertext: neither is the user's change.
+    again = ok_json("webservice", "update", RG, WS, "--file", str(definition))
+    assert again["verified"] is True and again["already_applied"] is True
+    assert again["patch"] == [] and len(emulator.writes()) == writes  # nothing sent
+    assert model_uri() == edited["after_uri"]
+
+
+def test_update_from_an_export_older_than_the_last_write(
+    emulator: Emulator, job: str, tmp_path: Path
+) -> None:
+    definition = tmp_path / "def.json"
+    ok_json("webservice", "export", RG, WS, "--file", str(definition))
+    # Someone else writes after the export: a new title (every write re-encrypts credentials).
+    result = run("webservice", "update", RG, WS, "--file", str(_retitled(tmp_path)),
+                 "--allow", "/properties/title")
+    assert result.exit_code == 0, result.output
+    edited = ok_json("webservice", "set-model", "--file", str(definition), "--from-job", job)
+    dry = ok_json("webservice", "update", RG, WS, "--file", str(definition), "--dry-run")
+    assert [op["path"] for op in dry["patch"] if op["op"] != "test"] == [
+        f"/properties/assets/{edited['asset_id']}/locationInfo/uri"]
+    updated = ok_json("webservice", "update", RG, WS, "--file", str(definition))
+    assert updated["verified"] is True and model_uri() == edited["after_uri"]
+    shown = ok_json("webservice", "show", RG, WS)["properties"]
+    assert shown["title"] == "Retitled elsewhere"  # the other write is not undone
+
+
+def _retitled(tmp_path: Path) -> Path:
+    other = tmp_path / "other.json"
+    ok_json("webservice", "export", RG, WS, "--file", str(other))
+    defn = json.loads(other.read_text(encoding="utf-8"))
+    defn["properties"]["title"] = "Retitled elsewhere"
+    return _write(other, defn)
+
+
 def _exported(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     path = tmp_path / "def.json"
     ok_json("webservice", "export", RG, WS, "--file", str(path))
@@ -158,11 +200,60 @@ def test_failed_operation_leaves_the_service_unchanged(emulator: Emulator, job: 
     assert model_uri() == old
 
 
-def test_read_only_service_is_refused(emulator: Emulator, job: str) -> None:
+def test_read_only_service_is_refused_before_backup_and_patch(
+    emulator: Emulator, job: str, tmp_path: Path
+) -> None:
     old = model_uri(RO)
-    result = run("webservice", "set-model", RG, RO, "--from-job", job)
-    assert result.exit_code != 0
-    assert model_uri(RO) == old
+    definition = tmp_path / "ro.json"
+    ok_json("webservice", "export", RG, RO, "--file", str(definition))
+    ok_json("webservice", "set-model", "--file", str(definition), "--from-job", job)
+    for argv in (["webservice", "set-model", RG, RO, "--from-job", job],
+                 ["webservice", "update", RG, RO, "--file", str(definition)],
+                 ["promote", f"arm:{RG}/{RO}", "--from-job", job]):
+        result = run(*argv)
+        assert result.exit_code == 2, (argv, result.output)
+        assert "read-only" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    arm_writes = [w for w in emulator.writes() if "/webServices/" in w["path"]]
+    assert arm_writes == [] and model_uri(RO) == old
+    assert not (tmp_path / "backups").exists()  # AML_RETRAIN_BACKUP_DIR: nothing was saved
+
+
+def test_client_delete_finishes_at_the_first_poll(emulator: Emulator) -> None:
+    from aml_retrain.arm.client import ArmWebServiceClient
+    from aml_retrain.config import Settings
+    from aml_retrain.errors import NotFoundError
+
+    emulator.config(arm_polls_before_done=3)  # a PATCH would need polls; the DELETE does not
+    with ArmWebServiceClient.from_settings(Settings.resolve()) as client:
+        client.delete(RG, WS)
+        with pytest.raises(NotFoundError):
+            client.get(RG, WS)
+    seen = [(r["method"], r["path"].rsplit("/", 2)[-2]) for r in emulator.requests()]
+    assert seen[:2] == [("DELETE", "webServices"), ("GET", "operationsStatus")]
+
+
+def test_a_preview_client_repoints_the_model_like_data_factory(emulator: Emulator, job: str) -> None:
+    """ADF's AzureMLUpdateResource PATCHes with api-version 2016-05-01-preview (a whole service)."""
+    from aml_retrain.arm.auth import make_credential
+    from aml_retrain.arm.client import ArmWebServiceClient
+    from aml_retrain.arm.definition import export_definition
+    from aml_retrain.config import Settings
+
+    new_uri = ok_json("webservice", "set-model", RG, WS, "--from-job", job, "--dry-run")["after_uri"]
+    settings = Settings.resolve()
+    with ArmWebServiceClient(settings.require_subscription(), make_credential(settings),
+                             base_url=settings.arm_url, ca_bundle=settings.ca_bundle,
+                             api_version="2016-05-01-preview", polling_interval=0.05) as client:
+        ws = client.get(RG, WS)
+        assert "payloadsInBlobStorage" not in ws["properties"]
+        body = export_definition(ws)
+        asset = next(a for a in body["properties"]["assets"].values() if a["type"] == "Resource")
+        asset["locationInfo"]["uri"] = new_uri
+        final = client.update(RG, WS, body)
+    assert "payloadsInBlobStorage" not in final["properties"]
+    assert model_uri() == new_uri  # the 2017-01-01 view agrees
+    patches = [r["path"] for r in emulator.writes() if r["method"] == "PATCH"]
+    assert len(patches) == 1
 
 
 def test_missing_service_and_bad_token(emulator: Emulator) -> None:

@@ -13,7 +13,10 @@ BeforeAll {
 
 BeforeEach {
     Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
-        [pscustomobject]@{ PSTypeName = $TypeName; Command = $Command -join ' '; Arguments = $Arguments; outcome = 'pass'; ok = $true }
+        # Every field a cmdlet reads from a result under the module's StrictMode 3 (a missing property
+        # is an error there): Name (Get-AmlWebService -Name), resource_group (Get-AmlNewWebService), ...
+        [pscustomobject]@{ PSTypeName = $TypeName; Command = $Command -join ' '; Arguments = $Arguments; outcome = 'pass'; ok = $true
+            Name = 'ep1'; resource_group = 'rg' }
     }
 }
 
@@ -29,6 +32,8 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Update-AmlWebServiceEndpoint $svc ep1 -FromJob J1 -ResourceName R -Confirm:$false }; Cli = 'classic endpoints set-model'; Expect = '<svc> ep1 --from-job J1 --resource-name R' }
         @{ Call = { Update-AmlWebServiceEndpoint $svc ep1 -ModelUrl 'https://a/m.ilearner?sig=s' -Confirm:$false }; Cli = 'classic endpoints set-model'; Expect = '<svc> ep1 --model-url -' }
         @{ Call = { Start-AmlRetraining $training https://a/d.csv -InputName input1 -OutputDirectory models/x -ModelOutput output1 -GlobalParameter @{ seed = 1 } -NoWait -TimeoutSec 60 -Confirm:$false }; Cli = 'classic retrain'; Expect = '<training> --data https://a/d.csv --input-name input1 --output-dir models/x --model-output output1 --global seed=1 --no-wait --timeout 60' }
+        @{ Call = { Start-AmlRetraining -ResourceGroupName rg -Name train-ws -Data https://a/d.csv -ModelOutput output1 -NoWait -Confirm:$false }; Cli = 'webservice retrain'; Expect = 'rg train-ws --data https://a/d.csv --model-output output1 --no-wait' }
+        @{ Call = { [pscustomobject]@{ name = 'train-ws'; resource_group = 'rg' } | Start-AmlRetraining -Data https://a/d.csv -Confirm:$false }; Cli = 'webservice retrain'; Expect = 'rg train-ws --data https://a/d.csv' }
         @{ Call = { Get-AmlRetrainingJob J1 -TrainingWebServiceId $training }; Cli = 'classic jobs status'; Expect = 'J1 --service <training>' }
         @{ Call = { Wait-AmlRetrainingJob J1 -TimeoutSec 30 }; Cli = 'classic jobs wait'; Expect = 'J1 --timeout 30' }
         @{ Call = { Stop-AmlRetrainingJob J1 -Confirm:$false }; Cli = 'classic jobs cancel'; Expect = 'J1' }
@@ -36,6 +41,7 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Get-AmlNewWebService -ResourceGroup rg }; Cli = 'webservice list'; Expect = '--resource-group rg' }
         @{ Call = { Get-AmlNewWebService rg ws }; Cli = 'webservice show'; Expect = 'rg ws' }
         @{ Call = { Export-AmlWebServiceDefinition rg ws $file -Confirm:$false }; Cli = 'webservice export'; Expect = 'rg ws --file <file>' }
+        @{ Call = { Export-AmlWebService -WebService ([pscustomobject]@{ name = 'ws'; ResourceGroup = 'rg' }) -OutputFile $file }; Cli = 'webservice export'; Expect = 'rg ws --file <file>' }
         @{ Call = { Set-AmlWebServiceDefinitionModel $file -ModelUrl 'https://a/m.ilearner?sig=s' -AssetId asset3 -Allow /properties/package -Confirm:$false }; Cli = 'webservice set-model'; Expect = '--file <file> --model-url https://a/m.ilearner --asset asset3 --allow /properties/package' }
         @{ Call = { Update-AmlNewWebServiceModel rg ws -FromJob J1 -AssetName A -AllowOtherAccount -Confirm:$false }; Cli = 'webservice set-model'; Expect = 'rg ws --from-job J1 --asset-name A --allow-other-account' }
         @{ Call = { Import-AmlWebServiceDefinition $file }; Cli = 'webservice import'; Expect = '--file <file>' }
@@ -131,9 +137,10 @@ Describe 'Pipeline input by property name' {
 Describe 'Secrets and stdin' {
     It 'hands SecureStrings to the invoker, never as arguments' {
         $token = [securestring]::new(); 'w-secret'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
-        Get-AmlWebService -WorkspaceToken $token -StorageConnectionString $token
+        Start-AmlRetraining $training https://a/d.csv -WorkspaceToken $token -StorageConnectionString $token -Confirm:$false
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter {
-            $BoundParameters['WorkspaceToken'] -is [securestring] -and (@($Arguments) -join ' ') -notmatch 'w-secret'
+            $BoundParameters['WorkspaceToken'] -is [securestring] -and $BoundParameters['StorageConnectionString'] -is [securestring] -and
+            (@($Arguments) -join ' ') -notmatch 'w-secret'
         }
     }
 
@@ -164,6 +171,20 @@ Describe 'Results' {
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { $SuccessExitCode -contains 1 }
     }
 
+    It 'Get-AmlWebService -Name "<Name>" finds <Count>' -ForEach @(
+        @{ Name = 'Census Model [Training Exp.]'; Count = 1 }
+        @{ Name = 'census model [training exp.]'; Count = 1 }
+        @{ Name = '*[Predictive Exp.]'; Count = 1 }
+        @{ Name = 'Census Model*'; Count = 2 }
+        @{ Name = 'Census Model [T]'; Count = 0 }
+    ) {
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
+            [pscustomobject]@{ Id = 'a' * 32; Name = 'Census Model [Training Exp.]' }
+            [pscustomobject]@{ Id = 'b' * 32; Name = 'Census Model [Predictive Exp.]' }
+        }
+        @(Get-AmlWebService -Name $Name).Count | Should -Be $Count
+    }
+
     It 'Get-AmlNewWebService adds ResourceGroup to list entries' {
         Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli { [pscustomobject]@{ name = 'ws'; resource_group = 'rg' } }
         (Get-AmlNewWebService).ResourceGroup | Should -Be 'rg'
@@ -178,6 +199,23 @@ Describe 'Results' {
         $result = Update-AmlNewWebService rg ws -ServiceUpdates $definition -Confirm:$false
         $result.Exists | Should -BeTrue
         $result.Content.properties.assets.asset3.locationInfo.uri | Should -Be 'https://a/m.ilearner'
+        Test-Path -LiteralPath $result.Path | Should -BeFalse
+    }
+
+    It 'Update-AmlNewWebService -ServiceUpdates <Kind> -WhatIf hands the dry run a written file' -ForEach @(
+        @{ Kind = 'object'; Definition = [pscustomobject]@{ properties = @{ title = 't' }; location = 'x' } }
+        @{ Kind = 'hashtable'; Definition = @{ properties = @{ title = 't' }; location = 'x' } }
+    ) {
+        # -WhatIf sets $WhatIfPreference in the function: a Set-Content there would write nothing.
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli {
+            $path = $Arguments[[array]::IndexOf($Arguments, '--file') + 1]
+            [pscustomobject]@{ Exists = (Test-Path -LiteralPath $path); Content = (Get-Content -LiteralPath $path -Raw | ConvertFrom-Json); Path = $path; Arguments = $Arguments }
+        }
+        $result = Update-AmlNewWebService rg ws -ServiceUpdates $Definition -WhatIf
+        $result.Exists | Should -BeTrue
+        $result.Arguments | Should -Contain '--dry-run'
+        $result.Content.location | Should -Be 'x'
+        $result.Content.properties.title | Should -Be 't'
         Test-Path -LiteralPath $result.Path | Should -BeFalse
     }
 

@@ -51,7 +51,7 @@ Describe 'Flows against the emulator' -Tag 'Integration' -Skip:$skip {
 
         (Invoke-AmlWebServiceScore -WebServiceId $predictive.Id -Name $endpointName -InputFile (Join-Path $data 'score-rows.csv')).rows |
             Should -Not -BeNullOrEmpty
-        $err = { Get-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name 'does-not-exist' } | Should -Throw -PassThru
+        $err = { Get-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name 'does-not-exist' -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'AmlNotFound*'
         (Remove-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name $endpointName -Confirm:$false).Deleted | Should -Be $endpointName
     }
@@ -79,7 +79,7 @@ Describe 'Flows against the emulator' -Tag 'Integration' -Skip:$skip {
         @(Get-AmlPromotionLedger -Target $target).Count | Should -Be 1
         Test-AmlPromotionLedger -Quiet | Should -BeTrue
         # One promotion: nothing earlier to return to, a usage error (exit 2).
-        $err = { Undo-AmlPromotion -Target $target -Confirm:$false } | Should -Throw -PassThru
+        $err = { Undo-AmlPromotion -Target $target -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'AmlUsage*'
         $second = Start-AmlRetraining -WebServiceId $training.Id -Data (Join-Path $data 'census-2026.csv') -Confirm:$false
         Publish-AmlModel -Target $target -FromJob $second.job_id -Confirm:$false | Out-Null

@@ -8,16 +8,19 @@ BeforeAll {
     # A fake CLI as a script: behaviour from FAKE_* variables; echoes argv, secrets and stdin as JSON.
     $script:fakeScript = Join-Path $TestDrive 'fake-aml-retrain.ps1'
     Set-Content -LiteralPath $script:fakeScript -Encoding utf8NoBOM -Value @'
-$stdin = @($input) -join ''
-if ($env:FAKE_STDERR) { foreach ($line in $env:FAKE_STDERR -split '\|') { Write-Error -Message $line } }
+# Runs as "pwsh -File" in a child process (the invoker starts a .ps1 so): plain stderr lines,
+# stdin read to its end (the invoker always closes it).
+$stdin = [Console]::In.ReadToEnd().TrimEnd("`r", "`n")
+if ($env:FAKE_STDERR) { foreach ($line in $env:FAKE_STDERR -split '\|') { [Console]::Error.WriteLine($line) } }
 if ($env:FAKE_STDOUT) { $env:FAKE_STDOUT }
 else {
     [pscustomobject]@{
-        argv  = @($args)
-        token = $env:AML_RETRAIN_WORKSPACE_TOKEN
-        arm   = $env:AML_RETRAIN_ARM_TOKEN
-        conn  = $env:AML_RETRAIN_STORAGE_CONNECTION_STRING
-        stdin = $stdin
+        argv   = @($args)
+        token  = $env:AML_RETRAIN_WORKSPACE_TOKEN
+        arm    = $env:AML_RETRAIN_ARM_TOKEN
+        conn   = $env:AML_RETRAIN_STORAGE_CONNECTION_STRING
+        region = $env:AML_RETRAIN_REGION
+        stdin  = $stdin
     } | ConvertTo-Json -Compress
 }
 exit [int]$env:FAKE_EXIT
@@ -67,7 +70,7 @@ Describe 'Invoke-AmlRetrainCli' {
         @(Invoke-Cli -Command 'ledger', 'show').Count | Should -Be 0
     }
 
-    It 'passes secrets in environment variables, never in argv, and restores them' {
+    It 'passes secrets in the child environment only, never in argv or this process' {
         $env:AML_RETRAIN_WORKSPACE_TOKEN = 'outer'
         $token = [securestring]::new(); 'w-secret'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
         $arm = [pscredential]::new('x', [securestring]::new())
@@ -78,6 +81,65 @@ Describe 'Invoke-AmlRetrainCli' {
         $env:AML_RETRAIN_WORKSPACE_TOKEN | Should -Be 'outer'
         Test-Path Env:AML_RETRAIN_ARM_TOKEN | Should -BeFalse
         Remove-Item Env:AML_RETRAIN_WORKSPACE_TOKEN
+    }
+
+    It 'keeps each parallel runspace''s secret to its own child process' {
+        $manifest = Join-Path $PSScriptRoot '..' '..' 'pwsh-module' 'AmlRetrain' 'AmlRetrain.psd1'
+        $results = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
+            Import-Module $using:manifest -Force
+            $token = [securestring]::new(); "token-$_".ToCharArray() | ForEach-Object { $token.AppendChar($_) }
+            & (Get-Module AmlRetrain) {
+                param($t)
+                Invoke-AmlRetrainCli -Command 'classic', 'services', 'list' -TypeName 'AmlRetrain.Test' -BoundParameters @{ WorkspaceToken = $t }
+            } $token
+        }
+        @($results.token | Sort-Object) | Should -Be @(1..6 | ForEach-Object { "token-$_" } | Sort-Object)
+        Test-Path Env:AML_RETRAIN_WORKSPACE_TOKEN | Should -BeFalse
+    }
+
+    It 'reads an azuremlps config.json; explicit parameters win' {
+        $config = Join-Path $TestDrive 'config.json'
+        Set-Content -LiteralPath $config -Value ('{{ "WorkspaceId": "{0}", "AuthorizationToken": "cfg-token", "Location": "West Europe" }}' -f ('b' * 32))
+        $result = Invoke-Cli -Command 'classic', 'services', 'list' -Bound @{ ConfigFile = $config }
+        $result.argv[2..3] | Should -Be @('--workspace', ('b' * 32))
+        $result.token | Should -Be 'cfg-token'
+        $result.region | Should -Be 'West Europe'
+        $result.argv -join ' ' | Should -Not -Match 'cfg-token'
+        $explicit = Invoke-Cli -Command 'classic', 'services', 'list' -Bound @{ ConfigFile = $config; WorkspaceId = 'c' * 32; Region = 'japaneast' }
+        $explicit.argv[2..3] | Should -Be @('--workspace', ('c' * 32))
+        $explicit.region | Should -Be 'japaneast'
+    }
+
+    It 'passes empty arguments through as empty arguments' {
+        (Invoke-Cli -Command 'classic', 'retrain' -Arguments 'S', '--global', '').argv[-1] | Should -Be ''
+    }
+
+    It 'streams the CLI''s stderr lines to the verbose stream' {
+        Set-Fake -Stdout '{}' -Stderr 'submitting job|job J1: Running|job J1: Finished'
+        $verbose = Invoke-Cli -Command 'classic', 'retrain' -Arguments 'S' -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        @($verbose.Message) | Should -Contain 'job J1: Running'
+        @($verbose.Message) | Should -Contain 'job J1: Finished'
+    }
+
+    It 'takes the ARM token of a loaded Az.Accounts for cmdlets with -ArmToken, unless one is given' {
+        # A stand-in Az.Accounts: Get-AzAccessToken -AsSecureString returns .Token as a SecureString.
+        New-Module -Name Az.Accounts -ScriptBlock {
+            function Get-AzAccessToken {
+                param([switch] $AsSecureString)
+                $token = [securestring]::new(); 'az-token'.ToCharArray() | ForEach-Object { $token.AppendChar($_) }
+                [pscustomobject]@{ Token = $token; AsSecureString = $AsSecureString.IsPresent }
+            }
+            Export-ModuleMember -Function Get-AzAccessToken
+        } | Import-Module -Force
+        try {
+            (Get-AmlNewWebService -ResourceGroup rg -Name ws).arm | Should -Be 'az-token'
+            $mine = [securestring]::new(); 'mine'.ToCharArray() | ForEach-Object { $mine.AppendChar($_) }
+            (Get-AmlNewWebService -ResourceGroup rg -Name ws -ArmToken $mine).arm | Should -Be 'mine'
+            (Get-AmlWebService).arm | Should -BeNullOrEmpty  # a classic cmdlet has no -ArmToken
+        }
+        finally {
+            Remove-Module -Name Az.Accounts -Force
+        }
     }
 
     It 'writes InputText to standard input' {
@@ -102,6 +164,31 @@ Describe 'Invoke-AmlRetrainCli' {
         $err.CategoryInfo.Category | Should -Be $Category
         $err.Exception.GetType() | Should -Be $Type
         $err.Exception.Message | Should -Be 'SomeError: the one-line message (HTTP 404)'
+    }
+
+    It 'passes the plain usage-error line on as the message' {
+        Set-Fake -Exit 2 -Stderr "aml-retrain: error: No such option: --nope"
+        $err = { Invoke-Cli -Command 'classic', 'endpoints', 'show' -Arguments 'S', 'E', '--nope' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlUsage*'
+        $err.Exception.Message | Should -Be 'aml-retrain: error: No such option: --nope'
+    }
+
+    It 'writes a non-terminating error per failed pipeline item, attributed to the public cmdlet' {
+        Set-Fake -Exit 3 -Stderr 'NotFoundError: endpoint not found (HTTP 404)'
+        $svc = 'c7d1e3f5a2b44c6d8e0f1a3b5c7d9e2f'
+        $items = 'ep1', 'ep2' | ForEach-Object { [pscustomobject]@{ WebServiceId = $svc; Name = $_ } }
+        $items | Remove-AmlWebServiceEndpoint -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 2
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'AmlNotFound*'
+        $failures[0].InvocationInfo.MyCommand.Name | Should -Be 'Remove-AmlWebServiceEndpoint'
+        $failures[1].Exception.Message | Should -Be 'NotFoundError: endpoint not found (HTTP 404)'
+    }
+
+    It 'throws when the calling scope says $ErrorActionPreference = Stop' {
+        Set-Fake -Exit 3 -Stderr 'NotFoundError: endpoint not found'
+        $ErrorActionPreference = 'Stop'
+        $err = { Get-AmlWebServiceEndpoint 'c7d1e3f5a2b44c6d8e0f1a3b5c7d9e2f' ep1 } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlNotFound*'
     }
 
     It 'keeps the printed result as the TargetObject of a gated error' {
@@ -144,6 +231,24 @@ echo "NotFoundError: Endpoint not found. ($AML_RETRAIN_WORKSPACE_TOKEN|$line|$*)
 exit 3
 '@
         chmod +x $script:native
+    }
+
+    It 'finds aml-retrain on the PATH, not in the current folder' {
+        $decoy = Join-Path $TestDrive 'cwd'
+        $null = New-Item -ItemType Directory -Path $decoy -Force
+        Set-Content -LiteralPath (Join-Path $decoy 'aml-retrain') -Value "#!/bin/sh`nexit 42"
+        chmod +x (Join-Path $decoy 'aml-retrain')
+        Remove-Item Env:AML_RETRAIN_CLI
+        $savedPath = $env:PATH
+        try {
+            Push-Location -LiteralPath $decoy
+            $env:PATH = (Split-Path -Parent $script:native) + [System.IO.Path]::PathSeparator + $savedPath
+            InModuleScope AmlRetrain { Resolve-AmlRetrainCli } | Should -Be $script:native
+        }
+        finally {
+            Pop-Location
+            $env:PATH = $savedPath
+        }
     }
 
     It 'reads stderr, the exit code and the environment of a real child process' {

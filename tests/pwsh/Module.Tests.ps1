@@ -20,8 +20,8 @@ Describe 'Manifest' {
         { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
     }
 
-    It 'targets PowerShell 7.2 Core' {
-        $manifest.PowerShellVersion | Should -Be '7.2'
+    It 'targets PowerShell 7.4 Core' {
+        $manifest.PowerShellVersion | Should -Be '7.4'
         $manifest.CompatiblePSEditions | Should -Be @('Core')
     }
 
@@ -39,10 +39,17 @@ Describe 'Manifest' {
     It 'resolves the documented azuremlps names through aliases' -ForEach @(
         @{ Alias = 'Patch-AmlWebServiceEndpoint'; Target = 'Update-AmlWebServiceEndpoint' }
         @{ Alias = 'Add-AmlWebServiceEndpoint'; Target = 'New-AmlWebServiceEndpoint' }
-        @{ Alias = 'Invoke-AmlWebServiceBESEndpoint'; Target = 'Start-AmlRetraining' }
-        @{ Alias = 'Invoke-AmlWebServiceRRSEndpoint'; Target = 'Invoke-AmlWebServiceScore' }
+        @{ Alias = 'Export-AmlWebService'; Target = 'Export-AmlWebServiceDefinition' }
+        @{ Alias = 'Import-AmlWebService'; Target = 'Import-AmlWebServiceDefinition' }
+        @{ Alias = 'Update-AmlWebService'; Target = 'Update-AmlNewWebService' }
     ) {
         (Get-Alias -Name $Alias).ResolvedCommandName | Should -Be $Target
+    }
+
+    It 'has no alias for the azuremlps invoke cmdlets, whose API-key parameters it cannot take' -ForEach @(
+        'Invoke-AmlWebServiceBESEndpoint', 'Invoke-AmlWebServiceRRSEndpoint'
+    ) {
+        Get-Command -Name $_ -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
     It 'uses approved verbs only' {
@@ -54,10 +61,25 @@ Describe 'Manifest' {
 Describe 'Parameter sets' {
     It 'Update-AmlWebServiceEndpoint takes a job, a URL or the azuremlps location triple' {
         Get-ParameterSet 'Update-AmlWebServiceEndpoint' | Should -Be @(
-            'FromJob: FromJob,Name,ProfilePath,ResourceName,StorageConnectionString,WebServiceId,WorkspaceId,WorkspaceToken'
-            'Location: BaseLocation,Name,ProfilePath,RelativeLocation,ResourceName,SasBlobToken,StorageConnectionString,WebServiceId,WorkspaceId,WorkspaceToken'
-            'ModelUrl: ModelUrl,Name,ProfilePath,ResourceName,StorageConnectionString,WebServiceId,WorkspaceId,WorkspaceToken'
+            'FromJob: ConfigFile,FromJob,Name,ProfilePath,Region,ResourceName,StorageConnectionString,WebServiceId,WorkspaceId,WorkspaceToken'
+            'Location: BaseLocation,ConfigFile,Name,ProfilePath,Region,RelativeLocation,ResourceName,SasBlobToken,StorageConnectionString,WebServiceId,WorkspaceId,WorkspaceToken'
+            'ModelUrl: ConfigFile,ModelUrl,Name,ProfilePath,Region,ResourceName,StorageConnectionString,WebServiceId,WorkspaceId,WorkspaceToken'
         )
+    }
+
+    It 'Start-AmlRetraining retrains a classic (default) or a new (ARM) training service' {
+        $command = Get-Command Start-AmlRetraining
+        $command.DefaultParameterSet | Should -Be 'Classic'
+        $command.ParameterSets.Name | Sort-Object | Should -Be @('Arm', 'Classic')
+        $arm = $command.ParameterSets | Where-Object Name -eq 'Arm'
+        ($arm.Parameters | Where-Object IsMandatory).Name | Sort-Object | Should -Be @('Data', 'Name', 'ResourceGroupName')
+    }
+
+    It 'Export-AmlWebServiceDefinition takes a resource group and name, or a -WebService object' {
+        $command = Get-Command Export-AmlWebServiceDefinition
+        $command.ParameterSets.Name | Sort-Object | Should -Be @('Name', 'WebService')
+        $command.Parameters['WebService'].ParameterType | Should -Be ([psobject])
+        $command.Parameters['Path'].Aliases | Should -Contain 'OutputFile'
     }
 
     It 'Get-AmlNewWebService lists or shows' {

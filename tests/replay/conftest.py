@@ -19,6 +19,13 @@ SETTINGS_FILE = REPO / "cassettes" / "replay-settings.json"
 REPLAY_TOKEN = "replay-token"  # never sent anywhere: replay needs some token to build the client
 
 
+def pacing(live: Emulator | None) -> Any:
+    """The waiter's sleep: real while recording (a few polls per job in the cassette), none in replay."""
+    import time
+
+    return time.sleep if live is not None else (lambda _seconds: None)
+
+
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
     return _vcr_config()

@@ -12,6 +12,7 @@ import pytest
 from aml_retrain.classic.endpoints import set_trained_model
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.classic.views import create_endpoint, list_endpoints
+from tests.replay.conftest import pacing
 
 pytestmark = [pytest.mark.replay, pytest.mark.vcr, pytest.mark.block_network]
 
@@ -65,7 +66,7 @@ def test_create_endpoint_and_set_model(
     c = client(replay_target)
     svc = predictive(c)
     created = create_endpoint(c, svc, "replay01", description="recorded")
-    assert created["Name"] == "replay01"
+    assert created.endpoint["Name"] == "replay01" and created.created
     result = set_trained_model(c, svc, "replay01", seed_model_url(replay_target, live_emulator),
                                backup_dir=tmp_path)
     after = result.to_dict()["after"]
@@ -101,7 +102,7 @@ def test_retrain_swap_and_score(
     # A fixed clock keeps the uploaded blob's name, hence the recorded URLs, stable.
     fixed = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
     job = retrain(c, training, data, storage_connection_string=conn, journal=journal,
-                  output_dir="models/replay", now=fixed, sleep=lambda _s: None)
+                  output_dir="models/replay", now=fixed, sleep=pacing(live_emulator))
     assert job.status.value == "Finished"
     assert job.metrics is not None and 0.0 <= job.metrics.values["Accuracy"] <= 1.0
     create_endpoint(c, predictive, "replay02")

@@ -12,6 +12,7 @@ from aml_retrain.arm.auth import StaticTokenCredential
 from aml_retrain.arm.client import ArmWebServiceClient
 from aml_retrain.arm.definition import trained_model_assets
 from aml_retrain.arm.webservices import export_webservice, set_model_live, show_webservice
+from tests.replay.conftest import pacing
 from tests.replay.test_classic_replay import DEV_ACCOUNT, DEV_KEY, seed_model_url
 
 pytestmark = [pytest.mark.replay, pytest.mark.vcr, pytest.mark.block_network]
@@ -73,7 +74,7 @@ def test_arm_retrain_set_model_from_job_and_update(
     # A fixed clock keeps the uploaded blob's name, hence the recorded URLs, stable.
     fixed = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
     job = retrain(client, f"arm:{RG}/census-model-training-ws", data, storage_connection_string=conn,
-                  journal=journal, output_dir="models/replay-arm", now=fixed, sleep=lambda _s: None)
+                  journal=journal, output_dir="models/replay-arm", now=fixed, sleep=pacing(live_emulator))
     assert job.status.value == "Finished" and job.model_output == "output1"
     assert journal.get(job.job_id).kind == "arm"
 

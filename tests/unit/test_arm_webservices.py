@@ -192,6 +192,30 @@ def test_set_model_live_validates_before_any_request(adapter: ArmAdapter, backup
     assert adapter.requests == []
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_set_model_live_refuses_read_only_before_backup_and_patch(
+    adapter: ArmAdapter, backups: Path, dry_run: bool
+) -> None:
+    adapter.add("GET", WS_PATH, json=webservice(readOnly=True))
+    client, _ = make_client(adapter)
+    with pytest.raises(ValidationError, match="read-only") as caught:
+        set_model_live(client, RG, NAME, NEW_URI, backup_dir=backups, dry_run=dry_run)
+    assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
+    assert [m for m, _ in adapter.calls()] == ["GET"] and not backups.exists()
+
+
+def test_update_refuses_read_only_before_backup_and_patch(
+    adapter: ArmAdapter, tmp_path: Path, backups: Path
+) -> None:
+    adapter.add("GET", WS_PATH, json=webservice(readOnly=True))
+    client, _ = make_client(adapter)
+    path = tmp_path / "edited.json"
+    path.write_text(dumps_definition(export_definition(webservice(NEW_URI))), encoding="utf-8")
+    with pytest.raises(ValidationError, match="read-only"):
+        update_webservice(client, RG, NAME, path=path, backup_dir=backups)
+    assert [m for m, _ in adapter.calls()] == ["GET"] and not backups.exists()
+
+
 # -- files: export, set-model in a file, import ---------------------------------------------------
 
 def test_export_writes_file_and_backs_up_a_different_old_one(adapter: ArmAdapter,
@@ -305,7 +329,9 @@ def test_update_sends_definition_and_verifies(adapter: ArmAdapter, tmp_path: Pat
     edited = export_definition(webservice(NEW_URI))
     result = update_webservice(client, RG, NAME, path=write_file(tmp_path, edited),
                                backup_dir=backups)
-    assert adapter.body(1) == edited  # the whole definition, read-only fields already gone
+    # Only what the user changed, whole top-level values from the live definition (3-way).
+    assert adapter.body(1) == {"properties": {"packageType": "Graph",
+                                              "assets": edited["properties"]["assets"]}}
     assert result.verified and result.backup_path and result.backup_path.exists()
     assert (result.asset_id, result.before_uri, result.after_uri) == ("asset3", OLD_URI, NEW_URI)
 

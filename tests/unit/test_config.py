@@ -187,3 +187,33 @@ def test_poll_interval_from_env_and_validation(tmp_path: Path) -> None:
     assert Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "0.25"}).poll_interval == 0.25
     with pytest.raises(ConfigError, match="poll_interval"):
         Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "-1"})
+
+
+def test_endpoint_key_from_file_beats_env_never_from_profile(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text("  FILEKEY\n", encoding="utf-8")
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"endpoint_key": "PROFILEKEY"}), encoding="utf-8")
+    env = {"AML_RETRAIN_ENDPOINT_KEY": "ENVKEY"}
+    assert Settings.resolve(endpoint_key_file=key_file, env=env).endpoint_key == "FILEKEY"
+    assert Settings.resolve(env=env).endpoint_key == "ENVKEY"
+    assert Settings.resolve(profile=profile, env={}).endpoint_key is None
+    shown = repr(Settings.resolve(env=env))
+    assert "ENVKEY" not in shown and "endpoint_key=<hidden>" in shown
+
+
+def test_endpoint_key_file_errors_name_the_option(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read --endpoint-key-file"):
+        Settings.resolve(endpoint_key_file=tmp_path / "missing", env={})
+    (tmp_path / "empty").write_text("\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is empty"):
+        Settings.resolve(endpoint_key_file=tmp_path / "empty", env={})
+
+
+def test_require_endpoint_key() -> None:
+    s = Settings.resolve(workspace_id="ws", env={"AML_RETRAIN_ENDPOINT_KEY": "k"})
+    assert s.require_endpoint_key() == ("ws", "k")
+    with pytest.raises(ConfigError, match="AML_RETRAIN_ENDPOINT_KEY or pass --endpoint-key-file"):
+        Settings.resolve(workspace_id="ws", workspace_token="tok", env={}).require_endpoint_key()
+    with pytest.raises(ConfigError, match="no workspace id"):
+        Settings.resolve(env={"AML_RETRAIN_ENDPOINT_KEY": "k"}).require_endpoint_key()

@@ -243,3 +243,42 @@ def test_get_patch_info_hides_keys_by_default(
     with_keys = get_patch_info(client, SVC, "ep1", include_keys=True)
     assert with_keys["PrimaryKey"] == "PRIMARYSECRET"
     assert with_keys["SecondaryKey"] == "SECONDARYSECRET"
+
+
+def test_endpoint_key_only_skips_the_web_service_get_and_warns(
+    client: ClassicManagementClient, adapter: FakeAdapter, tmp_path: Path
+) -> None:
+    # The web service GET takes only the workspace token (SW-MGMT WorkspaceKey); none is sent.
+    adapter.add("GET", EP, json=endpoint_obj(OLD_LOC))
+    adapter.add("PATCH", EP, status=200)
+    adapter.add("GET", EP, json=endpoint_obj(NEW_LOC))
+    result = run(client, tmp_path, endpoint_key_only=True)
+    assert adapter.calls() == [("GET", EP), ("PATCH", EP), ("GET", EP)]
+    assert result.verified and len(result.warnings) == 1
+    assert "by name only ('default')" in result.warnings[0]
+    assert result.to_dict()["warnings"] == result.warnings
+
+
+def test_endpoint_key_only_still_refuses_the_default_endpoint_before_any_request(
+    client: ClassicManagementClient, adapter: FakeAdapter, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError, match="non-default endpoint"):
+        set_trained_model(client, SVC, "default", NEW_URL, now=NOW, backup_dir=tmp_path,
+                          endpoint_key_only=True)
+    assert adapter.calls() == []
+
+
+def test_with_a_workspace_token_there_is_no_warning(
+    client: ClassicManagementClient, adapter: FakeAdapter, tmp_path: Path
+) -> None:
+    happy_path(adapter)
+    assert run(client, tmp_path).warnings == ()
+
+
+def test_client_from_settings_uses_the_endpoint_key_when_asked() -> None:
+    from aml_retrain.config import Settings
+
+    settings = Settings.resolve(workspace_id=WS, workspace_token="WSTOKEN",
+                                env={"AML_RETRAIN_ENDPOINT_KEY": "EPKEY"})
+    assert ClassicManagementClient.from_settings(settings, endpoint_key=True)._token == "EPKEY"
+    assert ClassicManagementClient.from_settings(settings)._token == "WSTOKEN"

@@ -83,8 +83,8 @@ def test_create_endpoint_with_max_concurrent_calls(
 ) -> None:
     adapter.add("PUT", f"{W}/{SVC}/endpoints/ep2", status=201)
     adapter.add("GET", f"{W}/{SVC}/endpoints/ep2", json={"Name": "ep2"})
-    client.create_endpoint(SVC, "ep2", max_concurrent_calls=50)
-    assert adapter.body(0) == {"MaxConcurrentCalls": 50}
+    client.create_endpoint(SVC, "ep2", throttle_level="High", max_concurrent_calls=50)
+    assert adapter.body(0) == {"ThrottleLevel": "High", "MaxConcurrentCalls": 50}
 
 
 @pytest.mark.parametrize(
@@ -93,6 +93,8 @@ def test_create_endpoint_with_max_concurrent_calls(
         ({"name": "Bad_Name"}, "invalid endpoint name"),
         ({"throttle_level": "Medium"}, "must be Low or High"),
         ({"max_concurrent_calls": 201}, "between 1 and 200"),
+        ({"max_concurrent_calls": 5}, "needs throttle level High"),
+        ({"max_concurrent_calls": 5, "throttle_level": "Low"}, "caps it at 4"),
         ({"description": "x" * 2001}, "allows 2000"),
     ],
 )

@@ -7,7 +7,7 @@ import pytest
 
 from aml_retrain.classic import views
 from aml_retrain.classic.management import ClassicManagementClient
-from aml_retrain.errors import ValidationError
+from aml_retrain.errors import AlreadyExistsError, ConflictError, ValidationError
 
 from .conftest import WS
 from .fakes import FakeAdapter
@@ -34,8 +34,50 @@ def test_create_exist_ok_returns_existing_without_put(
     client: ClassicManagementClient, adapter: FakeAdapter
 ) -> None:
     adapter.add("GET", f"{W}/endpoints/ep1", json=EP)
-    assert views.create_endpoint(client, SVC, "ep1", exist_ok=True)["Name"] == "ep1"
+    result = views.create_endpoint(client, SVC, "ep1", exist_ok=True)
+    assert (result.endpoint["Name"], result.created) == ("ep1", False)
     assert [m for m, _ in adapter.calls()] == ["GET"]
+
+
+def test_create_existing_without_exist_ok_is_refused_before_any_put(
+    client: ClassicManagementClient, adapter: FakeAdapter
+) -> None:
+    # A real PUT may overwrite a live endpoint: the refusal must come from the GET, not a 409.
+    adapter.add("GET", f"{W}/endpoints/ep1", json=EP)
+    adapter.add("PUT", f"{W}/endpoints/ep1", status=200)
+    with pytest.raises(AlreadyExistsError, match=r"already exists.*--exist-ok") as info:
+        views.create_endpoint(client, SVC, "ep1", throttle_level="High")
+    assert [m for m, _ in adapter.calls()] == ["GET"]
+    assert info.value.exit_code == 6 and isinstance(info.value, ConflictError)
+    assert "409" not in str(info.value) and "GET https://" in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"max_concurrent_calls": 5},
+    {"max_concurrent_calls": 50, "throttle_level": "Low"},
+])
+def test_more_than_four_calls_needs_throttle_high_nothing_sent(
+    client: ClassicManagementClient, adapter: FakeAdapter, kwargs: dict[str, object]
+) -> None:
+    with pytest.raises(ValidationError, match=r"needs throttle level High.*caps it at 4"):
+        views.create_endpoint(client, SVC, "ep1", **kwargs)  # type: ignore[arg-type]
+    assert adapter.calls() == []
+
+
+def test_create_reports_the_concurrency_read_back(
+    client: ClassicManagementClient, adapter: FakeAdapter
+) -> None:
+    adapter.add("GET", f"{W}/endpoints/ep1", status=404)
+    adapter.add("PUT", f"{W}/endpoints/ep1", status=200)
+    adapter.add("GET", f"{W}/endpoints/ep1",
+                json=dict(EP, ThrottleLevel="High", MaxConcurrentCalls=20))
+    result = views.create_endpoint(client, SVC, "ep1", throttle_level="High",
+                                   max_concurrent_calls=50)
+    assert result.created
+    assert result.warnings == (
+        "in effect: ThrottleLevel High, MaxConcurrentCalls 20",
+        "the service set MaxConcurrentCalls to 20, not the requested 50",
+    )
 
 
 def test_create_exist_ok_creates_when_missing(
@@ -46,7 +88,7 @@ def test_create_exist_ok_creates_when_missing(
     adapter.add("GET", f"{W}/endpoints/ep1", json=EP)
     created = views.create_endpoint(client, SVC, "ep1", exist_ok=True)
     assert [m for m, _ in adapter.calls()] == ["GET", "PUT", "GET"]
-    assert "PrimaryKey" not in created
+    assert "PrimaryKey" not in created.endpoint and created.created
 
 
 def test_delete_backs_up_then_deletes(

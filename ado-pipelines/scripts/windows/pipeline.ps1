@@ -6,10 +6,55 @@ param([Parameter(Mandatory)] [string] $ToolsDir)
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $ToolsDir 'pwsh-module/AmlRetrain/AmlRetrain.psd1') -ErrorAction Stop
 
+function Get-StepInput {
+    # A value the step template mapped into the environment with env: (never spliced into the script
+    # text, so no quoting can break it). An undefined macro arrives as the literal "$(NAME)": empty.
+    param([Parameter(Mandatory)] [string] $Name, [string] $Default = '')
+    $value = [Environment]::GetEnvironmentVariable($Name)
+    if (-not $value -or $value -like '$(*)') { return $Default }
+    $value
+}
+
 function Set-PipelineOutput {
     param([Parameter(Mandatory)] [string] $Name, [AllowNull()] $Value)
     if ($null -eq $Value -or "$Value" -eq '') { return }
     Write-Host "##vso[task.setvariable variable=$Name;isOutput=true]$Value"
+}
+
+function Publish-GateSummary {
+    # The gate's rules as markdown on the run's summary page (##vso[task.uploadsummary]), as
+    # scripts/summary.py renders them for the Linux steps.
+    param([Parameter(Mandatory)] $Result, [string] $Target, [string] $Candidate)
+    $lines = @("### aml-retrain gate: **$($Result.outcome)**", '', "Candidate ``$Candidate`` against what ``$Target`` serves now.", '')
+    if ($Result.summary) { $lines += @("$($Result.summary)", '') }
+    if ($Result.rules) {
+        $lines += @('| metric | direction | candidate | baseline | threshold | passed |', '|---|---|---|---|---|---|')
+        foreach ($r in $Result.rules) {
+            $lines += "| $($r.metric) | $($r.direction) | $($r.candidate) | $($r.baseline) | $($r.threshold) | $(if ($r.passed) { 'yes' } else { 'no' }) |"
+        }
+    }
+    $dir = if ($env:BUILD_ARTIFACTSTAGINGDIRECTORY) { $env:BUILD_ARTIFACTSTAGINGDIRECTORY } else { [IO.Path]::GetTempPath() }
+    $path = Join-Path $dir 'aml-retrain-gate.md'
+    [IO.File]::WriteAllLines($path, [string[]] $lines)
+    Write-Host "##vso[task.uploadsummary]$path"
+}
+
+function Publish-PlanSummary {
+    # The plan as markdown on the run's summary page, for the approvers of the Apply stage (as
+    # scripts/summary.py renders it for the Linux steps). Model URLs are shown without a query.
+    param([Parameter(Mandatory)] [string] $Path)
+    if (-not (Test-Path -LiteralPath $Path)) { return }
+    $plan = Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json
+    $change = $plan.change
+    $before = if ($change.before_uri) { $change.before_uri } elseif ($change.before) { "$($change.before.BaseLocation)".TrimEnd('/') + '/' + "$($change.before.RelativeLocation)".TrimStart('/') } else { $plan.old_model }
+    $lines = @("### aml-retrain plan for ``$($plan.target)``", '', '| | |', '|---|---|',
+        "| serves now | ``$("$before".Split('?')[0])`` |", "| will serve | ``$("$($plan.model_url)".Split('?')[0])`` |",
+        "| from job | $($plan.job_id) |", "| already current | $(if ($plan.already_current) { 'yes' } else { 'no' }) |")
+    if ($plan.gate) { $lines += "| gate | $($plan.gate.outcome): $($plan.gate.summary) |" }
+    $lines += @('', 'Approve the Apply stage to deploy exactly this plan; a target changed since refuses it.')
+    $summary = [IO.Path]::ChangeExtension($Path, '.md')
+    [IO.File]::WriteAllLines($summary, [string[]] $lines)
+    Write-Host "##vso[task.uploadsummary]$summary"
 }
 
 function Complete-AmlStep {

@@ -88,22 +88,26 @@ def endpoints_create(
         ThrottleLevel | None, typer.Option(help="Low (default) or High (paid tiers).")
     ] = None,
     max_concurrent_calls: Annotated[
-        int | None, typer.Option(min=1, max=200, help="RRS concurrency, 1-200.")
+        int | None, typer.Option(min=1, max=200, help="RRS concurrency: 1-4 under Low, up to 200 "
+                                 "with --throttle-level High.")
     ] = None,
     exist_ok: Annotated[
-        bool, typer.Option("--exist-ok", help="Succeed and show the endpoint if it already exists.")
+        bool, typer.Option("--exist-ok", help="Succeed and show the endpoint if it already exists "
+                           "(otherwise exit 6).")
     ] = False,
 ) -> None:
     """Create a non-default endpoint on a (predictive) web service."""
     from aml_retrain.classic.views import create_endpoint
 
     st = state(ctx)
-    created = create_endpoint(
+    result = create_endpoint(
         st.classic_client(), service_id, endpoint, description=description,
         throttle_level=throttle_level.value if throttle_level else None,
         max_concurrent_calls=max_concurrent_calls, exist_ok=exist_ok,
     )
-    emit_pairs(st, created)
+    for message in result.warnings:
+        notice(message)
+    emit_pairs(st, result.endpoint)
 
 
 @endpoints_app.command("delete")
@@ -146,6 +150,12 @@ def endpoints_set_model(
     resource_name: Annotated[
         str | None, typer.Option(help="Trained-model resource to replace (default: the only one).")
     ] = None,
+    endpoint_key_file: Annotated[
+        str | None,
+        typer.Option(metavar="PATH",
+                     help="File holding the endpoint's API key, to run with that key alone "
+                     "(or set AML_RETRAIN_ENDPOINT_KEY); only with --model-url."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the PATCH body; change nothing.")]
     = False,
 ) -> None:
@@ -158,6 +168,12 @@ def endpoints_set_model(
         raise typer.BadParameter("give exactly one of --model-url and --from-job",
                                  param_hint="--model-url / --from-job")
     st = state(ctx)
+    st.endpoint_key_file = endpoint_key_file
+    with_key = st.settings().endpoint_key is not None
+    if with_key and from_job is not None:
+        raise typer.BadParameter("--from-job reads the training service's job, which needs the "
+                                 "workspace token; with only the endpoint key give --model-url",
+                                 param_hint="--from-job")
     options: dict[str, Any] = {
         "resource_name": resource_name, "dry_run": dry_run, "backup_dir": st.settings().backup_dir,
         "storage_connection_string": st.settings().storage_connection_string,
@@ -173,7 +189,10 @@ def endpoints_set_model(
             training.close()
     else:
         url = str(model_url_arg(model_url))
-        result = endpoints.set_trained_model(st.classic_client(), service_id, endpoint, url, **options)
+        result = endpoints.set_trained_model(st.classic_client(endpoint_key=with_key), service_id,
+                                             endpoint, url, endpoint_key_only=with_key, **options)
+    for message in result.warnings:
+        notice(message)
     if dry_run and not st.json:
         notice("Dry run: nothing was changed.")
     data = result.to_dict()

@@ -32,6 +32,7 @@ __all__ = [
     "model_uri_from_url",
     "normalise_definition",
     "payloads_in_blob_storage",
+    "refuse_read_only",
     "reshape_definition",
     "select_asset",
     "storage_account_of",
@@ -155,6 +156,18 @@ def payloads_in_blob_storage(defn: Mapping[str, Any]) -> None:
             f"{where or 'unknown'}): the payload is over 3 MB, so the trained-model asset is not "
             "in the definition and cannot be patched here; republish a smaller experiment, or "
             "update it from Studio"
+        )
+
+
+def refuse_read_only(defn: Mapping[str, Any], name: str) -> None:
+    """Raise ValidationError if the service is read-only: ARM would refuse any PATCH of it."""
+    # SPEC17: once readOnly is true the service "can no longer be updated or patched, only
+    # removed", and the flag cannot be unset; so refuse before a backup or a request is made.
+    if _properties(defn).get("readOnly") is True:
+        raise ValidationError(
+            f"web service {name!r} is read-only (/properties/readOnly is true): ARM refuses every "
+            "update or patch of it and the flag cannot be unset; deploy to a writable web service "
+            "(e.g. create one from 'aml-retrain webservice export' of this one)"
         )
 
 

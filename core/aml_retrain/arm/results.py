@@ -67,6 +67,7 @@ class UpdateResult:
     dry_run: bool = False
     restored: bool | None = None
     changes: list[JsonObject] = field(default_factory=list)
+    already_applied: bool = False  # the service already had every change: nothing was sent
 
     def to_dict(self) -> JsonObject:
         """Return a JSON-ready dict with the attribute names as keys."""
@@ -75,7 +76,7 @@ class UpdateResult:
             "before_uri": self.before_uri, "after_uri": self.after_uri, "patch": self.patch,
             "body": self.body, "backup_path": str(self.backup_path) if self.backup_path else None,
             "verified": self.verified, "dry_run": self.dry_run, "restored": self.restored,
-            "changes": self.changes,
+            "changes": self.changes, "already_applied": self.already_applied,
         }
 
 
@@ -112,12 +113,37 @@ def replace_file(path: Path, text: str, *, keep_backup: bool) -> Path | None:
     return backup
 
 
+# Credential-typed module parameters (Import/Export Data's "Account Key"; PSREC2): a user may
+# write one in plain text to rotate it; the service then encrypts it.
+CREDENTIAL_PARAMETERS = frozenset({"account key", "password"})
+
+
 def _is_secret_path(path: str) -> bool:
-    return path.startswith(("/properties/keys", "/properties/storageAccount/key"))
+    if path.startswith(("/properties/keys", "/properties/storageAccount/key")):
+        return True
+    parts = path.split("/")
+    return (path.startswith("/properties/package/nodes/") and len(parts) >= 7
+            and parts[5] == "parameters"
+            and parts[6].replace("~1", "/").replace("~0", "~").lower() in CREDENTIAL_PARAMETERS)
+
+
+def _hide_credentials(value: Any) -> None:
+    """Hide, in place, every plain-text credential parameter (``{"value", no thumbprint}``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # An encrypted value (with a thumbprint) is what GET shows anyway; plain text is not.
+            if key.lower() in CREDENTIAL_PARAMETERS and isinstance(item, dict) and \
+                    "value" in item and not item.get("certificateThumbprint"):
+                item["value"] = HIDDEN
+            else:
+                _hide_credentials(item)
+    elif isinstance(value, list):
+        for item in value:
+            _hide_credentials(item)
 
 
 def hide_secrets(defn: Mapping[str, Any]) -> JsonObject:
-    """Return a copy of a definition with web service keys and the storage key shown as <hidden>."""
+    """Return a copy of a definition with keys, storage key and plain credentials as <hidden>."""
     shown = copy.deepcopy(dict(defn))
     props = shown.get("properties")
     if isinstance(props, dict):
@@ -126,10 +152,19 @@ def hide_secrets(defn: Mapping[str, Any]) -> JsonObject:
         storage = props.get("storageAccount")
         if isinstance(storage, dict) and "key" in storage:
             storage["key"] = HIDDEN
+        _hide_credentials(props.get("package"))
     return shown
 
 
 def hide_secrets_in_patch(patch: list[JsonObject]) -> list[JsonObject]:
-    """Return patch ops with values under keys / storageAccount.key shown as <hidden>."""
-    return [{**op, "value": HIDDEN} if "value" in op and _is_secret_path(str(op.get("path")))
-            else op for op in patch]
+    """Return patch ops with values under keys, storageAccount.key or credentials as <hidden>."""
+    out = []
+    for op in patch:
+        if "value" in op and _is_secret_path(str(op.get("path"))):
+            op = {**op, "value": HIDDEN}
+        elif isinstance(op.get("value"), dict) and str(op.get("path")).startswith(
+                "/properties/package"):
+            op = {**op, "value": copy.deepcopy(op["value"])}  # a whole node or map added
+            _hide_credentials(op["value"])
+        out.append(op)
+    return out

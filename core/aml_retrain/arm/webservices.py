@@ -23,12 +23,22 @@ from aml_retrain.arm.definition import (
     export_definition,
     load_definition,
     model_uri_from_url,
+    normalise_definition,
     payloads_in_blob_storage,
+    refuse_read_only,
     reshape_definition,
     select_asset,
     storage_account_of,
     trained_model_assets,
     validate_definition,
+)
+from aml_retrain.arm.merge import (
+    base_path,
+    patch_body,
+    read_base,
+    rebase,
+    user_changes,
+    write_base,
 )
 from aml_retrain.arm.results import (
     HIDDEN,
@@ -119,12 +129,16 @@ def export_webservice(
     ws = client.get(resource_group, name)
     defn = export_definition(ws)
     previous = replace_file(target, dumps_definition(defn), keep_backup=True)
+    resource_id = str(ws.get("id") or client.resource_id(resource_group, name))
+    # The file stays in the Export-AzMlWebService shape; what it was exported as goes beside it.
+    sidecar = write_base(target, defn, resource_id)
     props = defn["properties"]
     assets = props.get("assets") if isinstance(props.get("assets"), dict) else {}
     inline = props.get("payloadsInBlobStorage") is not True
     return {
         "path": str(target),
-        "resource_id": ws.get("id") or client.resource_id(resource_group, name),
+        "base_path": str(sidecar),
+        "resource_id": resource_id,
         "asset_ids": list(assets),
         "trained_model_assets": [aid for aid, _ in trained_model_assets(defn)] if inline else [],
         "payloads_in_blob_storage": not inline,
@@ -253,6 +267,7 @@ def set_model_live(
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")
     live = export_definition(client.get(resource_group, name))
+    refuse_read_only(live, name)
     chosen_id, asset = select_asset(live, asset_id, asset_name)
     patch = build_model_patch(live, chosen_id, new_uri)
     check_guardrails(patch, allow=allow, definition=live)
@@ -294,16 +309,6 @@ def _check_same_account(defn: Mapping[str, Any], live: Mapping[str, Any]) -> Non
         )
 
 
-def _diff(live: JsonObject, defn: JsonObject) -> list[JsonObject]:
-    import jsonpatch
-
-    ops: list[JsonObject] = list(jsonpatch.make_patch(live, defn))
-    # PATCH merges objects: a field left out of the file stays as it is on the service, so only
-    # removals inside the assets map (whose merge behaviour is undocumented) are real changes.
-    return [op for op in ops
-            if op["op"] != "remove" or str(op["path"]).startswith("/properties/assets/")]
-
-
 def update_webservice(
     client: ArmWebServiceClient,
     resource_group: str,
@@ -316,7 +321,11 @@ def update_webservice(
     timeout: float = DEFAULT_UPDATE_TIMEOUT,
     now: datetime | None = None,
 ) -> UpdateResult:
-    """PATCH the service with a whole definition file (Import + Update -ServiceUpdates), guarded."""
+    """Apply the user's edit of an exported file onto the live service (3-way), guarded.
+
+    The edit is the file against its export base (``DEF.json.base``, else the live definition);
+    guardrails judge that edit, and only the parts the service does not have yet are PATCHed.
+    """
     validate_names(resource_group, name)
     if path is None:
         raise ValidationError(
@@ -326,25 +335,36 @@ def update_webservice(
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")
     defn = import_definition(path)
+    recorded = read_base(path)
     live = export_definition(client.get(resource_group, name))
+    refuse_read_only(live, name)
     payloads_in_blob_storage(live)
     _check_same_account(defn, live)
-    patch = _diff(live, defn)
-    check_guardrails(patch, allow=allow, definition=live)
-    changes = diff_uris(live, defn)
+    base = normalise_definition(recorded) if recorded is not None else live
+    edit = user_changes(base, defn)
+    try:
+        check_guardrails(edit, allow=allow, definition=base)
+    except ValidationError as err:
+        against = f"{base_path(path)}, the export the file came from (export again if the " \
+            "file was replaced since)" if recorded is not None else "the live service"
+        _note(err, f"The file was compared with {against}")
+        raise
+    desired, applied = rebase(live, edit)
+    changes = diff_uris(live, desired)
     single: JsonObject = changes[0] if len(changes) == 1 else {}
     resource_id = client.resource_id(resource_group, name)
-    shown_patch, shown_body = hide_secrets_in_patch(patch), hide_secrets(defn)
-    if dry_run or not patch:
+    body = patch_body(desired, applied)
+    shown_patch, shown_body = hide_secrets_in_patch(applied), hide_secrets(body)
+    if dry_run or not applied:
         # Nothing to send is success already: re-running a finished update must not fail CI.
         return UpdateResult(resource_id, single.get("asset_id"), single.get("before"),
                             single.get("after"), shown_patch, shown_body, dry_run=dry_run,
-                            verified=not patch, changes=changes)
+                            verified=not applied, changes=changes, already_applied=not applied)
     assert backup_dir is not None  # checked before any request
     backup_path = write_arm_backup(backup_dir, client.subscription_id, resource_group, name, live,
                                    now=now or datetime.now(timezone.utc))
-    expected = {row["asset_id"]: row["after"] for row in diff_uris({}, defn)}
-    _write_and_verify(client, resource_group, name, defn, live, expected, backup_path, timeout)
+    expected = {row["asset_id"]: row["after"] for row in diff_uris({}, desired)}
+    _write_and_verify(client, resource_group, name, body, live, expected, backup_path, timeout)
     return UpdateResult(resource_id, single.get("asset_id"), single.get("before"),
                         single.get("after"), shown_patch, shown_body, backup_path, verified=True,
                         changes=changes)

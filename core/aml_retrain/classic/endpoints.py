@@ -12,6 +12,7 @@ from aml_retrain._redact import redact_sas, redact_url
 from aml_retrain.classic.backups import write_backup
 from aml_retrain.classic.management import ClassicManagementClient, JsonObject
 from aml_retrain.classic.validation import (
+    DEFAULT_ENDPOINT_NAME,
     BlobLocation,
     check_not_default,
     parse_model_url,
@@ -48,6 +49,7 @@ class SetModelResult:
     after: JsonObject | None = None
     backup_path: Path | None = None
     verified: bool = False
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> JsonObject:
         """Return a JSON-ready dict with the attribute names as keys (a deep copy, like asdict)."""
@@ -62,6 +64,7 @@ class SetModelResult:
             "after": copy_json(self.after),
             "backup_path": str(self.backup_path) if self.backup_path else None,
             "verified": self.verified,
+            "warnings": self.warnings,
         }
 
 
@@ -110,20 +113,34 @@ def set_trained_model(
     storage_connection_string: str | None = None,
     service: Mapping[str, Any] | None = None,
     current: Mapping[str, Any] | None = None,
+    endpoint_key_only: bool = False,
 ) -> SetModelResult:
     """Point an endpoint's trained-model resource at a new ``.ilearner``, back up, verify.
 
     ``service`` and ``current`` are the web service and endpoint objects when the caller has just
-    read them (a promotion does); otherwise they are fetched here.
+    read them (a promotion does); otherwise they are fetched here. ``endpoint_key_only``: the
+    client holds only the endpoint's API key, which cannot read the web service; the default
+    endpoint is then recognised by its usual name and the result carries a warning saying so.
     """
     moment = now or datetime.now(timezone.utc)
     validate_endpoint_name(endpoint)
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the old model is saved first")
     location = _model_location(model_url, moment, storage_connection_string)
-    if service is None:
-        service = client.get_web_service(service_id)
-    check_not_default(service, endpoint)
+    warnings: tuple[str, ...] = ()
+    if endpoint_key_only and service is None:
+        # The web service GET needs the workspace token (SW-MGMT: WorkspaceKey only).
+        check_not_default(DEFAULT_ENDPOINT_NAME, endpoint)
+        warnings = (
+            "signed in with the endpoint key: web service "
+            f"{service_id} was not read, so {endpoint!r} was checked against the default "
+            f"endpoint by name only ({DEFAULT_ENDPOINT_NAME!r}); the service refuses a PATCH "
+            "of the default endpoint itself",
+        )
+    else:
+        if service is None:
+            service = client.get_web_service(service_id)
+        check_not_default(service, endpoint)
     if current is None:
         current = client.get_endpoint(service_id, endpoint)
     resource = select_resource(current, resource_name)
@@ -137,6 +154,7 @@ def set_trained_model(
         dry_run=dry_run,
         body={"Resources": [redact_resource(r) for r in body["Resources"]]},
         before=redact_resource(resource),
+        warnings=warnings,
     )
     if dry_run:
         return result
@@ -156,6 +174,7 @@ def set_trained_model(
         after=redact_resource(after),
         backup_path=backup_path,
         verified=True,
+        warnings=warnings,
     )
 
 

@@ -54,10 +54,21 @@ class ClassicManagementClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, session: requests.Session | None = None
+        cls,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        endpoint_key: bool = False,
     ) -> ClassicManagementClient:
-        """Build a client from resolved settings (raises ConfigError if the workspace is unset)."""
-        workspace_id, token = settings.require_workspace()
+        """Build a client from resolved settings (raises ConfigError if the workspace is unset).
+
+        With ``endpoint_key`` the bearer token is the endpoint's API key, which the service
+        accepts only on that endpoint's own GET/PATCH/refresh/DELETE (azuremlps README).
+        """
+        if endpoint_key:
+            workspace_id, token = settings.require_endpoint_key()
+        else:
+            workspace_id, token = settings.require_workspace()
         return cls(
             settings.management_url,
             workspace_id,

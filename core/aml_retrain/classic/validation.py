@@ -24,6 +24,9 @@ MAX_ENDPOINT_NAME = 24
 MAX_DESCRIPTION = 2000
 THROTTLE_LEVELS = ("Low", "High")
 MAX_CONCURRENT_CALLS = 200
+# SW-MGMT ThrottleLevel: "When ThrottleLevel=Low MaxConcurrentCalls is capped to 4"; azuremlps
+# Add-AmlWebServiceEndpoint (WebServiceEndpointCmdlets.cs) drops the value under Low with a warning.
+LOW_THROTTLE_MAX_CALLS = 4
 MODEL_EXTENSION = ".ilearner"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_ENDPOINT_NAME = "default"
@@ -95,6 +98,13 @@ def validate_endpoint_settings(
         raise ValidationError(
             f"max concurrent calls {max_concurrent_calls} must be between 1 and "
             f"{MAX_CONCURRENT_CALLS}"
+        )
+    if (max_concurrent_calls or 0) > LOW_THROTTLE_MAX_CALLS and throttle_level != "High":
+        # The service would silently keep 4: refuse instead of creating something else.
+        raise ValidationError(
+            f"max concurrent calls {max_concurrent_calls} needs throttle level High "
+            f"(--throttle-level High, paid workspaces only): under Low (the default) the "
+            f"service caps it at {LOW_THROTTLE_MAX_CALLS}"
         )
 
 

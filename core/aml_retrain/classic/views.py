@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +14,13 @@ from aml_retrain.classic.validation import (
     validate_endpoint_name,
     validate_endpoint_settings,
 )
-from aml_retrain.errors import NotFoundError, ValidationError
+from aml_retrain.errors import AlreadyExistsError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from aml_retrain.classic.management import ClassicManagementClient
 
 __all__ = [
+    "EndpointCreation",
     "copy_json",
     "create_endpoint",
     "delete_endpoint",
@@ -75,6 +77,15 @@ def show_endpoint(
     return hide_secrets(client.get_endpoint(service_id, name), include_keys=include_keys)
 
 
+@dataclass(frozen=True)
+class EndpointCreation:
+    """What ``create_endpoint`` did: the endpoint as read back (no keys), and notices to show."""
+
+    endpoint: dict[str, Any]
+    created: bool
+    warnings: tuple[str, ...] = ()
+
+
 def create_endpoint(
     client: ClassicManagementClient,
     service_id: str,
@@ -84,19 +95,36 @@ def create_endpoint(
     throttle_level: str | None = None,
     max_concurrent_calls: int | None = None,
     exist_ok: bool = False,
-) -> dict[str, Any]:
-    """Create a non-default endpoint (validated first); with exist_ok, return an existing one."""
+) -> EndpointCreation:
+    """Create a non-default endpoint after checking (GET) that it does not exist yet.
+
+    :raises AlreadyExistsError: the endpoint exists and ``exist_ok`` is false (nothing sent).
+    :raises ValidationError: bad name or settings, e.g. more than 4 calls under ThrottleLevel Low.
+    """
     validate_endpoint_name(name)
     validate_endpoint_settings(
         description=description,
         throttle_level=throttle_level,
         max_concurrent_calls=max_concurrent_calls,
     )
-    if exist_ok:
-        try:
-            return show_endpoint(client, service_id, name)
-        except NotFoundError:
-            pass
+    # Read first: no public source says PUT answers 409 for an existing name, and a PUT that
+    # overwrites would change a live endpoint's settings. (A create racing ours between the
+    # GET and the PUT cannot be excluded; the API has no conditional PUT.)
+    url = client.patch_url(service_id, name)
+    try:
+        existing = client.get_endpoint(service_id, name)
+    except NotFoundError:
+        existing = None
+    if existing is not None:
+        if not exist_ok:
+            raise AlreadyExistsError(
+                f"endpoint {name!r} already exists on web service {service_id}; nothing was "
+                "changed: pass --exist-ok to use it as it is, or choose another name",
+                url=url,
+            )
+        return EndpointCreation(hide_secrets(existing), created=False,
+                                warnings=(f"endpoint {name!r} already exists; its settings were "
+                                          "left as they are", _in_effect(existing)))
     created = client.create_endpoint(
         service_id,
         name,
@@ -104,7 +132,18 @@ def create_endpoint(
         throttle_level=throttle_level,
         max_concurrent_calls=max_concurrent_calls,
     )
-    return hide_secrets(created)
+    notes = [_in_effect(created)]
+    actual = created.get("MaxConcurrentCalls")
+    if max_concurrent_calls is not None and actual != max_concurrent_calls:
+        notes.append(f"the service set MaxConcurrentCalls to {actual}, not the requested "
+                     f"{max_concurrent_calls}")
+    return EndpointCreation(hide_secrets(created), created=True, warnings=tuple(notes))
+
+
+def _in_effect(endpoint: dict[str, Any]) -> str:
+    # As read back from the service: Low caps MaxConcurrentCalls at 4 (SW-MGMT ThrottleLevel).
+    return (f"in effect: ThrottleLevel {endpoint.get('ThrottleLevel')}, "
+            f"MaxConcurrentCalls {endpoint.get('MaxConcurrentCalls')}")
 
 
 def delete_endpoint(

@@ -235,11 +235,12 @@ def _classic_state(target: Target, clients: Clients) -> TargetState:
 
 
 def _arm_state(target: Target, clients: Clients) -> TargetState:
-    from aml_retrain.arm.definition import export_definition, select_asset
+    from aml_retrain.arm.definition import export_definition, refuse_read_only, select_asset
 
     assert target.resource_group is not None and target.name is not None  # set by parse_target
     client = clients.arm()
     live = export_definition(client.get(target.resource_group, target.name))
+    refuse_read_only(live, target.name)  # a plan or gate for a target that cannot change is moot
     asset_id, asset = select_asset(live, target.asset)
     uri = str((asset.get("locationInfo") or {}).get("uri") or "")
     detail: JsonObject = {

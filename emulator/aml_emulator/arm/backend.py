@@ -5,7 +5,9 @@ operation succeeds: it answers ``Provisioning`` for ``arm_polls_before_done`` po
 next poll completes it — reading the new trained-model blobs through the service's storage —
 and installs the new definition or leaves the old one (``provisioningState: Failed``). A write
 that arrives while an earlier operation on the same service is pending completes that one first
-(the real service would have finished it in the background meanwhile).
+(the real service would have finished it in the background meanwhile). A DELETE removes the
+service at once and its operation ends at the first poll (PSREC1). Every PUT/PATCH encrypts
+the credential node parameters anew (``sealing.py``).
 
 Locks: ``_writes`` serialises writes and completions (which may do blob I/O); ``_lock`` guards
 the maps briefly, so GETs never wait for storage.
@@ -28,6 +30,7 @@ from . import errors as e
 from .blobs import AssetReadError, read_asset
 from .graph import is_training
 from .schema import PATCHED_WEB_SERVICE, WEB_SERVICE, validate
+from .sealing import ParameterSealer
 from .state import (
     ArmService,
     Operation,
@@ -81,6 +84,7 @@ class ArmBackend:
         self._operations: dict[str, Operation] = {}
         self._pending: dict[ServiceKey, str] = {}
         self.token = secrets.token_urlsafe(32)  # per start; reset keeps it
+        self.sealer = ParameterSealer()  # the service certificate: per start too
         self.reset()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -93,6 +97,8 @@ class ArmBackend:
                     rg.lower(): rg for rg in sub.get("resourceGroups", [])})
                 for sub in self._seed.get("subscriptions", [])}
             services = load_services(self._seed, self._blob_base_url, self._connection_string)
+            for service in services:  # the seed writes credentials in plain text
+                self._seal(service.properties, None)
             self._services = {svc.key: svc for svc in services}
             self._operations.clear()
             self._pending.clear()
@@ -169,6 +175,7 @@ class ArmBackend:
                                  f"in location '{normalize_location(location)}'.")
             properties = clean["properties"]
             self._check_change(current, properties)
+            self._seal(properties, current.properties)
             # PUT overwrites (SPEC17); secrets it leaves out are kept, not regenerated or lost
             # (inferred: an exported definition never carries them, ARM §9).
             for secret in ("keys", "commitmentPlan"):
@@ -183,6 +190,7 @@ class ArmBackend:
     def _create(self, sub: str, group: str, name: str, clean: dict[str, Any]) -> tuple[
             ArmService, Operation, bool]:
         properties = clean["properties"]
+        self._seal(properties, None)
         storage = properties.get("storageAccount") or {}
         for field in ("name", "key"):
             # Required at creation (ARM §5: the 2016 spec wording; inferred for 2017).
@@ -213,9 +221,19 @@ class ArmBackend:
                 current = self._service(sub, group, name)
             changes = clean.get("properties", {})
             self._check_change(current, changes)
-            target = replace(current, tags=clean.get("tags", current.tags),
-                             properties=deep_merge(current.properties, changes))
+            merged = deep_merge(current.properties, changes)
+            # Every write encrypts the credentials anew, even one that left package alone, and
+            # a PATCH drops an empty top-level `parameters` (both PSREC2, PATCH #1).
+            self._seal(merged, current.properties)
+            if merged.get("parameters") == {}:
+                del merged["parameters"]
+            target = replace(current, tags=clean.get("tags", current.tags), properties=merged)
             return current, self._start("update", current, target)
+
+    def _seal(self, properties: dict[str, Any], previous: Mapping[str, Any] | None) -> None:
+        problems = self.sealer.reseal(properties, previous)
+        if problems:
+            raise e.bad_request(problems)
 
     @staticmethod
     def _check_change(current: ArmService, changes: Mapping[str, Any]) -> None:
@@ -295,7 +313,8 @@ class ArmBackend:
                     op.location != normalize_location(location):
                 raise e.operation_not_found(op_id)
         if poll and op.status == "Provisioning":
-            needed = self.config.settings.arm_polls_before_done
+            # A DELETE was Succeeded at its first poll (PSREC1); PUT/PATCH take a few polls.
+            needed = 0 if op.kind == "delete" else self.config.settings.arm_polls_before_done
             with op.lock:
                 op.polls += 1
                 polls = op.polls

@@ -67,8 +67,8 @@ def unsupported_api_version(version: str | None, supported: str) -> ArmError:
         return ArmError(400, "MissingApiVersionParameter",
                         "The api-version query parameter (?api-version=) is required for all "
                         "requests.")
-    # ARM's code for a version the provider does not register. The real provider also accepted
-    # 2016-05-01-preview (ARM §2); the emulator implements 2017-01-01 only and says so.
+    # ARM's code for a version the provider does not register (for webServices: 2017-01-01
+    # and 2016-05-01-preview, ARM §2).
     return ArmError(400, "NoRegisteredProviderFound",
                     f"No registered resource provider found for API version '{version[:40]}' "
                     f"and type 'webServices'. The supported api-versions are '{supported}'.")

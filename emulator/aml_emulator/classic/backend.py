@@ -25,7 +25,6 @@ from typing import Any
 from . import validation as v
 from .errors import (
     BadParameterValue,
-    EndpointAlreadyExists,
     EndpointNotFound,
     InvalidOperation,
     ManagementRequestUnauthorized,
@@ -42,6 +41,7 @@ __all__ = ["FREE_TIER_ENDPOINTS", "MAX_ENDPOINTS", "ApiEndpoint", "ClassicBacken
 
 MAX_ENDPOINTS = 10_000  # per web service (SW-MGMT, CLASSIC-API §9)
 FREE_TIER_ENDPOINTS = 3  # per web service of a free workspace, default included (PS-README)
+STUDIO_HELP = "https://studio.azureml.net/apihelp"  # HelpLocation host (CLASSIC-API §2, REVO)
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,9 @@ class ClassicBackend:
         return {
             "Name": ep.name, "Description": ep.description, "CreationTime": ep.creation_time,
             "WorkspaceId": ws.id, "WebServiceId": svc.id,
-            "HelpLocation": f"{self._base_url}/apihelp/workspaces/{ws.id}/webservices/{svc.id}"
+            # The Studio help page (CLASSIC-API §2); the emulator serves no such page, and no
+            # client reads its host: only ApiLocation points at the emulator.
+            "HelpLocation": f"{STUDIO_HELP}/workspaces/{ws.id}/webservices/{svc.id}"
                             f"/endpoints/{ep.guid}",
             "PrimaryKey": ep.primary_key, "SecondaryKey": ep.secondary_key,
             "ApiLocation": f"{self._base_url}/workspaces/{ws.id}/services/{ep.guid}",
@@ -217,7 +219,13 @@ class ClassicBackend:
 
     def create_endpoint(self, ws_id: str, svc_id: str, name: str,
                         body: Mapping[str, Any]) -> dict[str, Any]:
-        """PUT: a new endpoint copying the default endpoint's model, with new keys and GUID."""
+        """PUT: a new endpoint copying the default endpoint's model, with new keys and GUID.
+
+        PUT on an existing name is not documented (CLASSIC-API §5.2, §14: no duplicate error
+        text; no source says 409). Our choice, what PUT most likely means: create *or
+        replace* — the endpoint's settings are overwritten (absent fields back to their
+        defaults), its keys, GUID and trained model are kept. A client must GET first.
+        """
         v.validate_endpoint_name(name)
         description = v.parse_description(body.get("Description"))
         throttle = v.parse_throttle_level(body.get("ThrottleLevel") or "Low")
@@ -226,10 +234,11 @@ class ClassicBackend:
         with self._lock:
             ws = self._workspace(ws_id)
             svc = self._service(ws, svc_id)
-            if name in svc.endpoints:
-                raise EndpointAlreadyExists(
-                    f"An endpoint named '{name}' already exists on this web service. "
-                    "Choose another name, or PATCH the existing endpoint.")
+            existing = svc.endpoints.get(name)
+            if existing is not None:
+                existing.description, existing.throttle_level = description, throttle
+                existing.max_concurrent_calls = calls
+                return self._endpoint_dict(ws, svc, existing)
             limit = FREE_TIER_ENDPOINTS if ws.tier == "Free" else MAX_ENDPOINTS
             if len(svc.endpoints) >= limit:
                 raise TooManyEndpoints(

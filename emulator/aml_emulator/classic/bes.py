@@ -166,14 +166,20 @@ class JobManager:
             job.cancel.set()
 
     def status(self, api: ApiEndpoint, job_id: str) -> dict[str, Any]:
-        """``BatchExecutionStatus``; ``Results`` carry read SAS tokens minted now (D-CLASSIC)."""
+        """``BatchExecutionStatus``; ``Results`` carry read SAS tokens minted now (D-CLASSIC):
+        from 5 minutes back to ``result_sas_seconds`` (24 h) ahead, a container SAS for the
+        outputs the submit did not override."""
         job = self._job(api, job_id)
         settings = self._config.settings
         with job.lock:
             results = None
             if job.status == "Finished":
                 expiry = self._next_expiry(job, settings.result_sas_seconds)
-                results = {name: ref.result(expiry) for name, ref in job.outputs.items()}
+                # D-CLASSIC / D-CONSUME16 samples: st = GET time - 5 min, se = GET time + 24 h.
+                start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+                results = {name: ref.result(expiry, start=start,
+                                            container=name not in job.submission.outputs)
+                           for name, ref in job.outputs.items()}
             code: str | int = job.status
             if settings.status_format == "numeric":
                 code = STATUS_CODES[job.status]

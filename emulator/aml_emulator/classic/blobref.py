@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from ..storage import DEVSTORE_ACCOUNT, DEVSTORE_KEY, blob_base_url, parse_connection_string
@@ -118,9 +118,20 @@ class BlobRef:
             return blob_base_url(self.connection_string), DEVSTORE_ACCOUNT, DEVSTORE_KEY
         return blob_base_url(self.connection_string), parts["AccountName"], parts["AccountKey"]
 
-    def result(self, expiry: datetime) -> dict[str, Any]:
-        """The ``Results`` entry: a read-only blob SAS valid until *expiry* (or the given SAS)."""
-        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+    def result(self, expiry: datetime, *, start: datetime,
+               container: bool = False) -> dict[str, Any]:
+        """The ``Results`` entry: a read SAS from *start* until *expiry* (or the given SAS).
+
+        D-CLASSIC: an output without an override comes back with a *container* SAS
+        (``sr=c``, ``sp=rl``); D-CONSUME16's overridden output has a blob SAS (``sr=b``,
+        ``sp=r``). Both samples start 5 minutes back and end 24 h after the GET.
+        """
+        from azure.storage.blob import (
+            BlobSasPermissions,
+            ContainerSasPermissions,
+            generate_blob_sas,
+            generate_container_sas,
+        )
 
         account = self.account()
         if account is None:  # an override given as a SAS: echo it, we hold no key to sign with
@@ -129,9 +140,14 @@ class BlobRef:
                     "RelativeLocation": self.relative_location,
                     "SasBlobToken": token if not token or token.startswith("?") else "?" + token}
         base, name, key = account
-        sas = generate_blob_sas(name, self.container, self.blob, account_key=key,
-                                permission=BlobSasPermissions(read=True), expiry=expiry,
-                                start=datetime.now(timezone.utc) - timedelta(minutes=5))
+        if container:
+            sas = generate_container_sas(name, self.container, account_key=key,
+                                         permission=ContainerSasPermissions(read=True, list=True),
+                                         expiry=expiry, start=start)
+        else:
+            sas = generate_blob_sas(name, self.container, self.blob, account_key=key,
+                                    permission=BlobSasPermissions(read=True), expiry=expiry,
+                                    start=start)
         return {"ConnectionString": None, "BaseLocation": base,
                 "RelativeLocation": self.relative_location, "SasBlobToken": "?" + sas}
 

@@ -1,8 +1,10 @@
 """Errors of the classic management API, one tiny class per (status, code) the service answers.
 
-Codes and texts come from ``D-ERR`` and the management swagger where they are documented; each
-undocumented choice says so. The body is always ``{"error": {"code", "message"}}`` (SW-MGMT
-``Error``). Messages never contain tokens, keys or SAS signatures.
+Codes and texts come from ``D-ERR`` (the error-code page, MicrosoftDocs/azure-docs
+``articles/machine-learning/studio/web-service-error-codes.md`` @134d406d: its user messages are
+used verbatim where one exists) and the management swagger; each undocumented choice says so.
+The body is always ``{"error": {"code", "message"}}`` (SW-MGMT ``Error``). Messages never
+contain tokens, keys or SAS signatures.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ __all__ = [
     "ClassicError",
     "ConcurrencyInvalid",
     "ConcurrencyTooHigh",
-    "EndpointAlreadyExists",
     "EndpointNotFound",
     "InvalidBlob",
     "InvalidBlobExtension",
@@ -47,8 +48,8 @@ class WorkspaceNotFound(ClassicError):
     code = "WorkspaceNotFound"
 
     def __init__(self) -> None:
-        # D-ERR lists the code without a text; this one mirrors WebServiceNotFound's style.
-        super().__init__("Workspace not found. Verify the workspace Id is correct and try again.")
+        super().__init__(  # D-ERR user message, verbatim
+            "Workspace not found. Verify the workspace Id is correct and try again.")
 
 
 class WebServiceNotFound(ClassicError):
@@ -56,7 +57,7 @@ class WebServiceNotFound(ClassicError):
     code = "WebServiceNotFound"
 
     def __init__(self) -> None:
-        super().__init__(
+        super().__init__(  # D-ERR user message, verbatim
             "Web service not found. Verify the web service Id is correct and try again.")
 
 
@@ -65,9 +66,10 @@ class WebServiceIdNotFoundInWorkspace(ClassicError):
     code = "WebServiceIdNotFoundInWorkspace"
 
     def __init__(self) -> None:
-        # D-ERR: "web service and workspace ids do not match"; exact text not documented.
-        super().__init__("The web service Id does not belong to the given workspace. "
-                         "Verify the workspace Id and the web service Id.")
+        # D-ERR user message, verbatim.
+        super().__init__("Web service under this workspace not found. There is a mismatch "
+                         "between the webServiceId and the workspaceId. Verify the web service "
+                         "provided is part of the workspace and try again.")
 
 
 class EndpointNotFound(ClassicError):
@@ -78,13 +80,6 @@ class EndpointNotFound(ClassicError):
 
     def __init__(self) -> None:
         super().__init__("Endpoint not found. Verify the endpoint name is correct and try again.")
-
-
-class EndpointAlreadyExists(ClassicError):
-    # Not documented (CLASSIC-API §5.2: "Duplicate/quota error texts: not documented").
-    # 409 Conflict and the code name are our choice.
-    status = 409
-    code = "EndpointAlreadyExists"
 
 
 class TooManyEndpoints(ClassicError):

@@ -1,9 +1,11 @@
 """Errors of the execution APIs (BES and RRS): the envelope with ``details``.
 
 CLASSIC-API §7: ``{"error": {"code": <class>, "message": …, "details": [{"code": <specific>,
-"message": …}]}}``; the class and HTTP status per D-ERR (§8). The top-level messages per class
-are not documented; ours are short and the specific text lives in ``details[0].message`` (where
-MSPY reads it). Messages never contain keys or SAS signatures.
+"message": …}]}}``; the class and HTTP status per D-ERR (§8). The top-level message is the
+class text of the service's error-code page ("Azure Machine Learning Studio REST API Error
+Codes", MicrosoftDocs/azure-docs ``articles/machine-learning/studio/web-service-error-codes.md``
+@134d406d); the specific text lives in ``details[0].message`` (where MSPY reads it). Messages
+never contain keys or SAS signatures.
 """
 
 from __future__ import annotations
@@ -20,13 +22,19 @@ __all__ = [
     "unauthorized",
 ]
 
+# Verbatim from the error-code page, one line per class heading.
 _CLASS_TEXT = {
     "BadArgument": "Invalid argument provided.",
-    "BadUserArgument": "Invalid argument provided.",
-    "InvalidOperation": "The operation is not valid in the current state.",
-    "Unauthorized": "Unauthorized access.",
-    "NotFound": "The requested resource was not found.",
-    "InternalError": "The service encountered an internal error.",
+    "BadUserArgument": "Invalid user argument provided.",
+    "InvalidOperation": "The request is invalid in the current context.",
+    "Unauthorized": "Request is unauthorized to access resource.",
+    "NotFound": "Resource not found.",
+    "RequestTimeout": "The operation could not be completed within the permitted time.",
+    "Conflict": "Resource already exists.",
+    "MemoryQuotaViolation": "The model had exceeded the memory quota assigned to it.",
+    "InternalError": "Execution encountered an internal error.",
+    "ServiceUnavailable": "Service is temporarily unavailable.",
+    "GatewayTimeout": "The operation could not be completed within the permitted time.",
 }
 
 

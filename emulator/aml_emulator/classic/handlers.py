@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 from ..web import Request, Response
 from .backend import ClassicBackend
-from .blobs import check_model_blob
+from .blobs import blob_url, fetch_model_blob
+from .scoring import ModelCache
 from .validation import parse_bool_string
 
 __all__ = ["ClassicHandlers"]
@@ -34,10 +35,18 @@ def _listing(items: list[dict[str, object]]) -> Response:
 class ClassicHandlers:
     """One method per management operation (CLASSIC-API §5)."""
 
-    def __init__(self, backend: ClassicBackend) -> None:
-        self.backend = backend
+    def __init__(self, backend: ClassicBackend, models: ModelCache) -> None:
+        self.backend, self.models = backend, models
 
     def _auth(self, request: Request, params: Params, *, endpoint_key: bool = False) -> None:
+        """The workspace token; with *endpoint_key*, also the keys of the endpoint in the URL.
+
+        azuremlps README (131af5e, Get-AmlWebServiceEndpoint): "you can supply the Web Service
+        Endpoint API Key ... in lieu of Workspace authorization token for this call. The same
+        applies to the rest of the Endpoint management APIs" — GET, PATCH, refresh and DELETE
+        of that endpoint. Listing, the web service and creating (PUT, EPMGMT sends the
+        workspace token) take the workspace token only.
+        """
         self.backend.authorize(
             params["ws"], bearer_token(request), service_id=params.get("svc"),
             endpoint_name=params.get("name") if endpoint_key else None)
@@ -66,19 +75,25 @@ class ClassicHandlers:
         return Response(200, created)
 
     def patch_endpoint(self, request: Request, params: Params) -> Response:
-        """PATCH. Response not documented; inferred: 200 with an empty body."""
+        """PATCH. Response not documented; inferred: 200 with an empty body.
+
+        The model is read now and kept (``ModelCache.keep_copy``) before the change is stored,
+        so the endpoint never serves a location whose copy is missing.
+        """
         self._auth(request, params, endpoint_key=True)  # D-CLASSIC uses the endpoint key
         body = request.json_object(required=True)
         ws, svc, name = params["ws"], params["svc"], params["name"]
         plan = self.backend.plan_patch(ws, svc, name, body)
-        for update in plan.resources:  # outside the backend lock: it is network I/O
-            check_model_blob(update)
+        # Outside the backend lock: network I/O. Every blob is read before any copy is kept.
+        copies = [(blob_url(update), fetch_model_blob(update)) for update in plan.resources]
+        for url, data in copies:
+            self.models.keep_copy(url, data)
         self.backend.apply_patch(ws, svc, name, plan)
         return Response(200)
 
     def refresh_endpoint(self, request: Request, params: Params) -> Response:
         """POST …/refresh with ``{"OverwriteResources": "True"|"False"}``; 304 = no change."""
-        self._auth(request, params)
+        self._auth(request, params, endpoint_key=True)
         body = request.json_object()
         overwrite = parse_bool_string(body.get("OverwriteResources", "False"), "OverwriteResources")
         changed = self.backend.refresh_endpoint(params["ws"], params["svc"], params["name"],
@@ -87,6 +102,6 @@ class ClassicHandlers:
 
     def delete_endpoint(self, request: Request, params: Params) -> Response:
         """DELETE. Response not documented; inferred: 200 with an empty body (clients check 2xx)."""
-        self._auth(request, params)
+        self._auth(request, params, endpoint_key=True)
         self.backend.delete_endpoint(params["ws"], params["svc"], params["name"])
         return Response(200)

@@ -1,9 +1,12 @@
 """Score rows with an endpoint's current trained model (RRS and batch scoring).
 
 The model is the blob at the endpoint's trained-model ``Location`` (``BaseLocation +
-RelativeLocation + SasBlobToken``), downloaded over HTTP and parsed by :func:`.model.load_model`
-(JSON only, never pickle). Models are cached by that URL, so a PATCH to a new location is
-picked up at once (after propagation) while repeated calls cost no download.
+RelativeLocation + SasBlobToken``), parsed by :func:`.model.load_model` (JSON only, never
+pickle). A PATCH that was accepted left its copy of the blob here (:meth:`ModelCache.keep_copy`):
+the service serves the model it took then, even after the SAS expired or the blob was deleted
+(users report predictions going on after they deleted the blob). Only a model no PATCH brought
+(the seed's, one copied from the default endpoint) is downloaded when first used. Parsed models
+are cached by that URL, so a PATCH to a new location is picked up at once (after propagation).
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ from typing import Any
 
 import requests
 
-from .. import httpclient
+from .blobs import get_model_bytes
 from .exec_errors import bad_user_argument, internal
 from .interface import SCORED_LABELS, SCORED_PROBABILITIES
-from .model import MAX_MODEL_BYTES, ModelFormatError, TrainedModel, load_model
+from .model import ModelFormatError, TrainedModel, load_model
 
 __all__ = ["ModelCache", "ScoredTable", "model_url", "score_rows"]
 
 _log = logging.getLogger(__name__)
-_TIMEOUT = (3.0, 10.0)
 _CACHE_SIZE = 32
+# Copies taken at PATCH time. Models are a few hundred bytes; past this many the oldest copy
+# goes, and an endpoint still pointing at it falls back to a download.
+_COPIES = 4096
 
 
 def model_url(resources: Sequence[dict[str, Any]]) -> tuple[str, str]:
@@ -45,20 +50,42 @@ def model_url(resources: Sequence[dict[str, Any]]) -> tuple[str, str]:
 
 
 class ModelCache:
-    """URL → parsed model, least recently used evicted."""
+    """URL → parsed model (least recently used evicted), and URL → the bytes a PATCH took.
+
+    Copies are keyed by the full URL (SAS included), as the endpoint's ``Location`` stores it.
+    Inferred shortcut: two endpoints PATCHed to the very same URL share one copy, the later.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._models: OrderedDict[str, TrainedModel] = OrderedDict()
+        self._copies: OrderedDict[str, bytes] = OrderedDict()
 
     def clear(self) -> None:
+        """Forget parsed models and copies (a test hook: the next use downloads)."""
         with self._lock:
             self._models.clear()
+            self._copies.clear()
+
+    def keep_copy(self, url: str, data: bytes) -> None:
+        """Keep the bytes an accepted PATCH read from *url*; scoring with it uses them."""
+        with self._lock:
+            self._copies[url] = data
+            self._copies.move_to_end(url)
+            self._models.pop(url, None)  # same URL, maybe new bytes: parse again
+            while len(self._copies) > _COPIES:
+                self._copies.popitem(last=False)
 
     def get(self, resources: Sequence[dict[str, Any]]) -> TrainedModel:
-        """The model at the endpoint's trained-model ``Location`` (anonymous or SAS download)."""
+        """The model at the endpoint's trained-model ``Location``: the copy a PATCH took, else
+        a download (anonymous or SAS)."""
         url, shown = model_url(resources)
-        return self.load(url, shown, lambda: _download(url, shown))
+        return self.load(url, shown, lambda: self._copy_or_download(url, shown))
+
+    def _copy_or_download(self, url: str, shown: str) -> bytes:
+        with self._lock:
+            data = self._copies.get(url)
+        return data if data is not None else _download(url, shown)
 
     def load(self, key: str, shown: str, fetch: Callable[[], bytes]) -> TrainedModel:
         """The model cached under *key*, else ``fetch()``ed and parsed (500 ``ResourceLoadFailed``
@@ -82,12 +109,9 @@ class ModelCache:
 
 def _download(url: str, shown: str) -> bytes:
     # D-ERR 500 class InternalError: ResourceDownload (cannot fetch), ResourceLoadFailed
-    # (fetched but not a model). PATCH only checks the blob exists, so a bad blob shows here.
+    # (fetched but not a model, also for a PATCHed copy: PATCH does not parse it).
     try:
-        with httpclient.session().get(url, timeout=_TIMEOUT, stream=True) as answer:
-            status = answer.status_code
-            data: bytes = answer.raw.read(MAX_MODEL_BYTES + 1, decode_content=True) \
-                if status == 200 else b""
+        status, data = get_model_bytes(url)
     except requests.RequestException as exc:
         _log.info("model blob unreachable: %s", type(exc).__name__)
         raise internal("ResourceDownload", f"Could not download the trained model "

@@ -96,8 +96,9 @@ def parse_max_concurrent_calls(value: Any) -> int | None:
     except (TypeError, ValueError) as exc:
         raise ConcurrencyInvalid(_CALLS_RANGE) from exc
     if calls > MAX_CONCURRENT_CALLS:
-        raise ConcurrencyTooHigh(f"MaxConcurrentCalls cannot exceed {MAX_CONCURRENT_CALLS}; "
-                                 "add endpoints to scale further.")
+        # D-ERR WebServiceTooManyConcurrentRequestRequirement, verbatim with {0} filled in.
+        raise ConcurrencyTooHigh("Cannot set concurrent request requirement to more than "
+                                 f"{MAX_CONCURRENT_CALLS}.")
     if calls < 1:
         raise ConcurrencyInvalid(_CALLS_RANGE)
     return calls
@@ -106,12 +107,15 @@ def parse_max_concurrent_calls(value: Any) -> int | None:
 def concurrency_for(throttle: str, requested: int | None, current: int | None = None) -> int:
     """Effective MaxConcurrentCalls for a throttle level.
 
-    Reference conflict (CLASSIC-API §9): SW-MGMT says Low *caps* at 4 and High at 200;
-    D-SCALE15 gives 20–200 for High while PS-README allows 1–200; PS-EPC drops the value under
-    Low with a warning that Low forces 4. We accept 1–200 and force 4 under Low.
+    SW-MGMT ThrottleLevel: "When ThrottleLevel=Low MaxConcurrentCalls is capped to 4, and when
+    ThrottleLevel=High MaxConcurrentCalls is capped to 200": under Low a value above 4 is
+    stored as 4, a smaller one is kept; nothing given means 4 (azuremlps'
+    Add-AmlWebServiceEndpoint sends none under Low and warns that Low sets 4). Reference
+    conflict for High (CLASSIC-API §9: D-SCALE15 20–200, PS-README 1–200): we accept 1–200.
     """
     if throttle == "Low":
-        return LOW_THROTTLE_CALLS
+        wanted = requested if requested is not None else current
+        return min(wanted, LOW_THROTTLE_CALLS) if wanted is not None else LOW_THROTTLE_CALLS
     if requested is not None:
         return requested
     if current is not None and current > LOW_THROTTLE_CALLS:

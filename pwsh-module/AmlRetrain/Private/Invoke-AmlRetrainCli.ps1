@@ -10,13 +10,22 @@ function Invoke-AmlRetrainCli {
 
         aml-retrain --output json [--profile P] [--workspace W] ... classic endpoints set-model SVC EP ...
 
-    Secrets bound on the caller (WorkspaceToken, ArmToken, StorageConnectionString as SecureString or
-    PSCredential) reach the child process through environment variables that are restored in
-    "finally"; they never appear on the command line. Standard error is captured: Azure DevOps logging
-    commands (##vso[...]) are passed through to the host so output variables still reach the agent, the
-    other lines go to the verbose stream. A non-zero exit code becomes a terminating ErrorRecord
-    (New-AmlCliErrorRecord) carrying the CLI's one-line message. Standard output is parsed with
-    ConvertFrom-Json -Depth 64 and every object gets TypeName as its first PSTypeName.
+    The CLI runs as a child process (System.Diagnostics.Process, ProcessStartInfo.ArgumentList: every
+    argument verbatim, empty ones too, no shell). Secrets bound on the caller (WorkspaceToken,
+    ArmToken, StorageConnectionString as SecureString or PSCredential; the AuthorizationToken of a
+    -ConfigFile) and the region (-Region / -Location) go into that child's environment block only,
+    never into this process's environment, which parallel runspaces (ForEach-Object -Parallel) share.
+    They never appear on the command line. For cmdlets with -ArmToken and none given, the Az.Accounts
+    sign-in's token is used when that module is loaded (Get-AmlAzArmToken).
+
+    Standard error is read line by line while the CLI runs: Azure DevOps logging commands (##vso[...])
+    are passed to the host so output variables still reach the agent, the other lines go to the
+    verbose stream and to Write-Progress. Standard output is parsed with ConvertFrom-Json -Depth 64
+    and every object gets TypeName as its first PSTypeName.
+
+    A non-zero exit code becomes an ErrorRecord (New-AmlCliErrorRecord) with the CLI's one-line
+    message, written by the public cmdlet (-Caller): non-terminating, so the other items of pipeline
+    input still run, unless the caller's -ErrorAction or $ErrorActionPreference is Stop.
 
     .PARAMETER Command
     The subcommand path as literal words, e.g. @('classic', 'endpoints', 'set-model'). Public functions
@@ -42,16 +51,18 @@ function Invoke-AmlRetrainCli {
     .PARAMETER TargetObject
     The object the error record refers to when the CLI fails (default: the parsed output, if any).
 
+    .PARAMETER Caller
+    The public cmdlet's $PSCmdlet: errors are written or thrown by it (so they are attributed to the
+    cmdlet the user called) and its error preference decides whether a CLI failure is terminating.
+
     .EXAMPLE
-    Invoke-AmlRetrainCli -Command @('classic', 'services', 'list') -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters
+    Invoke-AmlRetrainCli -Command @('classic', 'services', 'list') -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
 
     .OUTPUTS
     PSCustomObject tagged with TypeName.
     #>
     [CmdletBinding()]
     [OutputType([psobject])]
-    [Diagnostics.CodeAnalysis.SuppressMessageAttribute('PSUseDeclaredVarsMoreThanAssignments', '',
-        Justification = 'Preference variables set for the native call in this scope.')]
     param(
         [Parameter(Mandatory)]
         [ValidateNotNullOrEmpty()]
@@ -70,7 +81,9 @@ function Invoke-AmlRetrainCli {
 
         [int[]] $SuccessExitCode = @(0),
 
-        [object] $TargetObject
+        [object] $TargetObject,
+
+        [System.Management.Automation.PSCmdlet] $Caller
     )
 
     # Caller parameter -> global option of the CLI (they go before the subcommand).
@@ -87,13 +100,28 @@ function Invoke-AmlRetrainCli {
         StorageConnectionString = 'AML_RETRAIN_STORAGE_CONNECTION_STRING'
     }
 
-    $exe = Resolve-AmlRetrainCli
+    $bound = @{}
+    foreach ($name in $BoundParameters.Keys) { $bound[$name] = $BoundParameters[$name] }
+    # An azuremlps config.json fills what the caller did not give (explicit parameters win).
+    $plainToken = $null
+    if ($bound.ContainsKey('ConfigFile') -and $bound['ConfigFile']) {
+        $config = Read-AmlConfigFile -Path $bound['ConfigFile']
+        if ($config.ContainsKey('WorkspaceId') -and -not $bound['WorkspaceId']) { $bound['WorkspaceId'] = $config.WorkspaceId }
+        if ($config.ContainsKey('Region') -and -not $bound['Region']) { $bound['Region'] = $config.Region }
+        if ($config.ContainsKey('AuthorizationToken') -and -not $bound['WorkspaceToken']) { $plainToken = $config.AuthorizationToken }
+    }
+    if (-not $bound['ArmToken'] -and $Caller -and $Caller.MyInvocation.MyCommand.Parameters.ContainsKey('ArmToken')) {
+        $azToken = Get-AmlAzArmToken
+        if ($azToken) { $bound['ArmToken'] = $azToken }
+    }
+
+    $cli = Resolve-AmlRetrainCli
     $argv = [System.Collections.Generic.List[string]]::new()
     $argv.AddRange([string[]]@('--output', 'json'))
     foreach ($name in $globalOptions.Keys) {
-        if ($BoundParameters.Contains($name) -and -not [string]::IsNullOrEmpty([string]$BoundParameters[$name])) {
+        if ($bound.ContainsKey($name) -and -not [string]::IsNullOrEmpty([string]$bound[$name])) {
             $argv.Add($globalOptions[$name])
-            $argv.Add([string]$BoundParameters[$name])
+            $argv.Add([string]$bound[$name])
         }
     }
     $argv.AddRange([string[]]$Command)
@@ -101,62 +129,79 @@ function Invoke-AmlRetrainCli {
         if ($null -ne $argument) { $argv.Add([string]$argument) }
     }
 
-    $childEnvironment = @{ PYTHONIOENCODING = 'utf-8' }
+    # ProcessStartInfo.ArgumentList hands every argument over as it is, empty ones included, with no
+    # shell and no PSNativeCommandArgumentPassing rules in between. A .ps1 (a wrapper, the tests' fake
+    # CLI) runs in this same pwsh.
+    $start = [System.Diagnostics.ProcessStartInfo]::new()
+    if ($cli -like '*.ps1') {
+        $start.FileName = [Environment]::ProcessPath
+        foreach ($word in @('-NoLogo', '-NoProfile', '-NonInteractive', '-File', $cli)) { $start.ArgumentList.Add($word) }
+    }
+    else {
+        $start.FileName = $cli
+    }
+    foreach ($word in $argv) { $start.ArgumentList.Add($word) }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    # The child's encoding is set on the child: no [Console]::OutputEncoding change in this process
+    # (it throws where there is no console, e.g. some hosts and services).
+    $utf8 = [System.Text.UTF8Encoding]::new($false)
+    $start.StandardInputEncoding = $utf8
+    $start.StandardOutputEncoding = $utf8
+    $start.StandardErrorEncoding = $utf8
+    # Secrets and settings go into this child's environment block only: never this process's,
+    # which ForEach-Object -Parallel runspaces share.
+    $start.Environment['PYTHONIOENCODING'] = 'utf-8'
+    if ($bound['Region']) { $start.Environment['AML_RETRAIN_REGION'] = [string]$bound['Region'] }
     foreach ($name in $secretVariables.Keys) {
-        if ($BoundParameters.Contains($name) -and $null -ne $BoundParameters[$name]) {
-            $childEnvironment[$secretVariables[$name]] = ConvertFrom-AmlSecret -Value $BoundParameters[$name]
+        if ($bound.ContainsKey($name) -and $null -ne $bound[$name]) {
+            $start.Environment[$secretVariables[$name]] = ConvertFrom-AmlSecret -Value $bound[$name]
         }
     }
+    if ($plainToken) { $start.Environment['AML_RETRAIN_WORKSPACE_TOKEN'] = $plainToken }
 
+    $activity = "aml-retrain $($Command -join ' ')"
     Write-Verbose ("aml-retrain {0}" -f ($argv -join ' '))
-    $saved = @{}
-    $savedEncoding = [Console]::OutputEncoding
-    try {
-        foreach ($name in $childEnvironment.Keys) {
-            $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-            [Environment]::SetEnvironmentVariable($name, $childEnvironment[$name])
-        }
-        [Console]::OutputEncoding = [System.Text.UTF8Encoding]::new($false)
-        # Stderr is data here, never an error by itself; only the exit code decides (7.3+ setting too).
-        $ErrorActionPreference = 'Continue'
-        $PSNativeCommandUseErrorActionPreference = $false
-        if ($InputText) {
-            $merged = $InputText | & $exe @argv 2>&1
-        }
-        else {
-            $merged = & $exe @argv 2>&1
-        }
-        $exitCode = $LASTEXITCODE
-    }
-    finally {
-        foreach ($name in $saved.Keys) {
-            [Environment]::SetEnvironmentVariable($name, $saved[$name])
-        }
-        [Console]::OutputEncoding = $savedEncoding
-        $childEnvironment.Clear()
-    }
-
-    $stdout = [System.Collections.Generic.List[string]]::new()
     $stderr = [System.Collections.Generic.List[string]]::new()
-    foreach ($item in @($merged)) {
-        if ($item -is [System.Management.Automation.ErrorRecord]) {
-            $line = $item.ToString()
+    $process = [System.Diagnostics.Process]::Start($start)
+    try {
+        $start.Environment.Clear()
+        $stdoutTask = $process.StandardOutput.ReadToEndAsync()
+        try {
+            if ($InputText) { $process.StandardInput.WriteLine($InputText) }
+            $process.StandardInput.Close()
+        }
+        catch [System.IO.IOException] {
+            Write-Verbose 'aml-retrain closed its standard input early.'
+        }
+        # Standard error is read here, line by line while the CLI runs, so progress shows live;
+        # standard output is read concurrently (above) so neither pipe can fill up and block.
+        while ($null -ne ($line = $process.StandardError.ReadLine())) {
             if ($line.StartsWith('##vso[')) {
                 # An Azure DevOps logging command: the agent reads it from the host output.
                 Write-Information -MessageData $line -InformationAction Continue
+                continue
             }
-            else {
-                $stderr.Add($line)
-                Write-Verbose $line
-            }
+            $stderr.Add($line)
+            Write-Verbose $line
+            if ($line.Trim()) { Write-Progress -Activity $activity -Status $line.Trim() }
         }
-        else {
-            $stdout.Add([string]$item)
-        }
+        $stdout = $stdoutTask.GetAwaiter().GetResult()
+        $process.WaitForExit()
+        $exitCode = $process.ExitCode
+    }
+    finally {
+        # Ctrl+C or a stopped pipeline ends up here too: do not leave the CLI running.
+        if (-not $process.HasExited) { $process.Kill($true) }
+        $process.Dispose()
+        Write-Progress -Activity $activity -Completed
     }
 
-    $json = ($stdout -join "`n").Trim()
+    $json = ([string]$stdout).Trim()
     $parsed = $null
+    $reporter = if ($Caller) { $Caller } else { $PSCmdlet }
     if ($json) {
         try {
             $parsed = @(ConvertFrom-Json -InputObject $json -Depth 64)
@@ -165,7 +210,7 @@ function Invoke-AmlRetrainCli {
             if ($exitCode -eq 0) {
                 $exception = [System.IO.InvalidDataException]::new(
                     "aml-retrain printed output that is not JSON: $($_.Exception.Message)", $_.Exception)
-                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                $reporter.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
                         $exception, 'AmlCliInvalidJson', 'InvalidData', $json))
             }
         }
@@ -178,8 +223,16 @@ function Invoke-AmlRetrainCli {
 
     if ($exitCode -ne 0 -and -not ($SuccessExitCode -contains $exitCode -and $null -ne $parsed)) {
         $target = if ($PSBoundParameters.ContainsKey('TargetObject')) { $TargetObject } elseif ($null -ne $parsed) { $parsed } else { $Command -join ' ' }
-        $PSCmdlet.ThrowTerminatingError(
-            (New-AmlCliErrorRecord -ExitCode $exitCode -StandardError $stderr -TargetObject $target))
+        $record = New-AmlCliErrorRecord -ExitCode $exitCode -StandardError $stderr -TargetObject $target
+        # One failed item of pipeline input is a non-terminating error of the public cmdlet, so the
+        # other items still run; a caller whose -ErrorAction / $ErrorActionPreference is Stop gets
+        # a terminating one (the preference is read from the caller's scope: a script module does
+        # not see it otherwise).
+        if ($Caller -and (Get-AmlCallerErrorAction -Caller $Caller) -ne 'Stop') {
+            $Caller.WriteError($record)
+            return
+        }
+        $reporter.ThrowTerminatingError($record)
     }
     $parsed
 }

@@ -23,8 +23,10 @@ function New-AmlCliErrorRecord {
     apart from authentication failures (5, AuthenticationError) and from plain failures (1,
     InvalidResult), so the category alone tells a gated model from a broken run.
 
-    The message is the CLI's one-line "ErrorName: message" from standard error; when there is none
-    (e.g. a usage error drawn in a box), the non-empty lines are joined.
+    The message is the CLI's one-line error from standard error: "ErrorName: message" for library
+    errors, or "aml-retrain: error: message" for usage errors (the CLI prints that line instead of a
+    box whenever its stderr is not a terminal). Without either, the last non-empty
+    line is used, so the message is never a box's "Error" header.
 
     .PARAMETER ExitCode
     The CLI's exit code (non-zero).
@@ -67,11 +69,11 @@ function New-AmlCliErrorRecord {
     }
     $errorId, $category, $exceptionType = if ($map.ContainsKey($ExitCode)) { $map[$ExitCode] } else { @('AmlCliFailed', 'NotSpecified', [System.Exception]) }
 
-    # Rich draws usage errors in a box: drop the frame characters before looking for the message.
-    $frame = [char[]]@(0x20, 0x09, 0x7C, 0x2500, 0x2502, 0x256D, 0x256E, 0x256F, 0x2570)
-    $lines = @($StandardError | ForEach-Object { ([string]$_).Trim($frame) } | Where-Object { $_ })
-    $message = @($lines | Where-Object { $_ -match '^(\w+(Error|Exception)|Error|Interrupted)\b' }) | Select-Object -Last 1
-    if (-not $message) { $message = $lines -join ' ' }
+    # The CLI's error is one line off a terminal (its stderr is a pipe here): a library error
+    # "ErrorName: message", or a usage error "aml-retrain: error: message"; that line is the message.
+    $lines = @($StandardError | ForEach-Object { ([string]$_).Trim() } | Where-Object { $_ })
+    $message = @($lines | Where-Object { $_ -match '^(aml-retrain: error: |\w+(Error|Exception): |Interrupted)' }) | Select-Object -Last 1
+    if (-not $message) { $message = $lines | Select-Object -Last 1 }
     if (-not $message) { $message = "aml-retrain exited with code $ExitCode" }
 
     $exception = $exceptionType::new([string]$message)

@@ -4,8 +4,9 @@ function Resolve-AmlRetrainCli {
     Finds the aml-retrain executable (it does not start it).
 
     .DESCRIPTION
-    Uses $env:AML_RETRAIN_CLI when set (a path, or a command name on the PATH), else the first
-    "aml-retrain" application on the PATH. Fails with a terminating ObjectNotFound error
+    Uses $env:AML_RETRAIN_CLI when set (a path with a folder in it, e.g. ./venv/bin/aml-retrain, or a
+    command name), else "aml-retrain". A name is looked up on the PATH only, never in the current
+    folder. A path may name a .ps1 wrapper, which the invoker runs in the current pwsh. Fails with a terminating ObjectNotFound error
     ('AmlCliNotFound') that says how to install the CLI.
 
     .EXAMPLE
@@ -19,16 +20,25 @@ function Resolve-AmlRetrainCli {
     param()
 
     $name = if ($env:AML_RETRAIN_CLI) { $env:AML_RETRAIN_CLI } else { 'aml-retrain' }
-    if (Test-Path -LiteralPath $name -PathType Leaf) {
-        return (Resolve-Path -LiteralPath $name).ProviderPath
+    # Only a name with a folder in it is a path. A bare name is looked up on the PATH alone, as
+    # PowerShell itself does (about_Command_Precedence: the current location is not searched), so an
+    # "aml-retrain" file in the current folder is never run by accident.
+    $found = $null
+    if ($name.Contains('/') -or $name.Contains('\')) {
+        if (Test-Path -LiteralPath $name -PathType Leaf) {
+            return (Resolve-Path -LiteralPath $name).ProviderPath
+        }
     }
-    $found = Get-Command -Name $name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    else {
+        $found = Get-Command -Name $name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    }
     if ($found) {
         return $found.Source
     }
     $exception = [System.Management.Automation.CommandNotFoundException]::new(
-        "aml-retrain was not found (looked for '$name'). Install it with 'pip install aml-retrain', " +
-        'put it on the PATH, or set $env:AML_RETRAIN_CLI to its path.')
+        "aml-retrain was not found (looked for '$name'). Install the aml-retrain package (e.g. " +
+        "'pip install ./aml_retrain-<version>-py3-none-any.whl'), put it on the PATH, " +
+        'or set $env:AML_RETRAIN_CLI to its path.')
     $PSCmdlet.ThrowTerminatingError(
         [System.Management.Automation.ErrorRecord]::new($exception, 'AmlCliNotFound', 'ObjectNotFound', $name))
 }

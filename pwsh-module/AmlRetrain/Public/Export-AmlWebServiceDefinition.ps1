@@ -9,7 +9,9 @@ function Export-AmlWebServiceDefinition {
     trained models. An existing file is backed up first.
 
     Calls aml-retrain webservice export RG NAME --file DEF.json. Under -WhatIf nothing is written.
-    Alias: Export-AmlWebService. Replaces Export-AzMlWebService.
+    Alias: Export-AmlWebService. Replaces Export-AzMlWebService: -WebService <object> -OutputFile FILE
+    works as there, with a web service from Get-AmlNewWebService (or any object with ResourceGroup
+    and name, or an ARM id).
 
     .PARAMETER ResourceGroup
     Resource group of the web service. Binds from the pipeline by property name (ResourceGroup, or
@@ -18,6 +20,10 @@ function Export-AmlWebServiceDefinition {
     .PARAMETER Name
     Name of the web service (Microsoft.MachineLearning/webServices). Binds from the pipeline by property
     name.
+
+    .PARAMETER WebService
+    The web service object to export, as Export-AzMlWebService -WebService takes it: its ResourceGroup
+    (or resource_group) and name, or else its ARM id, name the service.
 
     .PARAMETER Path
     File to write, e.g. .\census-model-ws.json.
@@ -39,6 +45,12 @@ function Export-AmlWebServiceDefinition {
     Export-AmlWebServiceDefinition -ResourceGroup my-rg -Name census-model-ws -Path .\ws.json
 
     .EXAMPLE
+    $wsd = Get-AmlNewWebService -ResourceGroupName my-rg -Name census-model-ws
+    Export-AmlWebService -WebService $wsd -OutputFile .\ws.json
+
+    The Export-AzMlWebService form.
+
+    .EXAMPLE
     Get-AmlNewWebService my-rg census-model-ws | Export-AmlWebServiceDefinition -Path .\ws.json |
         Set-AmlWebServiceDefinitionModel -FromJob $job.job_id
 
@@ -52,19 +64,25 @@ function Export-AmlWebServiceDefinition {
     .LINK
     Import-AmlWebServiceDefinition
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', DefaultParameterSetName = 'Name')]
     [Alias('Export-AmlWebService')]
     [OutputType('AmlRetrain.DefinitionExport')]
     param(
-        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Name', ValueFromPipelineByPropertyName)]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
         [string] $ResourceGroup,
 
-        [Parameter(Mandatory, Position = 1, ValueFromPipelineByPropertyName)]
+        [Parameter(Mandatory, Position = 1, ParameterSetName = 'Name', ValueFromPipelineByPropertyName)]
         [Alias('WebServiceName')]
         [ValidateNotNullOrEmpty()]
         [string] $Name,
+
+        # A parameter of its own: without it "-WebService" would bind by prefix to -Name's alias
+        # WebServiceName and silently export the object's text as a name.
+        [Parameter(Mandatory, ParameterSetName = 'WebService')]
+        [ValidateNotNull()]
+        [psobject] $WebService,
 
         [Parameter(Mandatory, Position = 2)]
         [Alias('File', 'OutputFile')]
@@ -81,8 +99,25 @@ function Export-AmlWebServiceDefinition {
     )
 
     process {
+        # Local names: a parameter variable keeps its validation attributes, so assigning a derived
+        # (possibly empty) value to $ResourceGroup or $Name would throw before the message below.
+        $group, $service = $ResourceGroup, $Name
+        if ($PSCmdlet.ParameterSetName -eq 'WebService') {
+            $properties = $WebService.PSObject.Properties
+            $id = if ($properties['id']) { [string]$properties['id'].Value } else { '' }
+            $group = @('ResourceGroup', 'resource_group') | Where-Object { $properties[$_] -and $properties[$_].Value } |
+                ForEach-Object { [string]$properties[$_].Value } | Select-Object -First 1
+            if (-not $group -and $id -match '/resourceGroups/([^/]+)/') { $group = $Matches[1] }
+            $service = if ($properties['name'] -and $properties['name'].Value) { [string]$properties['name'].Value }
+            elseif ($id -match '/webServices/([^/]+)$') { $Matches[1] }
+            if (-not $group -or -not $service) {
+                $exception = [System.ArgumentException]::new(
+                    '-WebService needs a web service object with ResourceGroup and name (from Get-AmlNewWebService) or an ARM id.')
+                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'AmlWebServiceObject', 'InvalidArgument', $WebService))
+            }
+        }
         $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
-        if (-not $PSCmdlet.ShouldProcess($file, "Export definition of $ResourceGroup/$Name")) { return }
-        Invoke-AmlRetrainCli -Command @('webservice', 'export') -Arguments @($ResourceGroup, $Name, '--file', $file) -TypeName 'AmlRetrain.DefinitionExport' -BoundParameters $PSBoundParameters
+        if (-not $PSCmdlet.ShouldProcess($file, "Export definition of $group/$service")) { return }
+        Invoke-AmlRetrainCli -Command @('webservice', 'export') -Arguments @($group, $service, '--file', $file) -TypeName 'AmlRetrain.DefinitionExport' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -52,7 +52,7 @@ function Get-AmlNewWebService {
     param(
         [Parameter(ParameterSetName = 'List', Position = 0)]
         [Parameter(ParameterSetName = 'Show', Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidateNotNullOrEmpty()]
         [string] $ResourceGroup,
 
@@ -71,12 +71,13 @@ function Get-AmlNewWebService {
 
     process {
         if ($PSCmdlet.ParameterSetName -eq 'Show') {
-            $service = Invoke-AmlRetrainCli -Command @('webservice', 'show') -Arguments @($ResourceGroup, $Name) -TypeName 'AmlRetrain.NewWebService' -BoundParameters $PSBoundParameters
-            $service | Add-Member -NotePropertyName ResourceGroup -NotePropertyValue $ResourceGroup -PassThru
+            $service = Invoke-AmlRetrainCli -Command @('webservice', 'show') -Arguments @($ResourceGroup, $Name) -TypeName 'AmlRetrain.NewWebService' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+            # Nothing when the CLI failed (a non-terminating error was written).
+            if ($null -ne $service) { $service | Add-Member -NotePropertyName ResourceGroup -NotePropertyValue $ResourceGroup -PassThru }
         }
         else {
             $arguments = if ($ResourceGroup) { @('--resource-group', $ResourceGroup) } else { @() }
-            Invoke-AmlRetrainCli -Command @('webservice', 'list') -Arguments $arguments -TypeName 'AmlRetrain.NewWebService' -BoundParameters $PSBoundParameters |
+            Invoke-AmlRetrainCli -Command @('webservice', 'list') -Arguments $arguments -TypeName 'AmlRetrain.NewWebService' -BoundParameters $PSBoundParameters -Caller $PSCmdlet |
                 ForEach-Object { $_ | Add-Member -NotePropertyName ResourceGroup -NotePropertyValue $_.resource_group -PassThru }
         }
     }

@@ -42,7 +42,7 @@ function Get-AmlNewWebServiceKey {
     [OutputType('AmlRetrain.NewWebServiceKey')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
         [string] $ResourceGroup,
 
@@ -65,6 +65,6 @@ function Get-AmlNewWebServiceKey {
     process {
         $arguments = @($ResourceGroup, $Name)
         if ($ShowKeys) { $arguments += '--show-keys' }
-        Invoke-AmlRetrainCli -Command @('webservice', 'keys') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceKey' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('webservice', 'keys') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceKey' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

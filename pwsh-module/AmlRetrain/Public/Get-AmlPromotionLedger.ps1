@@ -24,6 +24,17 @@ function Get-AmlPromotionLedger {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .PARAMETER SubscriptionId
     Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
     $env:AZURE_SUBSCRIPTION_ID or the profile.
@@ -65,7 +76,15 @@ function Get-AmlPromotionLedger {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
+        [Alias('AuthorizationToken')]
         [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region,
 
         [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
         [string] $SubscriptionId,
@@ -80,6 +99,6 @@ function Get-AmlPromotionLedger {
 
     process {
         $arguments = if ($Target) { @($Target) } else { @() }
-        Invoke-AmlRetrainCli -Command @('ledger', 'show') -Arguments $arguments -TypeName 'AmlRetrain.LedgerEntry' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('ledger', 'show') -Arguments $arguments -TypeName 'AmlRetrain.LedgerEntry' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

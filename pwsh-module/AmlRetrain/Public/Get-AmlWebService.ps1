@@ -13,7 +13,8 @@ function Get-AmlWebService {
     Id of one web service (32 hex digits). Without it, all web services are listed.
 
     .PARAMETER Name
-    Only web services whose Name matches this wildcard pattern, e.g. '*[[]Predictive Exp.]'.
+    Only the web service with this Name, e.g. 'Census Model [Predictive Exp.]' (brackets are literal,
+    as Studio names carry them), or those matching a pattern with * and ?, e.g. '*[Predictive Exp.]'.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -26,6 +27,17 @@ function Get-AmlWebService {
     Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
 
     .EXAMPLE
     Get-AmlWebService
@@ -65,16 +77,29 @@ function Get-AmlWebService {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
         if ($PSCmdlet.ParameterSetName -eq 'Show') {
-            Invoke-AmlRetrainCli -Command @('classic', 'services', 'show') -Arguments @($Id) -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters
+            Invoke-AmlRetrainCli -Command @('classic', 'services', 'show') -Arguments @($Id) -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
         }
         else {
-            $services = Invoke-AmlRetrainCli -Command @('classic', 'services', 'list') -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters
-            if ($Name) { $services = $services | Where-Object { $_.Name -like $Name } }
+            $services = Invoke-AmlRetrainCli -Command @('classic', 'services', 'list') -TypeName 'AmlRetrain.WebService' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+            if ($Name) {
+                # Studio names carry brackets ("Census Model [Training Exp.]"): [ and ] match themselves
+                # here, only * and ? are wildcards, so a full name matches exactly that service.
+                $pattern = $Name -replace '([\[\]`])', '`$1'
+                $services = $services | Where-Object { $_.Name -like $pattern }
+            }
             $services
         }
     }

@@ -35,6 +35,17 @@ function Get-AmlWebServiceEndpoint {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .EXAMPLE
     Get-AmlWebServiceEndpoint -WebServiceId $predictive.Id
 
@@ -77,19 +88,27 @@ function Get-AmlWebServiceEndpoint {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
         if ($Name -and -not [WildcardPattern]::ContainsWildcardCharacters($Name)) {
             $arguments = @($WebServiceId, $Name)
             if ($ShowKeys) { $arguments += '--show-keys' }
-            Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'show') -Arguments $arguments -TypeName 'AmlRetrain.Endpoint' -BoundParameters $PSBoundParameters
+            Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'show') -Arguments $arguments -TypeName 'AmlRetrain.Endpoint' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
         }
         else {
             $arguments = @($WebServiceId)
             if ($ShowKeys) { $arguments += '--show-keys' }
-            $endpoints = Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'list') -Arguments $arguments -TypeName 'AmlRetrain.Endpoint' -BoundParameters $PSBoundParameters
+            $endpoints = Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'list') -Arguments $arguments -TypeName 'AmlRetrain.Endpoint' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
             if ($Name) { $endpoints = $endpoints | Where-Object { $_.Name -like $Name } }
             $endpoints
         }

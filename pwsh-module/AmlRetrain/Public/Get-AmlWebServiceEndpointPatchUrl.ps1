@@ -33,6 +33,17 @@ function Get-AmlWebServiceEndpointPatchUrl {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .EXAMPLE
     (Get-AmlWebServiceEndpointPatchUrl -WebServiceId $predictive.Id -Name retrained01).PatchUrl
 
@@ -52,7 +63,7 @@ function Get-AmlWebServiceEndpointPatchUrl {
 
         [Parameter(Mandatory, Position = 1, ValueFromPipelineByPropertyName)]
         [Alias('EndpointName', 'Endpoint')]
-        [ValidateNotNullOrEmpty()]
+        [ValidatePattern('^(?=.{1,24}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$', Options = 'None')]
         [string] $Name,
 
         [switch] $ShowKeys,
@@ -63,12 +74,20 @@ function Get-AmlWebServiceEndpointPatchUrl {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
         $arguments = @($WebServiceId, $Name)
         if ($ShowKeys) { $arguments += '--show-keys' }
-        Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'patch-url') -Arguments $arguments -TypeName 'AmlRetrain.EndpointPatchInfo' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'patch-url') -Arguments $arguments -TypeName 'AmlRetrain.EndpointPatchInfo' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

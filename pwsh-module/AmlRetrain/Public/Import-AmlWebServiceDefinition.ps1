@@ -11,7 +11,7 @@ function Import-AmlWebServiceDefinition {
 
     .PARAMETER Path
     The definition file (JSON). Binds from the pipeline by property name (path, as
-    Export-AmlWebServiceDefinition returns it).
+    Export-AmlWebServiceDefinition returns it). -InputFile is accepted as in Import-AzMlWebService.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -31,7 +31,7 @@ function Import-AmlWebServiceDefinition {
     [OutputType('AmlRetrain.Definition')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('File', 'FilePath')]
+        [Alias('File', 'FilePath', 'InputFile')]
         [ValidateNotNullOrEmpty()]
         [string] $Path,
 
@@ -41,6 +41,6 @@ function Import-AmlWebServiceDefinition {
 
     process {
         $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
-        Invoke-AmlRetrainCli -Command @('webservice', 'import') -Arguments @('--file', $file) -TypeName 'AmlRetrain.Definition' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('webservice', 'import') -Arguments @('--file', $file) -TypeName 'AmlRetrain.Definition' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -36,6 +36,17 @@ function Invoke-AmlFanout {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .PARAMETER SubscriptionId
     Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
     $env:AZURE_SUBSCRIPTION_ID or the profile.
@@ -58,7 +69,7 @@ function Invoke-AmlFanout {
     Invoke-AmlFanout -Path .\fanout.yaml -Concurrency 8 -JUnitPath .\fanout.xml -Confirm:$false
 
     .EXAMPLE
-    try { Invoke-AmlFanout .\fanout.yaml -Confirm:$false }
+    try { Invoke-AmlFanout .\fanout.yaml -Confirm:$false -ErrorAction Stop }
     catch { $_.TargetObject.results | Where-Object status -ne promoted; throw }
 
     .OUTPUTS
@@ -86,7 +97,15 @@ function Invoke-AmlFanout {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
+        [Alias('AuthorizationToken')]
         [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region,
 
         [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
         [string] $SubscriptionId,
@@ -106,6 +125,6 @@ function Invoke-AmlFanout {
         if ($Concurrency) { $arguments += '--concurrency', $Concurrency }
         if ($KeepGoing) { $arguments += '--keep-going' }
         if ($JUnitPath) { $arguments += '--junit', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JUnitPath) }
-        Invoke-AmlRetrainCli -Command @('fanout', 'run') -Arguments $arguments -TypeName 'AmlRetrain.FanoutResult' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('fanout', 'run') -Arguments $arguments -TypeName 'AmlRetrain.FanoutResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

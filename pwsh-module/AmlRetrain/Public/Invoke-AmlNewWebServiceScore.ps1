@@ -42,7 +42,7 @@ function Invoke-AmlNewWebServiceScore {
     [OutputType('AmlRetrain.ScoreResult')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
         [string] $ResourceGroup,
 
@@ -66,6 +66,6 @@ function Invoke-AmlNewWebServiceScore {
 
     process {
         $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($InputFile)
-        Invoke-AmlRetrainCli -Command @('webservice', 'score') -Arguments @($ResourceGroup, $Name, '--input', $file) -TypeName 'AmlRetrain.ScoreResult' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('webservice', 'score') -Arguments @($ResourceGroup, $Name, '--input', $file) -TypeName 'AmlRetrain.ScoreResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -30,6 +30,11 @@ function New-AmlWebServiceEndpoint {
     .PARAMETER ExistOk
     Succeed and return the endpoint when it already exists.
 
+    .PARAMETER PreventUpdate
+    azuremlps' Add-AmlWebServiceEndpoint switch that marks the new endpoint as not updatable. The CLI
+    cannot set it yet: given, the cmdlet stops with an InvalidArgument error before anything is sent,
+    rather than create an endpoint that can be updated after all.
+
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
     option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
@@ -41,6 +46,17 @@ function New-AmlWebServiceEndpoint {
     Workspace authorization token as a SecureString (e.g. (Get-Secret AmlWorkspaceToken)). It reaches
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
+
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
 
     .EXAMPLE
     New-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name retrained01 -ExistOk
@@ -68,7 +84,7 @@ function New-AmlWebServiceEndpoint {
 
         [Parameter(Mandatory, Position = 1)]
         [Alias('EndpointName', 'EpName')]
-        [ValidatePattern('^[A-Za-z0-9][A-Za-z0-9_-]{0,23}$')]
+        [ValidatePattern('^(?=.{1,24}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$', Options = 'None')]
         [string] $Name,
 
         [ValidateLength(0, 2000)]
@@ -82,22 +98,37 @@ function New-AmlWebServiceEndpoint {
 
         [switch] $ExistOk,
 
+        [switch] $PreventUpdate,
+
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
 
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
+        if ($PreventUpdate) {
+            $exception = [System.ArgumentException]::new(
+                '-PreventUpdate is not supported by aml-retrain classic endpoints create; create the endpoint without it (nothing was sent).')
+            $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'AmlPreventUpdate', 'InvalidArgument', $Name))
+        }
         if (-not $PSCmdlet.ShouldProcess("$WebServiceId/$Name", 'Create endpoint')) { return }
         $arguments = @($WebServiceId, $Name)
         if ($PSBoundParameters.ContainsKey('Description')) { $arguments += '--description', $Description }
         if ($ThrottleLevel) { $arguments += '--throttle-level', $ThrottleLevel }
         if ($MaxConcurrentCalls) { $arguments += '--max-concurrent-calls', $MaxConcurrentCalls }
         if ($ExistOk) { $arguments += '--exist-ok' }
-        Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'create') -Arguments $arguments -TypeName 'AmlRetrain.Endpoint' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'create') -Arguments $arguments -TypeName 'AmlRetrain.Endpoint' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -51,6 +51,17 @@ function Publish-AmlModel {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .PARAMETER SubscriptionId
     Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
     $env:AZURE_SUBSCRIPTION_ID or the profile.
@@ -76,7 +87,7 @@ function Publish-AmlModel {
     Start-AmlRetraining $training.Id -Data .\new.csv | Publish-AmlModel -Target 'arm:my-rg/census-model-ws' -Gate -WhatIf
 
     .EXAMPLE
-    try { Publish-AmlModel $target -FromJob $id -Gate }
+    try { Publish-AmlModel $target -FromJob $id -Gate -ErrorAction Stop }
     catch { if ($_.CategoryInfo.Category -eq 'PermissionDenied') { $_.TargetObject.gate.summary } else { throw } }
 
     .OUTPUTS
@@ -127,7 +138,15 @@ function Publish-AmlModel {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
+        [Alias('AuthorizationToken')]
         [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region,
 
         [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
         [string] $SubscriptionId,
@@ -159,6 +178,6 @@ function Publish-AmlModel {
         if ($Force) { $arguments += '--force' }
         if ($Reason) { $arguments += '--reason', $Reason }
         if ($dryRun) { $arguments += '--dry-run' }
-        Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

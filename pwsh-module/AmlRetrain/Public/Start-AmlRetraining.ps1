@@ -1,7 +1,7 @@
 function Start-AmlRetraining {
     <#
     .SYNOPSIS
-    Retrains a classic training web service through its Batch Execution Service (BES).
+    Retrains a training web service (classic, or new ARM) through its Batch Execution Service (BES).
 
     .DESCRIPTION
     Uploads the training data (a local .csv/.tsv/.arff file) or uses a blob URL, submits and starts the
@@ -9,12 +9,23 @@ function Start-AmlRetraining {
     outputs and Evaluate Model metrics. With -NoWait it returns as soon as the job runs; resume with
     Wait-AmlRetrainingJob. Jobs are recorded in the local journal, so later commands need only the id.
 
-    Calls aml-retrain classic retrain TRAINING_SERVICE_ID --data FILE|BLOB_URL. The CLI has no dry run
-    for this command: under -WhatIf nothing is called. Alias: Invoke-AmlWebServiceBESEndpoint (the
-    azuremlps name).
+    Calls aml-retrain classic retrain TRAINING_SERVICE_ID --data FILE|BLOB_URL for a classic training
+    service (-WebServiceId), or aml-retrain webservice retrain RG NAME --data FILE|BLOB_URL for a new
+    (ARM) training web service (-ResourceGroupName and -Name): same options, same result object. The
+    CLI has no dry run for this command: under -WhatIf nothing is called. It replaces azuremlps'
+    Invoke-AmlWebServiceBESEndpoint, whose API key, job URL and raw job JSON the CLI does not take.
 
     .PARAMETER WebServiceId
-    Id of the training web service ([Training Exp.]). Binds from Id of a web service object.
+    Id of the classic training web service ([Training Exp.]). Binds from Id of a web service object.
+
+    .PARAMETER ResourceGroupName
+    Resource group of the new (ARM) training web service (as Get-AzMlWebService -ResourceGroupName).
+    Binds from the pipeline by property name (ResourceGroup, or resource_group as webservice list
+    prints it).
+
+    .PARAMETER Name
+    Name of the new (ARM) training web service (Microsoft.MachineLearning/webServices). Binds from
+    the pipeline by property name.
 
     .PARAMETER Data
     Training data: a local .csv, .tsv or .arff file (uploaded first) or a blob URL.
@@ -54,12 +65,28 @@ function Start-AmlRetraining {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .EXAMPLE
     $job = Start-AmlRetraining -WebServiceId $training.Id -Data .\census-2026.csv -OutputDirectory models/retrain -TimeoutSec 3600
     $job.metrics.values.AUC
 
     .EXAMPLE
     Start-AmlRetraining $training.Id https://acct.blob.core.windows.net/data/new.csv -NoWait | Wait-AmlRetrainingJob
+
+    .EXAMPLE
+    $job = Start-AmlRetraining -ResourceGroupName my-rg -Name census-training-ws -Data .\census-2026.csv -Confirm:$false
+
+    Retrains a new (ARM) training web service; $job has the same fields as a classic retraining job.
 
     .OUTPUTS
     AmlRetrain.RetrainingJob: job_id, web_service_id, status, outputs, model_output,
@@ -71,14 +98,23 @@ function Start-AmlRetraining {
     .LINK
     Update-AmlWebServiceEndpoint
     #>
-    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
-    [Alias('Invoke-AmlWebServiceBESEndpoint')]
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium', DefaultParameterSetName = 'Classic')]
     [OutputType('AmlRetrain.RetrainingJob')]
     param(
-        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Classic', ValueFromPipelineByPropertyName)]
         [Alias('Id')]
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WebServiceId,
+
+        [Parameter(Mandatory, ParameterSetName = 'Arm', ValueFromPipelineByPropertyName)]
+        [Alias('ResourceGroup', 'resource_group')]
+        [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
+        [string] $ResourceGroupName,
+
+        [Parameter(Mandatory, ParameterSetName = 'Arm', ValueFromPipelineByPropertyName)]
+        [Alias('WebServiceName')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Name,
 
         [Parameter(Mandatory, Position = 1)]
         [ValidateNotNullOrEmpty()]
@@ -108,13 +144,22 @@ function Start-AmlRetraining {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
-        if (-not $PSCmdlet.ShouldProcess($WebServiceId, "Retrain with $Data")) { return }
+        $service = if ($PSCmdlet.ParameterSetName -eq 'Arm') { "$ResourceGroupName/$Name" } else { $WebServiceId }
+        if (-not $PSCmdlet.ShouldProcess($service, "Retrain with $Data")) { return }
         $source = if ($Data -match '^https?://') { $Data } else { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Data) }
-        $arguments = @($WebServiceId, '--data', $source)
+        $arguments = @('--data', $source)
         if ($InputName) { $arguments += '--input-name', $InputName }
         if ($OutputDirectory) { $arguments += '--output-dir', $OutputDirectory }
         if ($ModelOutput) { $arguments += '--model-output', $ModelOutput }
@@ -123,6 +168,11 @@ function Start-AmlRetraining {
         }
         if ($NoWait) { $arguments += '--no-wait' }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
-        Invoke-AmlRetrainCli -Command @('classic', 'retrain') -Arguments $arguments -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters
+        if ($PSCmdlet.ParameterSetName -eq 'Classic') {
+            Invoke-AmlRetrainCli -Command @('classic', 'retrain') -Arguments (@($WebServiceId) + $arguments) -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        }
+        else {
+            Invoke-AmlRetrainCli -Command @('webservice', 'retrain') -Arguments (@($ResourceGroupName, $Name) + $arguments) -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        }
     }
 }

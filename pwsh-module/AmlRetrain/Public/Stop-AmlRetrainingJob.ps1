@@ -28,6 +28,17 @@ function Stop-AmlRetrainingJob {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .EXAMPLE
     Stop-AmlRetrainingJob -JobId $job.job_id -Confirm:$false
 
@@ -53,13 +64,21 @@ function Stop-AmlRetrainingJob {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
         if (-not $PSCmdlet.ShouldProcess($JobId, 'Cancel retraining job')) { return }
         $arguments = @($JobId)
         if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
-        Invoke-AmlRetrainCli -Command @('classic', 'jobs', 'cancel') -Arguments $arguments -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('classic', 'jobs', 'cancel') -Arguments $arguments -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -24,6 +24,17 @@ function Test-AmlPromotionLedger {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .PARAMETER SubscriptionId
     Azure subscription id of the new (ARM) web services. Default: $env:AML_RETRAIN_SUBSCRIPTION_ID,
     $env:AZURE_SUBSCRIPTION_ID or the profile.
@@ -62,7 +73,15 @@ function Test-AmlPromotionLedger {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
+        [Alias('AuthorizationToken')]
         [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region,
 
         [ValidatePattern('^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')]
         [string] $SubscriptionId,
@@ -76,7 +95,8 @@ function Test-AmlPromotionLedger {
     )
 
     process {
-        $result = Invoke-AmlRetrainCli -Command @('ledger', 'verify') -SuccessExitCode 0, 1 -TypeName 'AmlRetrain.LedgerVerification' -BoundParameters $PSBoundParameters
+        $result = Invoke-AmlRetrainCli -Command @('ledger', 'verify') -SuccessExitCode 0, 1 -TypeName 'AmlRetrain.LedgerVerification' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        if ($null -eq $result) { return }  # the CLI failed: its error was written
         if ($Quiet) { [bool]$result.ok } else { $result }
     }
 }

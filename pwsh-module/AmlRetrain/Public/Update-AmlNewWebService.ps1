@@ -60,7 +60,7 @@ function Update-AmlNewWebService {
     [OutputType('AmlRetrain.NewWebServiceUpdate')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
         [string] $ResourceGroup,
 
@@ -98,8 +98,14 @@ function Update-AmlNewWebService {
         try {
             if ($PSCmdlet.ParameterSetName -eq 'Definition') {
                 $temporary = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath ('aml-retrain-{0}.json' -f [guid]::NewGuid())
-                $Definition | Select-Object -Property * -ExcludeProperty ResourceGroup |
-                    ConvertTo-Json -Depth 100 | Set-Content -LiteralPath $temporary -Encoding utf8NoBOM
+                # A hashtable (as Update-AzMlWebService -ServiceUpdates users write one) as it is; an object
+                # from this module without the ResourceGroup it adds.
+                $body = if ($Definition -is [System.Collections.IDictionary]) { $Definition }
+                else { $Definition | Select-Object -Property * -ExcludeProperty ResourceGroup }
+                $json = ConvertTo-Json -InputObject $body -Depth 100
+                # .NET, not Set-Content: under -WhatIf a cmdlet called here inherits $WhatIfPreference and
+                # would skip the write, and the CLI's dry run would then get a missing file.
+                [System.IO.File]::WriteAllText($temporary, $json, [System.Text.UTF8Encoding]::new($false))
                 $file = $temporary
             }
             else {
@@ -108,10 +114,10 @@ function Update-AmlNewWebService {
             $arguments = @($ResourceGroup, $Name, '--file', $file)
             foreach ($prefix in @($Allow)) { if ($prefix) { $arguments += '--allow', $prefix } }
             if ($dryRun) { $arguments += '--dry-run' }
-            Invoke-AmlRetrainCli -Command @('webservice', 'update') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceUpdate' -BoundParameters $PSBoundParameters
+            Invoke-AmlRetrainCli -Command @('webservice', 'update') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceUpdate' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
         }
         finally {
-            if ($temporary) { Remove-Item -LiteralPath $temporary -Force -ErrorAction SilentlyContinue }
+            if ($temporary) { [System.IO.File]::Delete($temporary) }  # not Remove-Item: -WhatIf would keep it
         }
     }
 }

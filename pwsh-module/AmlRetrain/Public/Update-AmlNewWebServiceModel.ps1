@@ -60,6 +60,17 @@ function Update-AmlNewWebServiceModel {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .EXAMPLE
     Update-AmlNewWebServiceModel -ResourceGroup my-rg -Name census-model-ws -FromJob $job.job_id
 
@@ -74,7 +85,7 @@ function Update-AmlNewWebServiceModel {
     [OutputType('AmlRetrain.DefinitionChange')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [Alias('resource_group')]
+        [Alias('ResourceGroupName', 'resource_group')]
         [ValidatePattern('^[-\w\._\(\)]{1,90}$')]
         [string] $ResourceGroup,
 
@@ -114,7 +125,15 @@ function Update-AmlNewWebServiceModel {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
@@ -130,6 +149,6 @@ function Update-AmlNewWebServiceModel {
         if ($AllowOtherAccount) { $arguments += '--allow-other-account' }
         if ($dryRun) { $arguments += '--dry-run' }
 
-        Invoke-AmlRetrainCli -Command @('webservice', 'set-model') -Arguments $arguments -TypeName 'AmlRetrain.DefinitionChange' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('webservice', 'set-model') -Arguments $arguments -TypeName 'AmlRetrain.DefinitionChange' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -60,6 +60,17 @@ function Update-AmlWebServiceEndpoint {
     the CLI in the AML_RETRAIN_WORKSPACE_TOKEN environment variable of the child process, never on its
     command line. Default: $env:AML_RETRAIN_WORKSPACE_TOKEN or the profile.
 
+    .PARAMETER ConfigFile
+    An azuremlps config.json ({ "WorkspaceId", "AuthorizationToken", "Location" or "RegionName" }): its
+    values stand in for -WorkspaceId, -WorkspaceToken and -Region when those are not given. The token
+    reaches the CLI only in the child process's environment.
+
+    .PARAMETER Region
+    Region of the classic workspace: southcentralus, westeurope, southeastasia, japaneast,
+    westcentralus, germanycentral, or the portal's form ("West Europe"). Reaches the CLI as
+    AML_RETRAIN_REGION. Default: $env:AML_RETRAIN_REGION, the profile, else southcentralus. Alias:
+    -Location (azuremlps).
+
     .EXAMPLE
     Update-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name retrained01 -FromJob $job.job_id
 
@@ -94,7 +105,7 @@ function Update-AmlWebServiceEndpoint {
 
         [Parameter(Mandatory, Position = 1, ValueFromPipelineByPropertyName)]
         [Alias('EndpointName', 'Endpoint')]
-        [ValidateNotNullOrEmpty()]
+        [ValidatePattern('^(?=.{1,24}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$', Options = 'None')]
         [string] $Name,
 
         [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
@@ -128,7 +139,15 @@ function Update-AmlWebServiceEndpoint {
         [ValidatePattern('^[0-9a-fA-F]{32}$')]
         [string] $WorkspaceId,
 
-        [securestring] $WorkspaceToken
+        [Alias('AuthorizationToken')]
+        [securestring] $WorkspaceToken,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ConfigFile,
+
+        [Alias('Location')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Region
     )
 
     process {
@@ -156,6 +175,6 @@ function Update-AmlWebServiceEndpoint {
         }
         if ($ResourceName) { $arguments += '--resource-name', $ResourceName }
         if ($dryRun) { $arguments += '--dry-run' }
-        Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'set-model') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.ModelUpdate' -BoundParameters $PSBoundParameters
+        Invoke-AmlRetrainCli -Command @('classic', 'endpoints', 'set-model') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.ModelUpdate' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }
