@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from aml_retrain._redact import redact_text, redact_url
 from aml_retrain.errors import (
@@ -37,6 +38,7 @@ __all__ = [
     "download_bytes",
     "download_text",
     "ensure_container",
+    "in_account",
     "make_read_sas_url",
     "make_user_delegation_sas_url",
     "upload_file",
@@ -204,7 +206,8 @@ def make_user_delegation_sas_url(
 
     parsed = _parse_blob_url(blob_url)
     service = BlobServiceClient(account_url, credential=credential)
-    if parsed.account_name and service.account_name and parsed.account_name != service.account_name:
+    if parsed.account_name and service.account_name \
+            and parsed.account_name.lower() != service.account_name.lower():
         raise ValidationError(
             f"the blob is in storage account {parsed.account_name!r} but the account URL "
             f"is for {service.account_name!r}"
@@ -279,13 +282,41 @@ def _sas_blob_client(blob_url: str) -> BlobClient:
     return _parse_blob_url(blob_url, keep_sas=True)
 
 
+def _endpoint_of(url: str) -> tuple[str, str, int | None, str]:
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = -1  # an unparseable port matches nothing
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port, parts.path
+
+
+def in_account(connection_string: str, blob_url: str) -> bool:
+    """True if ``blob_url`` is on the connection string's blob endpoint (scheme, host, port, path)."""
+    service = _service_client(connection_string)
+    scheme, host, port, path = _endpoint_of(blob_url)
+    base_scheme, base_host, base_port, base_path = _endpoint_of(str(service.url))
+    return (scheme, host, port) == (base_scheme, base_host, base_port) and \
+        path.startswith(base_path.rstrip("/") + "/")
+
+
 def _blob_client(connection_string: str, blob_url: str) -> BlobClient:
     service = _service_client(connection_string)
     parsed = _parse_blob_url(blob_url)
-    if parsed.account_name and service.account_name and parsed.account_name != service.account_name:
+    if parsed.account_name and service.account_name \
+            and parsed.account_name.lower() != service.account_name.lower():
         raise ValidationError(
             f"the blob is in storage account {parsed.account_name!r} but the connection string "
             f"is for {service.account_name!r}"
+        )
+    # The account key signs for, and is used on, its own endpoint only: a look-alike host, another
+    # port or plain http would receive a SAS (or the key's requests) meant for the account.
+    if not in_account(connection_string, blob_url):
+        raise ValidationError(
+            f"{redact_url(_without_query(blob_url))} is not on the blob endpoint of the configured "
+            f"storage account ({_without_query(str(service.url))}): nothing is signed or sent for "
+            "another host; give the URL with its own read SAS (--model-url - reads it from stdin)"
         )
     return service.get_blob_client(parsed.container_name, parsed.blob_name)
 

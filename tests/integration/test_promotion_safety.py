@@ -120,3 +120,23 @@ def test_a_fanout_killed_mid_deploy_is_recorded_truly_on_the_re_run(
     [entry] = ok_json("ledger", "show", env["target"])
     assert entry["old_model"] == original["BaseLocation"] + original["RelativeLocation"]
     assert entry["old_model"] != entry["new_model"]
+
+
+@pytest.mark.parametrize("where", ["other-port", "look-alike"])
+def test_a_bare_model_url_on_another_host_is_refused_before_any_write(
+        env: dict[str, Any], where: str) -> None:
+    emulator: Emulator = env["emulator"]
+    blob = emulator.profile["storage_connection_string"].split("BlobEndpoint=")[1].split(";")[0]
+    host = blob.split("//")[1].split("/")[0]
+    other = {"other-port": blob.replace(host, "127.0.0.1:9"),
+             "look-alike": blob.replace(host, host.split(":")[0] + ".nip.io:" + host.split(":")[1])}
+    url = f"{other[where]}/models/seed/census-model.ilearner"
+    svc = env["target"].split(":")[1].split("/")[0]
+    before = len(emulator.writes())
+    for args in (("classic", "endpoints", "set-model", svc, EP, "--model-url", url),
+                 ("promote", env["target"], "--model-url", url)):
+        result = run(*args)
+        assert result.exit_code == 2, result.output
+        assert where != "other-port" or "not on the blob endpoint of the configured" in result.stderr
+    assert len(emulator.writes()) == before
+    assert not env["ledger"].exists() or ok_json("ledger", "show") == []

@@ -176,6 +176,8 @@ def describe_blob(clients: Clients, url: str, new_model: str) -> tuple[JsonObjec
             f"model blob {new_model} does not exist: check the URL, or that the job's output "
             "was not deleted; nothing was changed"
         ) from None
+    except ValidationError:
+        raise  # e.g. a bare URL on another host: refused before anything is sent
     except AmlRetrainError as exc:
         # The deploy itself does not need it; an audit gap is reported, not fatal.
         return {"size": None, "etag": None, "sha256": None}, [

@@ -1,0 +1,39 @@
+"""A SAS is signed, and the account key used, only for the configured account's own blob endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from aml_retrain import storage
+from aml_retrain.errors import ValidationError
+
+KEY = "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5=="
+CLOUD = f"DefaultEndpointsProtocol=https;AccountName=mlstore;AccountKey={KEY};EndpointSuffix=core.windows.net"
+AZURITE = (f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={KEY};"
+           "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;")
+
+
+@pytest.mark.parametrize(("conn", "url"), [
+    (CLOUD, "https://mlstore.blob.core.windows.net/models/m.ilearner"),
+    (CLOUD, "https://MLSTORE.blob.core.windows.net:443/models/m.ilearner"),
+    (AZURITE, "http://127.0.0.1:10000/devstoreaccount1/models/m.ilearner"),
+])
+def test_the_accounts_own_endpoint_is_signed(conn: str, url: str) -> None:
+    assert storage.in_account(conn, url)
+    assert "sig=" in storage.make_read_sas_url(conn, url)
+
+
+@pytest.mark.parametrize(("conn", "url"), [
+    (CLOUD, "https://other.example/models/m.ilearner"),
+    (CLOUD, "https://mlstore.blob.core.windows.net.evil.example/models/m.ilearner"),
+    (CLOUD, "http://mlstore.blob.core.windows.net/models/m.ilearner"),  # the SAS in clear text
+    (CLOUD, "https://mlstore.blob.core.windows.net:8443/models/m.ilearner"),
+    (AZURITE, "http://127.0.0.1:9999/devstoreaccount1/models/m.ilearner"),  # another loopback port
+    (AZURITE, "http://localhost:10000/devstoreaccount1/models/m.ilearner"),
+])
+def test_another_host_gets_no_sas_and_no_key(conn: str, url: str) -> None:
+    assert not storage.in_account(conn, url)
+    with pytest.raises(ValidationError, match="not on the blob endpoint of the configured"):
+        storage.make_read_sas_url(conn, url)
+    with pytest.raises(ValidationError, match="nothing is signed or sent for another host"):
+        storage.blob_path(conn, url)  # retrain --data URL takes the same path
