@@ -99,7 +99,10 @@ def test_backup_is_written_before_patch_and_has_no_keys(
     assert result.backup_path is not None
     saved = json.loads(result.backup_path.read_text())
     assert "PrimaryKey" not in saved and "SecondaryKey" not in saved
-    assert saved["Resources"][0]["Location"] == OLD_LOC
+    # The old model's place is kept, its SAS signature never (a restore mints a fresh one).
+    assert saved["Resources"][0]["Location"] == {k: v for k, v in OLD_LOC.items()
+                                                 if k != "SasBlobToken"}
+    assert "sig=" not in result.backup_path.read_text()
     assert stat.S_IMODE(result.backup_path.stat().st_mode) == 0o600
 
 

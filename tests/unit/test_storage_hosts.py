@@ -37,3 +37,16 @@ def test_another_host_gets_no_sas_and_no_key(conn: str, url: str) -> None:
         storage.make_read_sas_url(conn, url)
     with pytest.raises(ValidationError, match="nothing is signed or sent for another host"):
         storage.blob_path(conn, url)  # retrain --data URL takes the same path
+
+
+def test_backups_keep_no_signature(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from aml_retrain.arm.results import write_arm_backup
+
+    definition = {"properties": {"assets": {"asset3": {"locationInfo": {
+        "uri": "https://mlstore.blob.core.windows.net/m/a.ilearner?sv=1&sig=SECRETSIG",
+        "credentials": "?sv=1&sr=b&sig=SECRETSIG&se=2030-01-01"}}}}}
+    path = write_arm_backup(Path(str(tmp_path)), "sub", "rg", "ws", definition)
+    text = path.read_text(encoding="utf-8")
+    assert "SECRETSIG" not in text and "https://mlstore.blob.core.windows.net/m/a.ilearner" in text

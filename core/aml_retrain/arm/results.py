@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from aml_retrain.arm.definition import dumps_definition
-from aml_retrain.classic.backups import write_private_json
+from aml_retrain.classic.backups import without_signatures, write_private_json
 from aml_retrain.errors import ConfigError
 
 __all__ = [
@@ -91,7 +91,7 @@ def write_arm_backup(
 ) -> Path:
     """Save an exported definition as ``backup_dir/arm/<sub>/<rg>/<name>/<UTC>.json`` (0600)."""
     folder = Path(backup_dir).expanduser() / "arm" / subscription_id / resource_group / name
-    return write_private_json(folder, dumps_definition(definition), now=now)
+    return write_private_json(folder, dumps_definition(without_signatures(definition)), now=now)
 
 
 def replace_file(path: Path, text: str, *, keep_backup: bool) -> Path | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aml_retrain.errors import ConfigError
 
-__all__ = ["KEY_FIELDS", "strip_keys", "write_backup", "write_private_json"]
+__all__ = ["KEY_FIELDS", "strip_keys", "without_signatures", "write_backup", "write_private_json"]
 
 KEY_FIELDS = ("PrimaryKey", "SecondaryKey")
 
@@ -19,6 +19,21 @@ KEY_FIELDS = ("PrimaryKey", "SecondaryKey")
 def strip_keys(endpoint_obj: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of an endpoint object without its API keys."""
     return {k: v for k, v in endpoint_obj.items() if k not in KEY_FIELDS}
+
+
+def without_signatures(value: Any) -> Any:
+    """Return ``value`` with every SAS removed: ``SasBlobToken`` fields, queries carrying ``sig=``.
+
+    A backup is for reading what served before; a restore mints a fresh SAS from the connection
+    string, so a signature kept here would only be a credential lying on disk.
+    """
+    if isinstance(value, Mapping):
+        return {k: without_signatures(v) for k, v in value.items() if k != "SasBlobToken"}
+    if isinstance(value, list):
+        return [without_signatures(v) for v in value]
+    if isinstance(value, str) and "sig=" in value.lower():
+        return value.split("?", 1)[0] if "?" in value and not value.startswith("?") else ""
+    return value
 
 
 def write_backup(
@@ -30,10 +45,9 @@ def write_backup(
     *,
     now: datetime | None = None,
 ) -> Path:
-    """Save an endpoint (keys removed) as ``backup_dir/<ws>/<service>/<endpoint>/<UTC>.json``."""
+    """Save an endpoint (keys and SAS removed) as ``backup_dir/<ws>/<service>/<endpoint>/<UTC>.json``."""
     folder = Path(backup_dir).expanduser() / workspace_id / service_id / endpoint
-    # The SAS stays in the file (a rollback needs the whole Location), hence mode 0600.
-    text = json.dumps(strip_keys(endpoint_obj), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(without_signatures(strip_keys(endpoint_obj)), indent=2, sort_keys=True) + "\n"
     return write_private_json(folder, text, now=now)
 
 
