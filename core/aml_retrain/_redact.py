@@ -34,6 +34,8 @@ _CONN_SECRET = re.compile(
     r"(?i)\b(AccountKey|SharedAccessSignature|SharedAccessKey|Password)=([^;\s\"']+)"
 )
 _BEARER = re.compile(r"(?i)\b(Bearer)\s+[A-Za-z0-9._~+/=-]+")
+# user:password@ (or user@) after a URL scheme, in free text.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@?#]+@")
 
 
 def _redact_query(query: str) -> str:
@@ -69,7 +71,8 @@ def redact_sas(token: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Return free text with SAS signatures, account keys and bearer tokens replaced."""
+    """Return free text with SAS signatures, account keys, URL passwords and bearer tokens replaced."""
     text = _TEXT_PARAM.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
     text = _CONN_SECRET.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

@@ -63,6 +63,11 @@ class AmlRetrainError(Exception):
 
     exit_code: ClassVar[int] = 1
 
+    def __str__(self) -> str:
+        # The last line of defence: whatever a message quotes (a URL with user:password@, a SAS),
+        # the printed text carries no secret.
+        return redact_text(super().__str__())
+
 
 class ConfigError(AmlRetrainError):
     """Settings are missing, contradictory or unreadable."""

@@ -50,3 +50,20 @@ def test_backups_keep_no_signature(tmp_path: object) -> None:
     path = write_arm_backup(Path(str(tmp_path)), "sub", "rg", "ws", definition)
     text = path.read_text(encoding="utf-8")
     assert "SECRETSIG" not in text and "https://mlstore.blob.core.windows.net/m/a.ilearner" in text
+
+
+@pytest.mark.parametrize("url", ["https://bob:hunter2@mlstore.blob.core.windows.net/m/a.ilearner",
+                                 "http://bob:hunter2@127.0.0.1:10000/devstoreaccount1/m.ilearner"])
+def test_a_password_in_a_url_never_reaches_an_error(url: str) -> None:
+    from typer.testing import CliRunner
+
+    from aml_retrain.errors import ConfigError, ServiceError, ValidationError
+    from aml_retrain_cli.main import app
+
+    for error in (ValidationError(f"bad {url}"), ConfigError(f"x {url}"),
+                  ServiceError(f"y {url}", status_code=400, url=url)):
+        assert "hunter2" not in str(error) and "REDACTED@" in str(error)
+    result = CliRunner().invoke(app, ["classic", "endpoints", "set-model", "0" * 32, "ep1",
+                                      "--model-url", url, "--dry-run"],
+                                env={"AML_RETRAIN_STORAGE_CONNECTION_STRING": AZURITE})
+    assert result.exit_code != 0 and "hunter2" not in result.output
