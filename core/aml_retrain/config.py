@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aml_retrain._redact import redact_url
 from aml_retrain.errors import ConfigError
 
 __all__ = [
@@ -332,9 +333,12 @@ def _region_url(region: str) -> str:
 
 
 def _check_url(url: str) -> str:
-    if not url.startswith(("https://", "http://")):
+    # The workspace token travels with every request: never over plain http (the emulator is https).
+    if not url.startswith("https://"):
         raise ConfigError(
-            f"management URL {url!r} must start with https:// (check AML_RETRAIN_MANAGEMENT_URL)"
+            f"management URL {redact_url(url)!r} must start with https:// (check "
+            "AML_RETRAIN_MANAGEMENT_URL; the emulator serves HTTPS, trust it with "
+            "AML_RETRAIN_CA_BUNDLE)"
         )
     return url.rstrip("/")
 

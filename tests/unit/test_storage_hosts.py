@@ -67,3 +67,17 @@ def test_a_password_in_a_url_never_reaches_an_error(url: str) -> None:
                                       "--model-url", url, "--dry-run"],
                                 env={"AML_RETRAIN_STORAGE_CONNECTION_STRING": AZURITE})
     assert result.exit_code != 0 and "hunter2" not in result.output
+
+
+def test_plain_http_is_refused_for_every_url_that_carries_a_credential() -> None:
+    from aml_retrain.classic.bes import BatchExecutionClient
+    from aml_retrain.classic.scoring import ScoringClient
+    from aml_retrain.config import Settings
+    from aml_retrain.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="must start with https://"):
+        Settings.resolve(management_url="http://management.azureml.net", workspace_id="ws",
+                         workspace_token="t")
+    for client in (BatchExecutionClient, ScoringClient):
+        with pytest.raises(ValidationError, match="must start with https://"):
+            client("http://ussouthcentral.services.azureml.net/workspaces/w/services/s", "key")

@@ -28,7 +28,8 @@ class ExecutionApiClient:
         timeout: float | None = None,
         ca_bundle: str | None = None,
     ) -> None:
-        if not api_location.startswith(("https://", "http://")):
+        # The endpoint key goes with every call: never over plain http.
+        if not api_location.startswith("https://"):
             raise ValidationError(
                 "the endpoint's ApiLocation must start with https:// "
                 "(take it from aml-retrain classic endpoints show)"
