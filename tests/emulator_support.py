@@ -49,6 +49,10 @@ class Emulator:
     def fault(self, method: str, path: str, **kw: Any) -> None:
         self._call("POST", "faults", {"method": method, "path": path, **kw})
 
+    def clear_faults(self) -> None:
+        """Drop the faults not used up yet."""
+        self._call("DELETE", "faults")
+
     def writes(self) -> list[dict[str, Any]]:
         """Mutating management requests served since the last reset."""
         return [r for r in self.requests()

@@ -66,12 +66,14 @@ class EmulatorApp:
         response: Response | None
         if fault is not None and fault.delay:
             time.sleep(fault.delay)  # an injected slow answer, not a readiness wait
+        # ``after``: the request is served, then its answer is lost or replaced by the error.
+        served = self._dispatch(request) if fault is not None and fault.after else None
         if fault is not None and fault.drop:
             response = DROP
         elif fault is not None and fault.status is not None:
             response = fault.error().to_response()
         else:
-            response = self._dispatch(request)
+            response = served or self._dispatch(request)
         if response is not None and is_arm_path(request.path):
             response = decorate(request, response)
         status = response.status if response is not None else None
