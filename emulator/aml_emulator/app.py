@@ -62,6 +62,10 @@ class EmulatorApp:
             return Response(200, {"status": "ok"})  # fast path: no router, no lock, no log
         if request.path.startswith(CONTROL_PREFIX):
             return self._dispatch(request)
+        with self.control.in_flight:
+            return self._serve(request)
+
+    def _serve(self, request: Request) -> Response | None:
         fault = self.control.faults.take(request.method, request.path)
         response: Response | None
         if fault is not None and fault.delay:

@@ -162,6 +162,22 @@ class RequestLog:
             self._entries.clear()
 
 
+class InFlight:
+    """How many service requests are being answered now (a delayed one outlives its test)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+
 class ControlPlane:
     """Handlers for ``/_emulator/*``; *sources* are the service backends to reset and dump."""
 
@@ -171,6 +187,7 @@ class ControlPlane:
         self.config = config or EmulatorConfig()
         self.faults = FaultInjector()
         self.requests = RequestLog()
+        self.in_flight = InFlight()
 
     def reset(self) -> None:
         """Seed state (running BES jobs are cancelled), default settings, no faults, empty log."""
@@ -188,6 +205,7 @@ class ControlPlane:
             ("POST", "faults"): self._add_fault,
             ("GET", "faults"): lambda _r: Response(200, self.faults.pending()),
             ("DELETE", "faults"): self._clear_faults,
+            ("GET", "in-flight"): lambda _r: Response(200, {"in_flight": self.in_flight.count}),
             ("GET", "requests"): lambda _r: Response(200, self.requests.entries()),
             ("GET", "config"): lambda _r: Response(200, self.config.snapshot()["config"]),
             ("POST", "config"): self._configure,

@@ -87,6 +87,7 @@ def test_what_is_reported_is_what_happened(setup: dict[str, Any], kind: str, pha
     setup["emulator"].fault(**spec)
     result = run("promote", target, "--model-url", new)
     setup["emulator"].clear_faults()  # what is left must not disturb the checks below
+    setup["emulator"].settle()  # a delayed request lands now, not in the next case
     said = result.stderr
     assert result.exit_code in DOCUMENTED, said
     assert "Traceback" not in said and len(said.strip().splitlines()) <= 1, said
@@ -106,5 +107,8 @@ def test_what_is_reported_is_what_happened(setup: dict[str, Any], kind: str, pha
     assert rerun.exit_code == 0, rerun.stderr
     assert served(kind, svc) == new
     [entry] = ok_json("ledger", "show", target)
-    assert (entry["old_model"], entry["new_model"]) == (old, new), json.dumps(entry)
+    assert (entry["old_model"], entry["new_model"]) == (old, new), \
+        f"{kind}-{phase}-{fault}: first run exit {result.exit_code}: {said!r}; " \
+        f"requests {[(r['method'], r['path'][-20:], r['status']) for r in setup['emulator'].requests()]}; " \
+        f"entry {json.dumps(entry)}"
     assert ok_json("ledger", "verify")["ok"] is True
