@@ -114,10 +114,14 @@ def main() -> None:
             conn = profile["storage_connection_string"]
             model = tmp / "model.ilearner"
             model.write_bytes(b"m" * 200_000)
-            url = upload_file(conn, "models", "bench/model.ilearner", model)
+            # The raw-PATCH baseline sets a warm-up model; each fan-out setting deploys a model of
+            # its own, so every target really changes (one already serving it is only recorded).
+            warm = upload_file(conn, "models", "bench/warm.ilearner", model)
+            urls = {c: upload_file(conn, "models", f"bench/model-{c}.ilearner", model)
+                    for c in (1, 8, 32)}
             resource_name = raw.call("GET", f"webservices/{svc}/endpoints/{names[0]}")["Resources"][0]["Name"]
             body = {"Resources": [{"Name": resource_name, "Location": parse_model_url(
-                make_read_sas_url(conn, url)).to_api()}]}
+                make_read_sas_url(conn, warm)).to_api()}]}
 
             def patch(n: str) -> None:
                 raw.call("PATCH", f"webservices/{svc}/endpoints/{n}", body)
@@ -129,7 +133,7 @@ def main() -> None:
             figures: dict[int, float] = {}
             for concurrency, count in ((1, SERIAL_SUBSET), (8, COUNT), (32, COUNT)):
                 manifest = parse_manifest({"version": 1, "targets": [
-                    {"name": n, "target": f"classic:{svc}/{n}", "model_url": url}
+                    {"name": n, "target": f"classic:{svc}/{n}", "model_url": urls[concurrency]}
                     for n in names[:count]]}, tmp, "bench")
                 ledger = LocalLedger(tmp / f"ledger-{concurrency}.jsonl")
                 logged = len(raw.control("requests"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,17 @@ class Emulator:
 
     def fault(self, method: str, path: str, **kw: Any) -> None:
         self._call("POST", "faults", {"method": method, "path": path, **kw})
+
+    def clear_faults(self) -> None:
+        """Drop the faults not used up yet."""
+        self._call("DELETE", "faults")
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Return once no service request is being answered (a delayed one may outlive its caller)."""
+        deadline = time.monotonic() + timeout
+        while self._call("GET", "in-flight")["in_flight"]:
+            assert time.monotonic() < deadline, "the emulator is still answering a request"
+            time.sleep(0.05)  # poll interval
 
     def writes(self) -> list[dict[str, Any]]:
         """Mutating management requests served since the last reset."""

@@ -62,16 +62,22 @@ class EmulatorApp:
             return Response(200, {"status": "ok"})  # fast path: no router, no lock, no log
         if request.path.startswith(CONTROL_PREFIX):
             return self._dispatch(request)
+        with self.control.in_flight:
+            return self._serve(request)
+
+    def _serve(self, request: Request) -> Response | None:
         fault = self.control.faults.take(request.method, request.path)
         response: Response | None
         if fault is not None and fault.delay:
             time.sleep(fault.delay)  # an injected slow answer, not a readiness wait
+        # ``after``: the request is served, then its answer is lost or replaced by the error.
+        served = self._dispatch(request) if fault is not None and fault.after else None
         if fault is not None and fault.drop:
             response = DROP
         elif fault is not None and fault.status is not None:
             response = fault.error().to_response()
         else:
-            response = self._dispatch(request)
+            response = served or self._dispatch(request)
         if response is not None and is_arm_path(request.path):
             response = decorate(request, response)
         status = response.status if response is not None else None

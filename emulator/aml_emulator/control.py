@@ -53,6 +53,8 @@ class Fault:
     retry_after: int | None
     delay: float
     drop: bool
+    skip: int = 0  # let this many matching requests through first (e.g. reach the read-back GET)
+    after: bool = False  # serve the request, then answer with the fault (applied, reported failed)
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method.upper()) and self.path.search(path) is not None
@@ -69,7 +71,7 @@ class Fault:
     def describe(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path.pattern, "count": self.count,
                 "status": self.status, "retry_after": self.retry_after, "delay": self.delay,
-                "drop": self.drop}
+                "drop": self.drop, "skip": self.skip, "after": self.after}
 
 
 def _number(body: Mapping[str, Any], key: str, default: float, kind: type) -> Any:
@@ -98,7 +100,8 @@ def parse_fault(body: Mapping[str, Any]) -> Fault:
     retry_after = None if body.get("retry_after") is None else _number(body, "retry_after", 0, int)
     return Fault(method=str(body.get("method") or "*").upper(), path=path,
                  count=_number(body, "count", 1, int), status=status,
-                 retry_after=retry_after, delay=delay, drop=drop)
+                 retry_after=retry_after, delay=delay, drop=drop,
+                 skip=_number(body, "skip", 0, int), after=bool(body.get("after", False)))
 
 
 class FaultInjector:
@@ -118,6 +121,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
@@ -156,6 +162,22 @@ class RequestLog:
             self._entries.clear()
 
 
+class InFlight:
+    """How many service requests are being answered now (a delayed one outlives its test)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+
 class ControlPlane:
     """Handlers for ``/_emulator/*``; *sources* are the service backends to reset and dump."""
 
@@ -165,6 +187,7 @@ class ControlPlane:
         self.config = config or EmulatorConfig()
         self.faults = FaultInjector()
         self.requests = RequestLog()
+        self.in_flight = InFlight()
 
     def reset(self) -> None:
         """Seed state (running BES jobs are cancelled), default settings, no faults, empty log."""
@@ -181,12 +204,18 @@ class ControlPlane:
             ("GET", "state"): self._state,
             ("POST", "faults"): self._add_fault,
             ("GET", "faults"): lambda _r: Response(200, self.faults.pending()),
+            ("DELETE", "faults"): self._clear_faults,
+            ("GET", "in-flight"): lambda _r: Response(200, {"in_flight": self.in_flight.count}),
             ("GET", "requests"): lambda _r: Response(200, self.requests.entries()),
             ("GET", "config"): lambda _r: Response(200, self.config.snapshot()["config"]),
             ("POST", "config"): self._configure,
         }
         return [(method, re.escape(CONTROL_PREFIX + name), _ignore_params(fn))
                 for (method, name), fn in handlers.items()]
+
+    def _clear_faults(self, _request: Request) -> Response:
+        self.faults.clear()
+        return Response(200, [])
 
     def _reset(self, _request: Request) -> Response:
         self.reset()

@@ -166,8 +166,9 @@ def test_the_journal_starts_a_new_line_after_a_torn_one(tmp_path: Path) -> None:
     assert journal.get("j1").web_service_id == "abc"
 
 
-def _serve_failed_readback(adapter: FakeAdapter, read_back: str | None) -> None:
-    """read_state GET (a), service GET, PATCH accepted, read-back fails, then the re-read."""
+def _serve_failed_readback(adapter: FakeAdapter, read_back: str | None,
+                           patch_status: int = 200) -> None:
+    """read_state GET (a), service GET, PATCH (accepted or refused), read-back fails, re-read."""
     import requests
 
     from .promotion_fakes import EP, SVC, WS, endpoint_obj
@@ -175,28 +176,35 @@ def _serve_failed_readback(adapter: FakeAdapter, read_back: str | None) -> None:
     adapter.add("GET", EP, json=endpoint_obj("a"))
     adapter.add("GET", f"/workspaces/{WS}/webservices/{SVC}",
                 json={"Id": SVC, "DefaultEndpointName": "default"})
-    adapter.add("PATCH", EP, status=200)
-    adapter.add("GET", EP, exc=requests.ConnectionError("connection reset by peer"))
+    adapter.add("PATCH", EP, status=patch_status,
+                json=None if patch_status < 400 else {"error": {"code": "BadArgument",
+                                                                "message": "no"}})
+    if patch_status < 400:
+        adapter.add("GET", EP, exc=requests.ConnectionError("connection reset by peer"))
     if read_back is None:
         adapter.add("GET", EP, exc=requests.ConnectionError("connection reset by peer"))
     else:
         adapter.add("GET", EP, json=endpoint_obj(read_back))
 
 
-@pytest.mark.parametrize(("read_back", "said"), [
-    ("b", "applied: "), ("a", "not applied: "), ("c", "unknown — "), (None, "unknown — "),
+@pytest.mark.parametrize(("read_back", "patch_status", "said"), [
+    ("b", 200, "applied: "),
+    ("a", 200, "unknown — "),  # accepted, then the read-back failed: it may still land
+    ("a", 400, "not applied: "),  # the PATCH itself was refused
+    ("c", 200, "unknown — "), (None, 200, "unknown — "),
 ])
 def test_a_failed_write_is_reported_from_a_re_read(
         clients: Clients, ledger: LocalLedger, adapter: FakeAdapter,
-        monkeypatch: pytest.MonkeyPatch, read_back: str | None, said: str) -> None:
+        monkeypatch: pytest.MonkeyPatch, read_back: str | None, patch_status: int,
+        said: str) -> None:
     from aml_retrain.errors import AmlRetrainError
 
     stub_storage(monkeypatch, adapter)
-    _serve_failed_readback(adapter, read_back)
+    _serve_failed_readback(adapter, read_back, patch_status)
     with pytest.raises(AmlRetrainError) as caught:
         promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
     assert said in str(caught.value)
-    assert caught.value.exit_code == 1  # the failure's own code
+    assert caught.value.exit_code in (1, 2)  # the failure's own code
     assert ledger.entries() == []
 
 

@@ -49,6 +49,7 @@ class TargetHold:
         self._store = store
         self.leftover = dict(leftover) if leftover else None
         self.finished = False
+        self.last_seq: int | None = None  # the ledger's last seq when the lock was taken, if read
 
     def intend(self, old_model: str | None, new_model: str) -> None:
         """Record, before deploying, what is about to change."""
@@ -99,15 +100,19 @@ def file_target_lock(ledger_path: Path, target: str) -> Iterator[TargetHold]:
     folder = Path(f"{ledger_path}.locks")
     path = folder / f"{lock_name(target)}.lock"
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the first lock beside this ledger
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise ConfigError(f"cannot create the lock {path}: {exc.strerror or exc}") from exc
 
     def store(text: str) -> None:
+        # No fsync: a killed process's writes survive in the page cache; only a machine crash
+        # loses the note, and then the ledger's own last entry is the fallback.
         os.ftruncate(fd, 0)
         os.pwrite(fd, text.encode("utf-8"), 0)
-        os.fsync(fd)
 
     try:
         if not _try_lock(fd):

@@ -216,8 +216,8 @@ class RunLedger:
         """Hold the target in the real ledger; re-read it if someone appended since we looked."""
         with self.inner.lock(target) as hold:
             current = self._snapshot()
-            last = getattr(self.inner, "last_seq", None)
-            if last is None or last() > self._seen:
+            last = hold.last_seq  # read by the inner lock, when it could (local ledgers)
+            if last is None or last > self._seen:
                 fresh = self.inner.current(target)
                 with self._lock:
                     if fresh is None:

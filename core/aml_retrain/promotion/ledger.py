@@ -121,6 +121,9 @@ class LocalLedger(LedgerBase):
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self._group = _GroupCommit(self._write_batch)
+        # (size, last seq) as this object last saw the file end on a whole entry: a lock taken
+        # while the size is unchanged needs no read of the tail (fan-outs take one per target).
+        self._known: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
         return f"LocalLedger({self.location!r})"
@@ -141,7 +144,15 @@ class LocalLedger(LedgerBase):
     def lock(self, target: str) -> Iterator[TargetHold]:
         """Hold ``target`` (a lock file beside the ledger); refuse a ledger that cannot take appends."""
         with file_target_lock(self.path, target) as hold:
-            self.check_appendable()
+            known = self._known
+            try:
+                size = self.path.stat().st_size
+            except FileNotFoundError:
+                size = 0
+            if known is not None and known[0] == size:
+                hold.last_seq = known[1]  # nothing appended since: the tail is a whole entry
+            else:
+                hold.last_seq = self.last_seq()  # also refuses a torn tail, before any deploy
             yield hold
 
     def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
@@ -151,29 +162,30 @@ class LocalLedger(LedgerBase):
         return result
 
     def last_seq(self) -> int:
-        """Return the last entry's ``seq`` (0 when empty), reading only the file's tail."""
+        """Return the last entry's ``seq`` (0 when empty), reading only the file's tail.
+
+        Raises ValidationError when the tail is torn or not a sealed entry (nothing can chain).
+        """
         if not self.path.exists():
             return 0
         try:
             with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
                 tail = read_tail(handle, self.location)
+                size = os.fstat(handle.fileno()).st_size
         except OSError as exc:
             raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
         if tail is None:
             return 0
-        sealed, _line = self._seal({}, tail)
-        return int(sealed["seq"]) - 1
+        last = _parse_tail(tail)
+        if last is None:
+            raise ValidationError(f"the last line of ledger {self.location} is damaged; nothing was "
+                                  "changed: run `aml-retrain ledger repair`")
+        self._known = (size, last)
+        return last
 
     def check_appendable(self) -> None:
         """Raise ValidationError if the last line is torn, before anything is deployed."""
-        if not self.path.exists():
-            return
-        try:
-            with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
-                tail = read_tail(handle, self.location)
-        except OSError as exc:
-            raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
-        self._seal({}, tail)  # the last line must be a sealed entry to chain after
+        self.last_seq()
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the file's last line and append it under an exclusive lock."""
@@ -201,6 +213,7 @@ class LocalLedger(LedgerBase):
             handle.write(b"".join(lines))
             handle.flush()
             os.fsync(handle.fileno())
+            self._known = (os.fstat(fd).st_size, int(batch[-1]["seq"]))
         return batch
 
 
@@ -401,6 +414,19 @@ class BlobLedger(LedgerBase):
                 self._container().create_container()
         except ConflictError:
             pass
+
+
+def _parse_tail(tail: bytes) -> int | None:
+    """The ``seq`` of a sealed last line, or None (cheaper than re-sealing: no hash)."""
+    import json
+
+    try:
+        last = json.loads(tail.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    ok = isinstance(last, dict) and isinstance(last.get("seq"), int) \
+        and isinstance(last.get("hash"), str)
+    return int(last["seq"]) if ok else None
 
 
 def open_ledger(location: str | Path, *, storage_connection_string: str | None = None) -> Ledger:

@@ -19,6 +19,8 @@ from aml_retrain.errors import (
     ConfigError,
     GatedError,
     NotFoundError,
+    OperationFailedError,
+    ServiceError,
     ValidationError,
 )
 from aml_retrain.evaluation import Metrics
@@ -201,16 +203,31 @@ def deploy_and_report(target: Target, url: str, clients: Clients, before: Target
         hold.done()
         raise
     except AmlRetrainError as exc:
-        outcome = outcome_after_failure(target, clients, before.model_url or None, new_model)
+        outcome = outcome_after_failure(target, clients, before.model_url or None, new_model,
+                                        refused=_write_refused(exc))
         if outcome.startswith("not applied"):
             hold.done()
         _add_note(exc, outcome)
         raise
 
 
+def _write_refused(exc: AmlRetrainError) -> bool:
+    """True when the write request itself was answered with an error: it did not take effect.
+
+    A time-out, a dropped connection, or a failed poll or read-back after the write was accepted
+    leave the write possibly in flight: the target may still change after we look.
+    """
+    return isinstance(exc, ServiceError) and not isinstance(exc, OperationFailedError) \
+        and (exc.method or "").upper() in ("PATCH", "PUT", "POST", "DELETE")
+
+
 def outcome_after_failure(target: Target, clients: Clients, old_model: str | None,
-                          new_model: str) -> str:
-    """Re-read ``target`` after a failed write: "applied: …", "not applied: …" or "unknown — …"."""
+                          new_model: str, *, refused: bool = False) -> str:
+    """Re-read ``target`` after a failed write: "applied: …", "not applied: …" or "unknown — …".
+
+    ``refused``: the write was answered with an error, so an unchanged target means not applied;
+    otherwise the write may still land, and an unchanged target is "unknown".
+    """
     key = str(target)
     try:
         now = read_state(target, clients)
@@ -221,7 +238,11 @@ def outcome_after_failure(target: Target, clients: Clients, old_model: str | Non
         return (f"applied: {key} now serves {new_model}; re-run the same command to record it "
                 "in the ledger")
     if now.model_url == (old_model or ""):
-        return f"not applied: {key} still serves {old_model or 'no model'}"
+        if refused:
+            return f"not applied: {key} still serves {old_model or 'no model'}"
+        return (f"unknown — {key} still serves {old_model or 'no model'}, but the change was sent "
+                "and may still land: check again shortly (aml-retrain ledger show "
+                f"{key}; re-running the same command is safe)")
     return f"unknown — {key} now serves {now.model_url or 'no model'}, neither the old nor the new model"
 
 
