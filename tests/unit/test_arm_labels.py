@@ -95,3 +95,24 @@ def test_a_failing_patch_is_the_patch(adapter: ArmAdapter) -> None:
     with pytest.raises(ConnectionFailedError) as info:
         _update(adapter)
     assert "webServices/" in str(info.value) and "operationsStatus" not in str(info.value)
+
+
+def test_an_arm_read_that_times_out_after_retries_exits_4(adapter: ArmAdapter) -> None:
+    # Issue 12.8 on the ARM side: azure-core retries the GET's read time-out, then gives up.
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from aml_retrain.arm.auth import StaticTokenCredential
+    from aml_retrain.arm.client import REQUEST_RETRIES, ArmWebServiceClient
+
+    from .arm_fakes import ARM, SUB, RecordingTransport
+
+    adapter.add("GET", WS_PATH, exc=requests.exceptions.ReadTimeout("slow"), times=None)
+    transport = RecordingTransport(adapter)
+    credential = StaticTokenCredential("t")
+    resource_client = ResourceManagementClient(credential, SUB, base_url=ARM, transport=transport,
+                                               retry_total=REQUEST_RETRIES)
+    client = ArmWebServiceClient(SUB, credential, base_url=ARM, resource_client=resource_client)
+    with pytest.raises(OperationTimeoutError) as info:
+        client.get(RG, NAME)
+    assert info.value.exit_code == 4 and "AML_RETRAIN_TIMEOUT" in str(info.value)
+    assert len(adapter.requests) == REQUEST_RETRIES + 1
