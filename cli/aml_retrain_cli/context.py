@@ -74,11 +74,11 @@ class State:
         settings = self.settings()
         return open_ledger(settings.ledger, storage_connection_string=settings.storage_connection_string)
 
-    def promotion_clients(self) -> Clients:
+    def promotion_clients(self, operation_timeout: float | None = None) -> Clients:
         """Clients and settings a promotion needs, built lazily per target kind."""
         from aml_retrain.promotion.targets import Clients
 
-        return Clients.from_settings(self.settings())
+        return Clients.from_settings(self.settings(), operation_timeout=operation_timeout)
 
     def policy(self, path: Path | None, enabled: bool) -> Policy | None:
         """The gate policy from a file, or None (default rules / no gate, per ``enabled``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Collection, Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -11,13 +12,22 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.sessions import merge_setting
+from urllib3.exceptions import InvalidHeader, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from aml_retrain._redact import redact_url
 from aml_retrain._version import __version__
-from aml_retrain.errors import ConnectionFailedError, OperationTimeoutError, ServiceError
+from aml_retrain.errors import (
+    ConnectionFailedError,
+    OperationTimeoutError,
+    ServiceError,
+    parse_error_content,
+)
 
-__all__ = ["CONNECT_TIMEOUT", "RETRY_STATUSES", "make_session", "request"]
+__all__ = [
+    "CONNECT_TIMEOUT", "MAX_RETRY_AFTER", "RETRY_STATUSES", "WRITE_RETRIES", "make_session",
+    "not_processed", "request", "throttled",
+]
 
 logger = logging.getLogger("aml_retrain.http")
 
@@ -26,6 +36,19 @@ DEFAULT_READ_TIMEOUT = 30.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Only idempotent methods are replayed: a retried PATCH/POST could apply twice.
 RETRY_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# Connect errors (nothing sent yet) are replayed by urllib3 for every method. A PATCH or POST is
+# replayed only where the answer shows the service did not act on it (``replay_if``): 429, and a
+# 503 that names throttling (CLASSIC-API §7/§8: RequestThrottled, TooManyConcurrentRequests …).
+WRITE_RETRIES = 3
+WRITE_BACKOFF = 0.5
+# A Retry-After longer than this is not waited out: the error is reported with it instead.
+MAX_RETRY_AFTER = 30.0
+THROTTLE_CODES = frozenset({
+    "RequestThrottled", "TooManyConcurrentRequests", "TooManyRequests", "NoMoreResources",
+    "InitializingContainers", "TooManyHostsBeingInitialized",
+    "TooManyHostsBeingInitializedPerModel",
+})
+_sleep: Callable[[float], None] = time.sleep  # a seam for tests
 
 Timeout = float | tuple[float, float]
 _merge_setting: Callable[..., Any] = merge_setting  # untyped in types-requests
@@ -126,8 +149,64 @@ def request(
     timeout: Timeout | None = None,
     headers: Mapping[str, str] | None = None,
     ok_statuses: Collection[int] = (),
+    replay_if: Callable[[requests.Response], bool] | None = None,
 ) -> requests.Response:
-    """Send one request with auth and timeouts; raise our exceptions for failures and non-2xx."""
+    """Send a request with auth and timeouts; raise our exceptions for failures and non-2xx.
+
+    :param replay_if: for a PATCH/POST, which error answers show the request was not processed
+        and may be sent again (up to ``WRITE_RETRIES`` times, honouring Retry-After).
+    """
+    for attempt in range(WRITE_RETRIES + 1):
+        response = _send(session, method, url, token=token, json=json, timeout=timeout,
+                         headers=headers)
+        if 200 <= response.status_code < 300 or response.status_code in ok_statuses:
+            return response
+        delay = _replay_delay(response, attempt) if replay_if and replay_if(response) else None
+        if delay is None or attempt == WRITE_RETRIES:
+            break
+        logger.info("%s %s answered %s (not processed); sending it again in %.1f s",
+                    method, redact_url(url), response.status_code, delay)
+        response.close()
+        _sleep(delay)
+    raise ServiceError.from_response(response)
+
+
+def throttled(response: requests.Response) -> bool:
+    """True for 429 and 503: a PATCH that sets state was refused, and sending it again is harmless."""
+    return response.status_code in (429, 503)
+
+
+def not_processed(response: requests.Response) -> bool:
+    """True for 429, or a 503 naming throttling: a POST (job submit) the service did not act on.
+
+    A bare 503 may come from a gateway that had already forwarded the request, so it is not
+    replayed: a second submit would create a second job.
+    """
+    if response.status_code == 429:
+        return True
+    if response.status_code != 503:
+        return False
+    code, _text, details = parse_error_content(response.content)
+    codes = {code, *(str(d.get("code")) for d in details)}
+    return bool(codes & THROTTLE_CODES)
+
+
+def _replay_delay(response: requests.Response, attempt: int) -> float | None:
+    """Seconds to wait before sending again: Retry-After if sent (None if beyond the cap)."""
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return float(WRITE_BACKOFF * (2**attempt))
+    try:
+        delay = float(Retry(0).parse_retry_after(raw))
+    except (InvalidHeader, ValueError, OverflowError):  # unreadable: our own back-off
+        return float(WRITE_BACKOFF * (2**attempt))
+    return delay if delay <= MAX_RETRY_AFTER else None
+
+
+def _send(
+    session: requests.Session, method: str, url: str, *, token: str | None, json: Any,
+    timeout: Timeout | None, headers: Mapping[str, str] | None,
+) -> requests.Response:
     send_headers = dict(headers or {})
     if token:
         send_headers["Authorization"] = f"Bearer {token}"
@@ -148,9 +227,7 @@ def request(
             response.status_code,
             response.headers.get("x-ms-request-id"),
         )
-    if 200 <= response.status_code < 300 or response.status_code in ok_statuses:
-        return response
-    raise ServiceError.from_response(response)
+    return response
 
 
 def _transport_error(
@@ -171,6 +248,13 @@ def _transport_error(
             f"{method} {safe_url} got no answer in time: retry, or raise the timeout "
             "(AML_RETRAIN_TIMEOUT)"
         )
+    if _retried_read_timeout(exc):
+        # urllib3 wraps a read time-out it retried in MaxRetryError, which requests reports as
+        # a ConnectionError: it is still a time-out (exit 4), not an unreachable host.
+        return OperationTimeoutError(
+            f"{method} {safe_url} got no answer in time, also when retried: retry later, or "
+            "raise the timeout (AML_RETRAIN_TIMEOUT)"
+        )
     if isinstance(exc, requests.exceptions.RetryError):
         return ConnectionFailedError(f"{method} {safe_url} kept failing after retries")
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -178,3 +262,8 @@ def _transport_error(
             f"could not reach {safe_url}: check the management URL / region and your network"
         )
     return ConnectionFailedError(f"{method} {safe_url} failed: {type(exc).__name__}")
+
+
+def _retried_read_timeout(exc: requests.exceptions.RequestException) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)

@@ -6,6 +6,7 @@ This is the only module that reads ``os.environ``.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_ARM_URL",
     "DEFAULT_REGION",
     "DEFAULT_TIMEOUT",
+    "MAX_SECONDS",
     "REGION_MANAGEMENT_URLS",
     "Settings",
 ]
@@ -27,6 +29,8 @@ __all__ = [
 ENV_PREFIX = "AML_RETRAIN_"
 DEFAULT_REGION = "southcentralus"
 DEFAULT_TIMEOUT = 30.0
+# Longer than any sane wait, and small enough for socket and thread timeouts (no OverflowError).
+MAX_SECONDS = 86400.0
 
 # Management hosts per workspace region (classic Studio, PS-SDK SetApiUrl).
 REGION_MANAGEMENT_URLS: Mapping[str, str] = {
@@ -363,10 +367,15 @@ def _resolve_seconds(
         return default
     try:
         value = float(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key} {raw!r} is not a number of seconds") from None
-    if not (value >= 0 if allow_zero else value > 0):
-        raise ConfigError(f"{key} must be {'0 or more' if allow_zero else 'positive'}, got {value:g}")
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (math.isfinite(value) and low_ok and value <= MAX_SECONDS):
+        low = "from 0" if allow_zero else "above 0 and"
+        raise ConfigError(
+            f"{key} {raw!r} must be a number of seconds {low} up to {MAX_SECONDS:g} (check "
+            f"AML_RETRAIN_{env_suffix} or {key} in the profile)"
+        )
     return value
 
 

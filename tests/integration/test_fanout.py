@@ -136,3 +136,12 @@ def test_data_targets_retrain_then_deploy(emulator: Emulator, setup: dict[str, A
     entries = ok_json("ledger", "show")
     assert {e["job_id"] for e in entries} == {r["job_id"] for r in result["results"]}
     assert all(e["metrics"] for e in entries)
+
+
+def test_one_throttled_patch_does_not_stop_the_fanout(
+        emulator: Emulator, setup: dict[str, Any]) -> None:
+    # Issue 12.10: the canary's PATCH answered 429 once; it is sent again and the rollout goes on.
+    emulator.fault("PATCH", r"/endpoints/site-a$", count=1, status=429, retry_after=1)
+    data = fanout(manifest(setup))
+    assert statuses(data) == ["promoted"] * len(SITES)
+    assert all(served(emulator, setup["svc"], site).endswith("census-v2.ilearner") for site in SITES)

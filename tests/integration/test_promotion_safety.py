@@ -108,6 +108,10 @@ def test_a_fanout_killed_mid_deploy_is_recorded_truly_on_the_re_run(
     while '"intent"' not in (lock.read_text(encoding="utf-8") if lock.exists() else ""):
         assert time.monotonic() < deadline and child.poll() is None, "no deploy announced"
         time.sleep(0.05)  # poll interval while the child works
+    # The intent is written before the PATCH is sent: kill only once the emulator holds it.
+    while emulator._call("GET", "faults"):
+        assert time.monotonic() < deadline and child.poll() is None, "the PATCH was never sent"
+        time.sleep(0.05)  # poll interval until the PATCH arrives
     child.send_signal(signal.SIGKILL)
     child.wait(10)
     while ok_json("classic", "endpoints", "show", svc, EP)["Resources"][0]["Location"] == original:

@@ -163,11 +163,30 @@ def test_update_times_out_on_budget(adapter: ArmAdapter) -> None:
     assert transport.sleeps[0] == 30.0 and 14.9 < transport.sleeps[1] <= 15.0  # cut to budget
 
 
-def test_update_rejects_non_positive_timeout(adapter: ArmAdapter) -> None:
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 1e309, 86401])
+def test_update_rejects_a_budget_out_of_range(adapter: ArmAdapter, timeout: float) -> None:
     client, _ = make_client(adapter)
-    with pytest.raises(ValidationError):
-        client.update(RG, NAME, {}, timeout=0)
+    with pytest.raises(ValidationError, match="--timeout"):
+        client.update(RG, NAME, {}, timeout=timeout)
     assert adapter.requests == []
+
+
+def _pipeline_limits(client: ArmWebServiceClient) -> tuple[float, float, int, int]:
+    pipeline = client._client._client._pipeline  # the ResourceManagementClient's own
+    config = pipeline._transport.connection_config
+    retry = next(p for p in pipeline._impl_policies if type(p).__name__ == "RetryPolicy")
+    return config.timeout, config.read_timeout, retry.total_retries, retry.backoff_max
+
+
+def test_arm_requests_use_the_settings_timeout_not_azure_cores_300_s() -> None:
+    env = {"AML_RETRAIN_SUBSCRIPTION_ID": SUB, "AML_RETRAIN_ARM_TOKEN": ARM_TOKEN,
+           "AML_RETRAIN_TIMEOUT": "3"}
+    with ArmWebServiceClient.from_settings(Settings.resolve(env=env)) as client:
+        # azure-core's defaults: 300 s to connect, 300 s to read, 10 retries, back-off up to 120 s.
+        assert _pipeline_limits(client) == (3.0, 3.0, 3, 30)
+    env["AML_RETRAIN_TIMEOUT"] = "45"
+    with ArmWebServiceClient.from_settings(Settings.resolve(env=env)) as client:
+        assert _pipeline_limits(client) == (10.0, 45.0, 3, 30)
 
 
 def test_404_maps_to_not_found_with_detail_code(adapter: ArmAdapter) -> None:

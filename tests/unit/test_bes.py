@@ -181,6 +181,26 @@ def test_submit_sends_exact_body_and_strips_quotes(adapter: FakeAdapter) -> None
     assert adapter.requests[0].headers["Authorization"] == f"Bearer {KEY}"
 
 
+@pytest.mark.parametrize(("status", "code", "sent"), [
+    (429, "TooManyRequests", 2), (503, "RequestThrottled", 2), (503, "ServiceUnavailable", 1),
+])
+def test_submit_is_sent_again_only_when_the_answer_says_not_processed(
+    adapter: FakeAdapter, monkeypatch: pytest.MonkeyPatch, status: int, code: str, sent: int
+) -> None:
+    from aml_retrain import _http
+
+    monkeypatch.setattr(_http, "_sleep", lambda _s: None)
+    adapter.add("POST", JOBS, status=status, headers={"Retry-After": "1"},
+                json={"error": {"code": code, "message": "busy"}})
+    adapter.add("POST", JOBS, text=f'"{JOB}"')
+    if sent == 2:
+        assert bes(adapter).submit(REQUEST) == JOB
+    else:  # a bare 503 may have created the job: a second submit would make another
+        with pytest.raises(ServiceError):
+            bes(adapter).submit(REQUEST)
+    assert len(adapter.requests) == sent
+
+
 def test_submit_accepts_bare_id(adapter: FakeAdapter) -> None:
     adapter.add("POST", JOBS, text=JOB)
     assert bes(adapter).submit(REQUEST) == JOB

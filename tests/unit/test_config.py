@@ -130,10 +130,27 @@ def test_profile_with_bom_is_read(tmp_path: Path) -> None:
     assert Settings.resolve(profile=path, env={}).workspace_id == "bom"
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "-1"])
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "1e309", "inf", "-inf", "nan", "NaN",
+                                   "86401", "1e300", "1" * 400])
 def test_bad_timeout(value: str) -> None:
-    with pytest.raises(ConfigError, match="timeout"):
+    with pytest.raises(ConfigError, match="timeout") as info:
         Settings.resolve(env={"AML_RETRAIN_TIMEOUT": value})
+    assert "\n" not in str(info.value) and "AML_RETRAIN_TIMEOUT" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["1e309", "nan"])
+def test_bad_timeout_in_the_profile_or_argument(tmp_path: Path, value: str) -> None:
+    profile = tmp_path / "p.json"
+    profile.write_text(f'{{"timeout": {value!r}}}'.replace("'", '"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="timeout"):
+        Settings.resolve(profile=profile, env={})
+    with pytest.raises(ConfigError, match="timeout"):
+        Settings.resolve(timeout=float(value), env={})
+
+
+def test_timeout_up_to_a_day_is_accepted() -> None:
+    assert Settings.resolve(env={"AML_RETRAIN_TIMEOUT": "86400"}).timeout == 86400.0
+    assert Settings.resolve(env={"AML_RETRAIN_TIMEOUT": "0.5"}).timeout == 0.5
 
 
 def test_missing_ca_bundle_is_an_error() -> None:
@@ -187,6 +204,8 @@ def test_poll_interval_from_env_and_validation(tmp_path: Path) -> None:
     assert Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "0.25"}).poll_interval == 0.25
     with pytest.raises(ConfigError, match="poll_interval"):
         Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "-1"})
+    with pytest.raises(ConfigError, match="poll_interval"):
+        Settings.resolve(env={"AML_RETRAIN_POLL_INTERVAL": "1e309"})
 
 
 def test_endpoint_key_from_file_beats_env_never_from_profile(tmp_path: Path) -> None:

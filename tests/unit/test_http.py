@@ -161,7 +161,8 @@ def test_get_recovers_after_a_503(canned: Any) -> None:
 
 
 @pytest.mark.parametrize("method", ["PATCH", "POST"])
-def test_patch_and_post_are_never_retried(canned: Any, method: str) -> None:
+def test_patch_and_post_are_not_retried_by_the_session(canned: Any, method: str) -> None:
+    # Only request(replay_if=…) sends a write again, and only when told it was not processed.
     pool = canned([503, 200])
     session = _http.make_session(retries=3, backoff_factor=0)
     with pytest.raises(ServiceError):

@@ -116,6 +116,21 @@ def test_delete_and_patch(client: ClassicManagementClient, adapter: FakeAdapter)
     assert adapter.body(1) == {"Description": "new"}
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_throttled_patch_is_sent_again(
+    client: ClassicManagementClient, adapter: FakeAdapter, monkeypatch: pytest.MonkeyPatch,
+    status: int,
+) -> None:
+    from aml_retrain import _http
+
+    waits: list[float] = []
+    monkeypatch.setattr(_http, "_sleep", waits.append)
+    adapter.add("PATCH", f"{W}/{SVC}/endpoints/ep1", status=status, headers={"Retry-After": "1"})
+    adapter.add("PATCH", f"{W}/{SVC}/endpoints/ep1", status=200)
+    client.patch_endpoint(SVC, "ep1", {"Description": "new"})
+    assert [m for m, _ in adapter.calls()] == ["PATCH", "PATCH"] and waits == [1.0]
+
+
 @pytest.mark.parametrize(("status", "changed"), [(200, True), (204, True), (304, False)])
 def test_refresh_endpoint(
     client: ClassicManagementClient, adapter: FakeAdapter, status: int, changed: bool

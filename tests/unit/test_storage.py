@@ -145,3 +145,33 @@ def test_sdk_errors_are_mapped_without_secrets(
     assert KEY not in str(info.value)
     assert "SIGX" not in str(info.value)
     assert info.value.__cause__ is exc
+
+
+BLOB = "https://acct.blob.core.windows.net"
+
+
+def _pipeline_limits(client: Any) -> dict[str, Any]:
+    pipeline = client._pipeline
+    retry = next(p for p in pipeline._impl_policies if type(p).__name__ == "ExponentialRetry")
+    transport = pipeline._transport
+    # A blob client made from a service client shares its transport through a wrapper.
+    config = getattr(transport, "_transport", transport).connection_config
+    return {"connect": config.timeout, "read": config.read_timeout,
+            "total": retry.total_retries, "connect_retries": retry.connect_retries,
+            "status_retries": retry.status_retries, "backoff": retry.initial_backoff,
+            "base": retry.increment_base}
+
+
+def test_every_blob_client_gives_up_on_an_unreachable_account_in_about_10_s() -> None:
+    expected = {"connect": 4, "read": 30, "total": 3, "connect_retries": 1, "status_retries": 3,
+                "backoff": 1, "base": 2}
+    # The SDK's defaults: 20 s connect, 10 retries, back-off 15 s + 3^n (80+ s when unreachable).
+    service = storage._service_client(CLOUD)
+    assert _pipeline_limits(service) == expected
+    blob = storage._blob_client(CLOUD, f"{BLOB}/models/m.ilearner")
+    assert _pipeline_limits(blob) == expected
+    assert _pipeline_limits(storage._sas_blob_client(f"{BLOB}/models/m.ilearner?sv=1&sig=x")) \
+        == expected
+    # Worst case for a black-holed endpoint: 2 connects + 1 back-off (initial 1 s, jitter 1 s).
+    worst = 2 * expected["connect"] + expected["backoff"] + 1
+    assert worst <= 10

@@ -147,7 +147,8 @@ def test_user_delegation_sas_with_a_fake_service(monkeypatch: pytest.MonkeyPatch
     class FakeService:
         account_name = "acct"
 
-        def __init__(self, account_url: str, credential: Any = None) -> None:
+        def __init__(self, account_url: str, credential: Any = None, **options: Any) -> None:
+            assert options == storage.CLIENT_OPTIONS  # bounded retries and timeouts here too
             calls.append(("init", account_url, credential))
 
         def get_user_delegation_key(self, start: datetime, expiry: datetime) -> UserDelegationKey:

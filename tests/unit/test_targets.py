@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aml_retrain.classic.management import ClassicManagementClient
+from aml_retrain.config import Settings
 from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.targets import (
     Clients,
@@ -189,6 +191,26 @@ def test_arm_deploy_dry_run_sends_no_patch(tmp_path: Path) -> None:
     assert result["after_uri"] == NEW_URI and result["dry_run"] is True
     assert result["patch"][-1] == {"op": "replace", "path": "/properties/assets/asset3/locationInfo/uri",
                                    "value": NEW_URI}
+
+
+def test_arm_deploy_gives_the_write_the_operation_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aml_retrain.arm import webservices
+
+    seen: list[float] = []
+
+    def fake_set_model_live(*_args: object, timeout: float, **_kw: object) -> Any:
+        seen.append(timeout)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(webservices, "set_model_live", fake_set_model_live)
+    settings = Settings.resolve(env={"AML_RETRAIN_SUBSCRIPTION_ID": "sub"})
+    clients = Clients.from_settings(settings, operation_timeout=7.0)
+    with pytest.raises(RuntimeError):
+        deploy(parse_target(f"arm:{RG}/{NAME}"), NEW_URL_WITH_SAS, clients)
+    assert seen == [7.0]
+    assert Clients.from_settings(settings).operation_timeout == 900.0
 
 
 def test_clients_build_each_client_once_and_refuse_a_missing_factory() -> None:

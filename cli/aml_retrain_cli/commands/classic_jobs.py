@@ -26,6 +26,14 @@ TimeoutOpt = Annotated[
     typer.Option("--timeout", min=1, metavar="SECONDS",
                  help="Wall-clock budget in seconds; the job is cancelled after it."),
 ]
+OperationTimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", min=1, max=86400, metavar="SECONDS",
+                 help="Budget in seconds for an ARM web service write (PATCH and polling); it "
+                      "may still finish after. Classic writes are one request each, limited by "
+                      "AML_RETRAIN_TIMEOUT."),
+]
+DEFAULT_OPERATION_TIMEOUT = 900.0
 
 
 def _parse_globals(values: list[str]) -> dict[str, str]:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from aml_retrain_cli.commands.classic_jobs import DEFAULT_OPERATION_TIMEOUT, OperationTimeoutOpt
 from aml_retrain_cli.context import state
 from aml_retrain_cli.render import emit, field, notice
 
@@ -28,6 +29,7 @@ def run(
     junit: Annotated[Path | None, typer.Option(metavar="FILE",
                                                help="Also write JUnit XML (one test per target).")]
     = None,
+    timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
 ) -> None:
     """Promote every target of MANIFEST, canary wave first, at most --concurrency at once.
 
@@ -43,7 +45,8 @@ def run(
     st = state(ctx)
     parsed = load_manifest(manifest)
     settings = st.settings()
-    result = run_fanout(parsed, st.promotion_clients, st.ledger(), actor=settings.actor,
+    result = run_fanout(parsed, lambda: st.promotion_clients(timeout), st.ledger(),
+                        actor=settings.actor,
                         journal=st.journal(), concurrency=concurrency, keep_going=keep_going)
     if junit is not None:
         write_junit(result, junit)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from aml_retrain_cli import pipelines
+from aml_retrain_cli.commands.classic_jobs import DEFAULT_OPERATION_TIMEOUT, OperationTimeoutOpt
 from aml_retrain_cli.context import State, model_url_arg, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
@@ -99,6 +100,7 @@ def promote(
     ctx: typer.Context, target: TargetArg, model_url: ModelUrl = None, from_job: FromJob = None,
     gate_: GateOpt = False, policy: PolicyOpt = None, require_baseline: RequireBaseline = False,
     force: ForceOpt = False, reason: ReasonOpt = None, dry_run: DryRun = False,
+    timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
 ) -> None:
     """Deploy a model to TARGET (optionally gated) and record it in the ledger."""
     from aml_retrain.promotion.promote import promote as run_promote
@@ -107,7 +109,8 @@ def promote(
     _one_model(model_url, from_job)
     st = state(ctx)
     result = run_promote(
-        parse_target(target), st.promotion_clients(), st.ledger(), model_url=model_url_arg(model_url),
+        parse_target(target), st.promotion_clients(timeout), st.ledger(),
+        model_url=model_url_arg(model_url),
         job_id=from_job, journal=st.journal(), policy=st.policy(policy, gate_ or policy is not None),
         gate=gate_ or policy is not None, force=force, reason=reason,
         require_baseline=require_baseline, dry_run=dry_run, actor=st.settings().actor)
@@ -162,13 +165,14 @@ def rollback(
                                            help="Ledger entry (seq) to return to; default: previous.")]
     = None,
     reason: ReasonOpt = None, dry_run: DryRun = False,
+    timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
 ) -> None:
     """Re-point TARGET at the previous (or a chosen) model from the ledger."""
     from aml_retrain.promotion.rollback import rollback as run_rollback
     from aml_retrain.promotion.targets import parse_target
 
     st = state(ctx)
-    result = run_rollback(parse_target(target), st.promotion_clients(), st.ledger(), to_entry=to,
+    result = run_rollback(parse_target(target), st.promotion_clients(timeout), st.ledger(), to_entry=to,
                           dry_run=dry_run, reason=reason, actor=st.settings().actor)
     _render_result(st, result.to_dict())
 

@@ -104,6 +104,7 @@ def set_model(
         bool, typer.Option("--allow-other-account", help="Accept a blob outside the service's storage.")
     ] = False,
     dry_run: DryRun = False,
+    timeout: classic_jobs.OperationTimeoutOpt = classic_jobs.DEFAULT_OPERATION_TIMEOUT,
 ) -> None:
     """Point the trained-model asset at a new .ilearner: in a file, or live (backup, PATCH, read-back)."""
     from aml_retrain.arm import webservices
@@ -121,7 +122,8 @@ def set_model(
         result = webservices.set_model_in_file(file, url, **options)
     else:
         result = webservices.set_model_live(
-            st.arm_client(), str(rg), str(name), url, backup_dir=st.settings().backup_dir, **options)
+            st.arm_client(), str(rg), str(name), url, backup_dir=st.settings().backup_dir,
+            timeout=timeout, **options)
     _render_change(st, result, dry_run)
 
 
@@ -145,13 +147,16 @@ def import_(ctx: typer.Context, file: DefFile) -> None:
 def update(ctx: typer.Context, rg: ResourceGroup, name: Name,
            file: Annotated[Path | None, typer.Option("--file", metavar="DEF.json",
                                                      help="Definition to apply (full mode).")] = None,
-           allow: Allow = None, dry_run: DryRun = False) -> None:
+           allow: Allow = None, dry_run: DryRun = False,
+           timeout: classic_jobs.OperationTimeoutOpt = classic_jobs.DEFAULT_OPERATION_TIMEOUT,
+           ) -> None:
     """Update the live service from a definition file (guardrails, backup, PATCH, read-back)."""
     from aml_retrain.arm.webservices import update_webservice
 
     st = state(ctx)
     result = update_webservice(st.arm_client(), rg, name, path=file, dry_run=dry_run,
-                               backup_dir=st.settings().backup_dir, allow=tuple(allow or ()))
+                               backup_dir=st.settings().backup_dir, allow=tuple(allow or ()),
+                               timeout=timeout)
     _render_change(st, result, dry_run)
 
 

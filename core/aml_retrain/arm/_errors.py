@@ -103,7 +103,37 @@ def _operation_failed(exc: Any, method: str, url: str, polling: Any) -> Operatio
 
 @contextmanager
 def translate(method: str, url: str, *, polling: Any = None) -> Iterator[None]:
-    """Turn azure-core exceptions raised inside the block into aml-retrain errors."""
+    """Turn azure-core exceptions raised inside the block into aml-retrain errors.
+
+    ``method url`` is the write (or read) the block sends; a failure of a later poll or read-back
+    GET is labelled with that GET (``polling.current_request``), a failed operation with the write.
+    """
+    try:
+        yield
+    except AmlRetrainError:
+        raise
+    except Exception as exc:
+        failed_method, failed_url = _failed_request(exc, method, url, polling)
+        ours = _translate(exc, failed_method, failed_url, (method, url), polling)
+        if ours is None:
+            raise
+        raise ours from exc
+
+
+def _failed_request(exc: Exception, method: str, url: str, polling: Any) -> tuple[str, str]:
+    """The request that failed: the answer's own, else the poll in flight, else the write."""
+    request = getattr(getattr(exc, "response", None), "request", None)
+    failed_method, failed_url = getattr(request, "method", None), getattr(request, "url", None)
+    if failed_method and failed_url:
+        return str(failed_method), str(failed_url)
+    current = getattr(polling, "current_request", None)
+    return current if current is not None else (method, url)
+
+
+def _translate(
+    exc: Exception, method: str, url: str, write: tuple[str, str], polling: Any,
+) -> AmlRetrainError | None:
+    """Our error for azure-core's ``exc`` (most specific first); None for anything else."""
     from azure.core.exceptions import (
         AzureError,
         DecodeError,
@@ -115,38 +145,38 @@ def translate(method: str, url: str, *, polling: Any = None) -> Iterator[None]:
     from azure.core.polling.base_polling import OperationFailed
 
     safe = redact_url(url)
-    try:
-        yield
-    except AmlRetrainError:
-        raise
-    except DecodeError as exc:
-        raise ServiceError(
+    if isinstance(exc, DecodeError):
+        return ServiceError(
             "ARM's answer is not JSON (a proxy or captive portal in between?)",
             status_code=int(getattr(exc.response, "status_code", 0) or 0), url=url, method=method,
-        ) from exc
-    except HttpResponseError as exc:
+        )
+    if isinstance(exc, HttpResponseError):
         if isinstance(exc.inner_exception, OperationFailed):
-            raise _operation_failed(exc, method, url, polling) from exc
+            # The operation itself ended Failed: reported as the write, with its request id.
+            return _operation_failed(exc, write[0], write[1], polling)
         response = exc.response
         if response is None:  # a credential failed before any HTTP request
             first_line = (redact_text(str(exc.message or exc)).splitlines() or ["?"])[0]
-            raise ConfigError(
+            return ConfigError(
                 f"could not get an Azure token: {first_line} — sign in (az login), set "
                 "AML_RETRAIN_ARM_TOKEN, or pick another --auth mode"
-            ) from exc
-        content = _response_bytes(response)
-        raise error_from_response(int(response.status_code or 0),
-                                  dict(getattr(response, "headers", {}) or {}), content,
-                                  method=method, url=url) from exc
-    except ServiceResponseTimeoutError as exc:
-        raise OperationTimeoutError(f"{method} {safe} got no answer in time: retry later") from exc
-    except (ServiceRequestError, ServiceResponseError) as exc:
-        raise ConnectionFailedError(
+            )
+        return error_from_response(int(response.status_code or 0),
+                                   dict(getattr(response, "headers", {}) or {}),
+                                   _response_bytes(response), method=method, url=url)
+    if isinstance(exc, ServiceResponseTimeoutError):
+        return OperationTimeoutError(
+            f"{method} {safe} got no answer in time: retry later, or raise the timeout "
+            "(AML_RETRAIN_TIMEOUT)"
+        )
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
+        return ConnectionFailedError(
             f"could not reach {safe}: check the ARM URL (AML_RETRAIN_ARM_URL), the CA bundle "
             "and your network"
-        ) from exc
-    except AzureError as exc:
-        raise ConnectionFailedError(f"{method} {safe} failed: {type(exc).__name__}") from exc
+        )
+    if isinstance(exc, AzureError):
+        return ConnectionFailedError(f"{method} {safe} failed: {type(exc).__name__}")
+    return None
 
 
 def _response_bytes(response: Any) -> bytes:

@@ -41,6 +41,13 @@ DEFAULT_ARM_URL = "https://management.azure.com"
 # PowerShell's web-service client polls every 5 s (PSCLIENT); Retry-After wins when sent.
 DEFAULT_POLLING_INTERVAL = 5.0
 DEFAULT_UPDATE_TIMEOUT = 900.0
+MAX_OPERATION_TIMEOUT = 86400.0
+# Per request, as the classic session: azure-core's own defaults (300 s to connect and to read,
+# 10 retries with back-off up to 120 s) would wait out any stall far past AML_RETRAIN_TIMEOUT.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0
+REQUEST_RETRIES = 3
+RETRY_BACKOFF_MAX = 30
 _MAX_PAGES = 1000
 
 _RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
@@ -75,6 +82,7 @@ class ArmWebServiceClient:
         ca_bundle: str | None = None,
         api_version: str = API_VERSION,
         polling_interval: float | None = None,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
         resource_client: Any = None,
     ) -> None:
         if not subscription_id or "/" in subscription_id or subscription_id != subscription_id.strip():
@@ -86,6 +94,7 @@ class ArmWebServiceClient:
             DEFAULT_POLLING_INTERVAL if polling_interval is None else polling_interval
         )
         self.ca_bundle = ca_bundle
+        self.timeout = timeout
         self._credential = credential
         self._client = resource_client or self._build(credential, ca_bundle)
 
@@ -112,9 +121,19 @@ class ArmWebServiceClient:
                 credential_scopes=[scope],
                 connection_verify=ca_bundle or True,
                 user_agent=f"aml-retrain/{__version__}",
+                **self.transport_options(),
             )
         except ValueError as exc:  # azure-core's word for unusable settings
             raise ConfigError(f"cannot build the ARM client: {redact_text(str(exc))}") from exc
+
+    def transport_options(self) -> dict[str, Any]:
+        """Return azure-core's per-request timeout and retry options for ``self.timeout``."""
+        return {
+            "connection_timeout": min(CONNECT_TIMEOUT, self.timeout),
+            "read_timeout": self.timeout,
+            "retry_total": REQUEST_RETRIES,
+            "retry_backoff_max": RETRY_BACKOFF_MAX,
+        }
 
     @classmethod
     def from_settings(
@@ -129,6 +148,7 @@ class ArmWebServiceClient:
             base_url=settings.arm_url,
             ca_bundle=settings.ca_bundle,
             polling_interval=settings.poll_interval if polling_interval is None else polling_interval,
+            timeout=settings.timeout,
         )
 
     def close(self) -> None:
@@ -248,8 +268,11 @@ class ArmWebServiceClient:
     ) -> JsonObject:
         from aml_retrain.arm._lro import BudgetExceeded, BudgetPolling
 
-        if not timeout > 0:
-            raise ValidationError(f"timeout must be positive, got {timeout:g}")
+        if not 0 < timeout <= MAX_OPERATION_TIMEOUT:  # also refuses nan and inf
+            raise ValidationError(
+                f"timeout must be more than 0 and at most {MAX_OPERATION_TIMEOUT:g} seconds, "
+                f"got {timeout:g}: pass another --timeout"
+            )
         url = self._url(resource_id)
         polling = BudgetPolling(
             self.polling_interval, time.monotonic() + timeout,

@@ -88,10 +88,12 @@ class BatchExecutionClient(ExecutionApiClient):
     def _send(
         self, method: str, url: str, *, body: Any = None, ok_statuses: tuple[int, ...] = ()
     ) -> requests.Response:
-        # GET/DELETE are retried by the session; POST never is (a replayed submit makes 2 jobs).
+        # GET/DELETE are retried by the session. A replayed submit would make a second job, so a
+        # POST is sent again only when the answer shows it was not processed (429 or a throttling
+        # 503, _http.not_processed), or on a connect error (nothing was sent).
         return _http.request(
             self._session, method, url, token=self._key, json=body, timeout=self.timeout,
-            ok_statuses=ok_statuses,
+            ok_statuses=ok_statuses, replay_if=_http.not_processed if method == "POST" else None,
         )
 
     def submit(

@@ -20,6 +20,11 @@ __all__ = ["ClassicManagementClient"]
 
 JsonObject = dict[str, Any]
 
+# GET/PUT/DELETE are replayed by the session itself. A PATCH sets state (the same body twice
+# leaves the same endpoint), so any 429/503 is sent again; a refresh POST only when the answer
+# says it was throttled (see _http.not_processed).
+_REPLAY_IF = {"PATCH": _http.throttled, "POST": _http.not_processed}
+
 
 class ClassicManagementClient:
     """Lists, reads, creates, patches, refreshes and deletes classic web service endpoints."""
@@ -120,6 +125,7 @@ class ClassicManagementClient:
             json=body,
             timeout=self.timeout,
             ok_statuses=ok_statuses,
+            replay_if=_REPLAY_IF.get(method),
         )
 
     def _get_json(self, url: str) -> Any:
@@ -205,7 +211,7 @@ class ClassicManagementClient:
         self._send("DELETE", self._endpoint_url(service_id, name))
 
     def patch_endpoint(self, service_id: str, name: str, body: JsonObject) -> None:
-        """Send a PATCH (never retried: it is not idempotent for the service)."""
+        """Send a PATCH; a 429/503 answer (nothing applied) is sent again, honouring Retry-After."""
         self._send("PATCH", self._endpoint_url(service_id, name), body=body)
 
     def refresh_endpoint(

@@ -121,6 +121,8 @@ class Clients:
     backup_dir: Path | None = None
     workspace_id: str | None = None
     subscription_id: str | None = None
+    # Seconds an ARM write (PATCH and its polling) may take: `--timeout` of promote and friends.
+    operation_timeout: float = 900.0
     _classic: ClassicManagementClient | None = field(default=None, init=False, repr=False)
     _arm: ArmWebServiceClient | None = field(default=None, init=False, repr=False)
     _training: TrainingServices | None = field(default=None, init=False, repr=False)
@@ -134,7 +136,7 @@ class Clients:
         default_factory=dict, init=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Clients:
+    def from_settings(cls, settings: Settings, *, operation_timeout: float | None = None) -> Clients:
         """Build factories from resolved settings; nothing is contacted until a client is used."""
 
         def classic() -> ClassicManagementClient:
@@ -147,8 +149,11 @@ class Clients:
 
             return ArmWebServiceClient.from_settings(settings)
 
-        return cls(classic, arm, settings.storage_connection_string, settings.backup_dir,
+        made = cls(classic, arm, settings.storage_connection_string, settings.backup_dir,
                    settings.workspace_id, settings.subscription_id)
+        if operation_timeout is not None:
+            made.operation_timeout = operation_timeout
+        return made
 
     def classic(self) -> ClassicManagementClient:
         """Return the classic management client, building it on first use."""
@@ -280,5 +285,5 @@ def deploy(target: Target, model_url: str, clients: Clients, *, dry_run: bool = 
     assert target.resource_group is not None and target.name is not None
     return set_model_live(
         clients.arm(), target.resource_group, target.name, model_url, asset_id=target.asset,
-        dry_run=dry_run, backup_dir=clients.backup_dir,
+        dry_run=dry_run, backup_dir=clients.backup_dir, timeout=clients.operation_timeout,
     ).to_dict()
