@@ -21,7 +21,7 @@ __all__ = ["AzuriteError", "AzuriteProcess", "find_azurite", "free_port", "start
 
 AZURITE_ENV = "AML_EMULATOR_AZURITE"
 _BIN = "azurite-blob"
-_START_TIMEOUT = 10.0
+_START_TIMEOUT = 60.0  # polled: a loaded machine may take long to start node; a fast one returns at once
 _STOP_TIMEOUT = 10.0
 INSTALL_HINT = ("Install the pinned Azurite with `npm ci` in the aml-retrain repository (needs "
                 f"Node.js 20), or set {AZURITE_ENV} to the path of azurite-blob.")
