@@ -18,6 +18,7 @@ Exit codes (also in the README):
 from __future__ import annotations
 
 import sys
+import traceback
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -80,8 +81,8 @@ class AmlGroup(TyperGroup):
             raise
         except AmlRetrainError as exc:
             st = ctx.obj if isinstance(ctx.obj, State) else State()
-            if st.debug:
-                raise
+            if st.debug:  # the traceback is extra detail: the exit code stays the error's
+                typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
             line = f"{type(exc).__name__}: {exc}"
             typer.echo(line, err=True)
             from aml_retrain_cli import pipelines

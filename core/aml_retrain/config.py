@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aml_retrain._redact import redact_url
+from aml_retrain._structured import json_loads
 from aml_retrain.errors import ConfigError
 
 __all__ = [
@@ -286,7 +287,7 @@ def _load_profile(
         if not path.is_file():
             return None, {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json_loads(path.read_text(encoding="utf-8-sig"), f"profile {path}")
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"profile {path} is not valid JSON (line {exc.lineno}, column {exc.colno}): "
