@@ -1,5 +1,9 @@
-"""Complete settings pointing at hosts that must never be contacted, and a socket guard that records
-any attempt: a test of a local check asserts both its error and that nothing was sent."""
+"""Complete settings pointing at hosts that must never be contacted, and a guard that records any
+attempt to send: a test of a local check asserts both its error and that nothing was sent.
+
+A request stops at ``HTTPAdapter.send`` (requests, and the Azure SDKs' transport over it) with
+``NetworkReached``, a BaseException so no retry loop or ``except Exception`` swallows it and no
+back-off is waited out; the socket guard behind it catches anything that bypasses requests."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests.adapters
 
 WORKSPACE = "0123456789abcdef0123456789abcdef"
 SVC = "c7d1e3f5a2b44c6d8e0f1a3b5c7d9e2f"
@@ -32,7 +37,11 @@ SETTINGS = {
 
 
 class Attempts(list[str]):
-    """Addresses something tried to resolve or connect to."""
+    """Requests, addresses or sockets something tried to send to."""
+
+
+class NetworkReached(BaseException):
+    """A request was about to leave the process (raised instead of sending it)."""
 
 
 @pytest.fixture
@@ -46,6 +55,11 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Attempts]:
         attempts.append(repr(args[:2]))
         raise OSError("network use in an offline test")
 
+    def stop(_adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        attempts.append(f"{request.method} {request.url}")
+        raise NetworkReached(attempts[-1])
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", stop)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", lambda self, *a: refuse(*a))
