@@ -175,7 +175,7 @@ def _check_sas_expiry(query: str, now: datetime | None) -> None:
     # read the blob, and an unreadable expiry cannot be checked — refuse both before sending.
     if not any(v.strip() for v in fields.get("sig", [])):
         raise ValidationError(
-            "model URL has a query but no SAS signature (sig=): pass a full SAS URL on stdin "
+            "model URL has a query but no SAS signature (no sig parameter): pass a full SAS URL on stdin "
             "(--model-url -), or the URL without a query to have a read SAS minted"
         )
     values = fields.get("se")
