@@ -82,7 +82,10 @@ class AmlGroup(TyperGroup):
         except AmlRetrainError as exc:
             st = ctx.obj if isinstance(ctx.obj, State) else State()
             if st.debug:  # the traceback is extra detail: the exit code stays the error's
-                typer.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+                from aml_retrain._redact import redact_text
+
+                # A chained cause (a requests error quoting a signed URL) is not redacted itself.
+                typer.echo(redact_text("".join(traceback.format_exception(exc))).rstrip(), err=True)
             line = one_line(f"{type(exc).__name__}: {exc}")
             typer.echo(line, err=True)
             from aml_retrain_cli import pipelines

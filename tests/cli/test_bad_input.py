@@ -126,3 +126,21 @@ def test_debug_adds_the_traceback_and_keeps_the_exit_code(
     assert "Traceback (most recent call last)" in debug.stderr
     assert "Traceback" not in plain.stderr
     assert debug.stderr.rstrip().splitlines()[-1] == plain.stderr.strip()
+
+
+def test_debug_traceback_redacts_a_signed_url_in_a_chained_cause(
+    monkeypatch: pytest.MonkeyPatch, offline: Attempts,  # noqa: F811
+) -> None:
+    from aml_retrain.errors import ConnectionFailedError
+
+    def fail(*_: Any, **__: Any) -> None:
+        try:
+            raise OSError(f"connection reset reading {MODEL_URL}?sv=1&sig=SECRETSIG")
+        except OSError as cause:
+            raise ConnectionFailedError("could not reach blob storage") from cause
+
+    monkeypatch.setattr(webservices, "import_definition", fail)
+    result = run(["--debug", "webservice", "import", "--file", "def.json"])
+    assert result.exit_code == 1
+    assert "connection reset reading" in result.stderr
+    assert "SECRETSIG" not in result.stderr
