@@ -11,7 +11,11 @@ SECRET_JSON_KEYS = {"PrimaryKey", "SecondaryKey", "ConnectionString", "workspace
                     "access_token", "refresh_token", "primaryKey", "secondaryKey",
                     # ARM listKeys and the definition's `keys` (WebServiceKeys)
                     "primary", "secondary"}
-_SIG = re.compile(r"(?i)\b(sig|se|st|skoid|sktid)=[^&\"\s]*")
+_SIG = re.compile(r"(?i)\b(sig|skoid|sktid)=[^&\"\s]*")
+# A SAS's start and expiry are no secret but change on every recording; fixed, valid times keep
+# cassettes stable and still pass the client's checks (a SAS's se= must be an ISO 8601 time).
+_SAS_TIMES = re.compile(r"(?i)\b(se|st)=[^&\"\s]*")
+FIXED_SAS_TIMES = {"se": "2099-12-31T23%3A59%3A59Z", "st": "2000-01-01T00%3A00%3A00Z"}
 _ACCOUNT_KEY = re.compile(r"(?i)(AccountKey=)[^;\"\s]+")
 _BEARER = re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/=-]+")
 
@@ -29,6 +33,7 @@ SECRET_PATTERNS = [
 def scrub_text(text: str) -> str:
     """Replace SAS parameters, account keys and bearer tokens in free text."""
     text = _SIG.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _SAS_TIMES.sub(lambda m: f"{m.group(1)}={FIXED_SAS_TIMES[m.group(1).lower()]}", text)
     text = _ACCOUNT_KEY.sub(rf"\g<1>{REDACTED}", text)
     return _BEARER.sub(rf"\g<1>{REDACTED}", text)
 

@@ -96,16 +96,28 @@ class State:
 
     def _read_token(self) -> str | None:
         # Secrets never travel on argv: a file path, or "-" for stdin.
+        # An empty one is refused: falling back to the profile's token would act as someone else.
         if self.token_file is None:
             return None
-        if self.token_file == "-":  # noqa: S105 (stdin marker, not a password)
-            return sys.stdin.readline().strip() or None
+        source = "stdin" if self.token_file == "-" else self.token_file  # noqa: S105 (marker)
         try:
-            return Path(self.token_file).read_text(encoding="utf-8").strip() or None
+            token = (sys.stdin.readline() if source == "stdin"
+                     else Path(self.token_file).read_text(encoding="utf-8")).strip()
         except OSError as exc:
             raise typer.BadParameter(
-                f"cannot read {self.token_file}: {exc.strerror}", param_hint="--token-file"
+                f"cannot read {source}: {exc.strerror}", param_hint="--token-file"
             ) from exc
+        except UnicodeDecodeError:
+            raise typer.BadParameter(
+                f"{source} is not UTF-8 text: pass the file holding the workspace token",
+                param_hint="--token-file",
+            ) from None
+        if not token:
+            raise typer.BadParameter(
+                f"{source} is empty: put the workspace token on its first line",
+                param_hint="--token-file",
+            )
+        return token
 
     @property
     def json(self) -> bool:

@@ -18,6 +18,7 @@ Exit codes (also in the README):
 from __future__ import annotations
 
 import sys
+import traceback
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -80,9 +81,12 @@ class AmlGroup(TyperGroup):
             raise
         except AmlRetrainError as exc:
             st = ctx.obj if isinstance(ctx.obj, State) else State()
-            if st.debug:
-                raise
-            line = f"{type(exc).__name__}: {exc}"
+            if st.debug:  # the traceback is extra detail: the exit code stays the error's
+                from aml_retrain._redact import redact_text
+
+                # A chained cause (a requests error quoting a signed URL) is not redacted itself.
+                typer.echo(redact_text("".join(traceback.format_exception(exc))).rstrip(), err=True)
+            line = one_line(f"{type(exc).__name__}: {exc}")
             typer.echo(line, err=True)
             from aml_retrain_cli import pipelines
 
@@ -93,6 +97,17 @@ class AmlGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(code=130) from None
+
+
+def one_line(text: str) -> str:
+    """Return ``text`` with line breaks and other unprintable characters as escapes (``\\x0c``).
+
+    A message may quote user input (a file name, an id) holding a form feed, a NEL or a line
+    separator; printed raw they split the error into several lines or hide part of it.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _stderr_is_terminal() -> bool:
@@ -108,7 +123,7 @@ def _plain_usage_error(exc: Any) -> None:
     """
     if _stderr_is_terminal() or type(exc).__name__ == "NoArgsIsHelpError":  # help is not an error
         return
-    message = " ".join(exc.format_message().split())
+    message = one_line(" ".join(exc.format_message().split()))
     typer.echo(f"aml-retrain: error: {message}", err=True)
     raise typer.Exit(code=exc.exit_code) from None
 

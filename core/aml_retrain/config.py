@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aml_retrain._redact import redact_url
+from aml_retrain._structured import json_loads
 from aml_retrain.errors import ConfigError
 
 __all__ = [
@@ -60,6 +62,8 @@ def default_profile_path() -> Path:
 def default_ledger_path() -> Path:
     """Return ``~/.aml-retrain/ledger.jsonl``, the promotion ledger used when none is set."""
     return Path.home() / ".aml-retrain" / "ledger.jsonl"
+
+_WORKSPACE_ID = re.compile(r"[0-9a-fA-F]{32}")
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,12 @@ class Settings:
             raise ConfigError(
                 f"no workspace id: pass --workspace or set AML_RETRAIN_WORKSPACE_ID ({hint})"
             )
+        # CLASSIC-API.md §2: workspaceId is 32 hex digits (Studio → Settings → Workspace ID).
+        if not _WORKSPACE_ID.fullmatch(self.workspace_id):
+            raise ConfigError(
+                f"workspace id {self.workspace_id[:40]!r} is not 32 hex digits: copy the "
+                "Workspace ID from Studio → Settings (--workspace / AML_RETRAIN_WORKSPACE_ID)"
+            )
         return self.workspace_id
 
     def require_storage(self) -> str:
@@ -268,6 +278,8 @@ def _read_secret_file(path: str | Path | None, option: str) -> str | None:
         text = Path(path).expanduser().read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(f"cannot read {option} {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{option} {path} is not UTF-8 text: put the key on its first line") from None
     if not text:
         raise ConfigError(f"{option} {path} is empty: put the key on its first line")
     return text
@@ -290,7 +302,7 @@ def _load_profile(
         if not path.is_file():
             return None, {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = json_loads(path.read_text(encoding="utf-8-sig"), f"profile {path}")
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"profile {path} is not valid JSON (line {exc.lineno}, column {exc.colno}): "

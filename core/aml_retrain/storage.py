@@ -92,6 +92,31 @@ def validate_container_name(container: str) -> str:
     return container
 
 
+def validate_blob_name(name: str) -> str:
+    """Return ``name`` if it names one blob unambiguously, else raise ValidationError.
+
+    Azure allows 1-1,024 characters but advises against a name ending in '.' or '/' and forbids
+    control characters ("Naming and Referencing Containers, Blobs, and Metadata"). An empty,
+    '.' or '..' segment ('/etc/x.csv' makes models//etc/x.csv) is refused too rather than
+    normalised: such a URL is read back as another blob, and set-model refuses it.
+    """
+    segments = name.split("/")
+    problem = (
+        "is empty" if not name.strip() else
+        "is longer than 1,024 characters" if len(name) > 1024 else
+        "has a control character" if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in name) else
+        "has an empty, '.' or '..' path segment (a leading, trailing or double '/')"
+        if any(s in ("", ".", "..") for s in segments) else
+        "ends with '.'" if name.endswith(".") else None
+    )
+    if problem:
+        suggestion = "/".join(s for s in segments if s not in ("", ".", "..")).rstrip(".")
+        hint = f", e.g. {suggestion!r}" if suggestion.strip() and suggestion != name else ""
+        raise ValidationError(f"blob name {name[:80]!r} {problem}: pass --blob with a relative "
+                              f"name such as models/site-a/model.ilearner{hint}")
+    return name
+
+
 def upload_file(
     connection_string: str,
     container: str,
@@ -104,6 +129,7 @@ def upload_file(
 ) -> str:
     """Upload a local file in parallel blocks (creating the container); return its URL without SAS."""
     validate_container_name(container)
+    validate_blob_name(blob_name)
     source = Path(path)
     if not source.is_file():
         raise ValidationError(f"{source} is not a file")

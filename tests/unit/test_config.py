@@ -174,13 +174,24 @@ def test_settings_are_frozen() -> None:
         s.region = "x"  # type: ignore[misc]
 
 
+HEX_WS = "5e1c0a7b9d2f4c3e8a6b1d0f2e4c6a8b"
+
+
+def test_a_workspace_id_not_of_32_hex_digits_is_refused_before_any_request() -> None:
+    # CLASSIC-API.md §2: workspaceId is 32-hex; "ws" or a GUID with dashes addresses nothing.
+    for bad in ("ws", "5e1c0a7b-9d2f-4c3e-8a6b-1d0f2e4c6a8b", HEX_WS[:-1], HEX_WS + "0", "g" * 32):
+        with pytest.raises(ConfigError, match="is not 32 hex digits"):
+            Settings.resolve(workspace_id=bad, workspace_token="tok", env={}).require_workspace()
+    assert Settings.resolve(workspace_id=HEX_WS.upper(), workspace_token="t", env={}).require_workspace()
+
+
 def test_require_workspace() -> None:
-    s = Settings.resolve(workspace_id="ws", workspace_token="tok", env={})
-    assert s.require_workspace() == ("ws", "tok")
+    s = Settings.resolve(workspace_id=HEX_WS, workspace_token="tok", env={})
+    assert s.require_workspace() == (HEX_WS, "tok")
     with pytest.raises(ConfigError, match="--workspace or set AML_RETRAIN_WORKSPACE_ID"):
         Settings.resolve(workspace_token="tok", env={}).require_workspace()
     with pytest.raises(ConfigError, match="AML_RETRAIN_WORKSPACE_TOKEN, pass --token-file"):
-        Settings.resolve(workspace_id="ws", env={}).require_workspace()
+        Settings.resolve(workspace_id=HEX_WS, env={}).require_workspace()
 
 
 def test_require_storage() -> None:
@@ -227,12 +238,15 @@ def test_endpoint_key_file_errors_name_the_option(tmp_path: Path) -> None:
     (tmp_path / "empty").write_text("\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is empty"):
         Settings.resolve(endpoint_key_file=tmp_path / "empty", env={})
+    (tmp_path / "binary").write_bytes(b"\xff\xfe\x00\x80")
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        Settings.resolve(endpoint_key_file=tmp_path / "binary", env={})
 
 
 def test_require_endpoint_key() -> None:
-    s = Settings.resolve(workspace_id="ws", env={"AML_RETRAIN_ENDPOINT_KEY": "k"})
-    assert s.require_endpoint_key() == ("ws", "k")
+    s = Settings.resolve(workspace_id=HEX_WS, env={"AML_RETRAIN_ENDPOINT_KEY": "k"})
+    assert s.require_endpoint_key() == (HEX_WS, "k")
     with pytest.raises(ConfigError, match="AML_RETRAIN_ENDPOINT_KEY or pass --endpoint-key-file"):
-        Settings.resolve(workspace_id="ws", workspace_token="tok", env={}).require_endpoint_key()
+        Settings.resolve(workspace_id=HEX_WS, workspace_token="tok", env={}).require_endpoint_key()
     with pytest.raises(ConfigError, match="no workspace id"):
         Settings.resolve(env={"AML_RETRAIN_ENDPOINT_KEY": "k"}).require_endpoint_key()

@@ -183,8 +183,11 @@ def ledger_show(
     target: Annotated[str | None, typer.Argument(metavar="[TARGET]", help="Only this target.")] = None,
 ) -> None:
     """List promotions and rollbacks, oldest first."""
+    from aml_retrain.promotion.targets import parse_target
+
     st = state(ctx)
-    entries = st.ledger().entries(target)
+    # A malformed target would match no entry and print an empty list: refuse it (exit 2).
+    entries = st.ledger().entries(None if target is None else str(parse_target(target)))
     emit(st, entries, [field("seq"), field("time"), field("action"), field("target"),
                        field("new_model"), field("job_id"), field("actor"),
                        ("gate", lambda e: (e.get("gate") or {}).get("outcome"))])

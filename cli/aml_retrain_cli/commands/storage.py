@@ -24,6 +24,7 @@ def upload(
     from aml_retrain.storage import upload_file
 
     st = state(ctx)
-    url = upload_file(st.settings().require_storage(), container, blob or path.name, path)
-    emit_pairs(st, {"Url": url, "Container": container, "Blob": blob or path.name,
+    name = path.name if blob is None else blob  # an explicit --blob '' is refused, not replaced
+    url = upload_file(st.settings().require_storage(), container, name, path)
+    emit_pairs(st, {"Url": url, "Container": container, "Blob": name,
                     "Size": path.stat().st_size})

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aml_retrain._structured import json_loads
 from aml_retrain.arm._jsonutil import copy_json, dumps_indented
 from aml_retrain.arm.schema import canonical_copy, canonical_keys, pointer, validate_definition
 from aml_retrain.classic.validation import LOOPBACK_HOSTS, parse_model_url
@@ -132,7 +133,7 @@ def load_definition(source: str | Path) -> JsonObject:
     if not text.strip():
         raise ValidationError(f"{origin} is empty: export the web service definition first")
     try:
-        data = json.loads(text)
+        data = json_loads(text, origin)
     except json.JSONDecodeError as exc:
         raise ValidationError(
             f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"

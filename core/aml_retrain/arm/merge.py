@@ -17,11 +17,11 @@ live definition itself: the two-way comparison of before, with the same masking.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from aml_retrain._structured import json_loads
 from aml_retrain.arm._jsonutil import copy_json
 from aml_retrain.arm.definition import dumps_definition
 from aml_retrain.arm.schema import pointer
@@ -67,8 +67,8 @@ def read_base(path: str | Path) -> JsonObject | None:
     if not sidecar.is_file():
         return None
     try:
-        record = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json_loads(sidecar.read_text(encoding="utf-8"), str(sidecar))
+    except (OSError, ValueError, ValidationError):
         record = None
     definition = record.get("definition") if isinstance(record, dict) else None
     if not isinstance(record, dict) or record.get("format") != BASE_FORMAT or \

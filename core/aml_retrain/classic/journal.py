@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aml_retrain._redact import redact_url
+from aml_retrain._structured import json_loads
 from aml_retrain.errors import ConfigError, ValidationError
 
 __all__ = ["JobJournal", "JournalEntry"]
@@ -122,8 +123,8 @@ class JobJournal:
             raise ConfigError(f"cannot read the job journal {self.path}: {exc.strerror}") from exc
         for raw in text.splitlines():
             try:
-                data = json.loads(raw)
-            except ValueError:
+                data = json_loads(raw, "a journal line")
+            except (ValueError, ValidationError):
                 continue  # a crash mid-write leaves a partial line; the rest is still good
             if isinstance(data, dict):
                 yield data

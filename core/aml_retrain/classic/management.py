@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aml_retrain import _http
-from aml_retrain.classic.validation import validate_endpoint_name, validate_endpoint_settings
+from aml_retrain.classic.validation import (
+    check_management_path,
+    validate_endpoint_name,
+    validate_endpoint_settings,
+)
 from aml_retrain.errors import NotFoundError, ServiceError
 
 if TYPE_CHECKING:
@@ -102,6 +106,7 @@ class ClassicManagementClient:
     # -- URLs -------------------------------------------------------------------------------
 
     def _url(self, *segments: str) -> str:
+        check_management_path(("workspaces", self.workspace_id, *segments))
         path = "/".join(quote(s, safe="") for s in ("workspaces", self.workspace_id, *segments))
         return f"{self.endpoint}/{path}"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain import _http
+from aml_retrain._structured import json_loads
 from aml_retrain.classic._execution import ExecutionApiClient
 from aml_retrain.classic.validation import validate_endpoint_name
 from aml_retrain.errors import ConfigError, ServiceError, ValidationError
@@ -126,7 +127,7 @@ def _table_from_csv(text: str, source: Path) -> dict[str, Any]:
 
 def _from_json(text: str, source: Path, input_name: str) -> ScoreRequest:
     try:
-        data = json.loads(text)
+        data = json_loads(text, str(source))
     except ValueError as exc:
         raise ValidationError(f"{source} is not valid JSON: {exc}") from None
     if isinstance(data, list):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -14,6 +14,7 @@ from aml_retrain.errors import SasExpiredError, ValidationError
 
 __all__ = [
     "BlobLocation",
+    "check_management_path",
     "check_not_default",
     "parse_model_url",
     "select_resource",
@@ -79,6 +80,26 @@ def validate_endpoint_name(name: str) -> str:
         "lowercase letters, digits and hyphens (not first or last), "
         f"e.g. {suggest_endpoint_name(name)!r}"
     )
+
+
+# What each collection's next segment is, for the message (CLASSIC-API.md §2).
+_SEGMENT_NAMES = {"workspaces": "workspace id", "webservices": "web service id",
+                  "endpoints": "endpoint name"}
+
+
+def check_management_path(segments: Sequence[str]) -> None:
+    """Raise ValidationError if an id in a management URL path (collection, id, …) is blank.
+
+    ``webservices/`` + ``""`` is the *list* of web services: a blank id would read (or write)
+    another resource than the one named, so it is refused before any request.
+    """
+    for before, segment in zip(("", *segments), segments, strict=False):  # (previous, this)
+        if not segment.strip():
+            what = _SEGMENT_NAMES.get(before, "id")
+            raise ValidationError(
+                f"the {what} is empty: pass it (see 'aml-retrain classic services list' and "
+                "'classic endpoints list SERVICE_ID')"
+            )
 
 
 def validate_endpoint_settings(
@@ -147,12 +168,25 @@ def parse_model_url(url: str, *, now: datetime | None = None) -> BlobLocation:
 
 
 def _check_sas_expiry(query: str, now: datetime | None) -> None:
-    values = parse_qs(query).get("se")
+    if not query:
+        return
+    fields = parse_qs(query, keep_blank_values=True)
+    # The query is passed on as the SAS (SasBlobToken): without a signature the service cannot
+    # read the blob, and an unreadable expiry cannot be checked — refuse both before sending.
+    if not any(v.strip() for v in fields.get("sig", [])):
+        raise ValidationError(
+            "model URL has a query but no SAS signature (no sig parameter): pass a full SAS URL on stdin "
+            "(--model-url -), or the URL without a query to have a read SAS minted"
+        )
+    values = fields.get("se")
     if not values:
         return
     expiry = _parse_sas_time(values[0])
     if expiry is None:
-        return
+        raise ValidationError(
+            f"the SAS expiry se={values[0][:40]!r} is not an ISO 8601 UTC time "
+            "(e.g. 2030-01-31T12:00:00Z): mint a new SAS"
+        )
     current = now or datetime.now(timezone.utc)
     if current.tzinfo is None:
         current = current.replace(tzinfo=timezone.utc)

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from aml_retrain._structured import json_loads, yaml_safe_load
 from aml_retrain.errors import ValidationError
 from aml_retrain.evaluation import _CLASSIFICATION, _REGRESSION, Metrics, _normalise, parse_evaluation_csv
 
@@ -183,7 +184,7 @@ def _read_structured(path: Path, what: str) -> Any:
     text = _read_text(path, what)
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json_loads(text, f"{what} file {path}")
         except json.JSONDecodeError as exc:
             raise ValidationError(
                 f"{what} file {path} is not valid JSON (line {exc.lineno}, column {exc.colno})"
@@ -191,6 +192,6 @@ def _read_structured(path: Path, what: str) -> Any:
     import yaml  # only policy files need it; keeps `import aml_retrain` light
 
     try:
-        return yaml.safe_load(text)
+        return yaml_safe_load(text, f"{what} file {path}")
     except yaml.YAMLError as exc:
         raise ValidationError(f"{what} file {path} is not valid YAML: {exc}") from None

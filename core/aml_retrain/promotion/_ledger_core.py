@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aml_retrain._redact import redact_text
+from aml_retrain._structured import json_loads
 from aml_retrain.errors import ValidationError
 
 __all__ = ["ACTIONS", "LedgerBase", "VerifyResult", "canonical_json", "entry_hash", "verify_text"]
@@ -183,8 +184,8 @@ def verify_text(text: str) -> VerifyResult:
 
 def _parse_line(line: str) -> dict[str, Any] | None:
     try:
-        entry = json.loads(line)
-    except ValueError:
+        entry = json_loads(line, "a ledger line")
+    except (ValueError, ValidationError):  # a line nested without end is no entry either
         return None
     return entry if isinstance(entry, dict) else None
 

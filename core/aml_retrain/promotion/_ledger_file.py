@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from aml_retrain.errors import ValidationError
+from aml_retrain.errors import ConfigError, ValidationError
 from aml_retrain.promotion._ledger_core import verify_text
 
 __all__ = ["locked", "read_tail", "repair_file", "tail_of"]
@@ -27,7 +27,10 @@ def repair_file(path: Path, location: str, *, now: datetime | None = None) -> di
                               "removed_bytes": 0}
     if not path.exists():
         return result
-    fd = os.open(path, os.O_RDWR)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError as exc:  # a folder, or no write permission: say so, as reading does
+        raise ConfigError(f"cannot open ledger {location}: {exc.strerror or exc}") from exc
     with os.fdopen(fd, "r+b") as handle, locked(path, handle):
         data = handle.read()
         if not data or data.endswith(b"\n"):

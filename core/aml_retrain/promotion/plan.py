@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._structured import json_loads
 from aml_retrain.errors import ConfigError, StalePlanError, ValidationError
 from aml_retrain.evaluation import Metrics
 from aml_retrain.promotion.promote import (
@@ -80,7 +81,7 @@ class Plan:
         """Read and check a plan file: known version, required fields, hash matching the content."""
         source = Path(path)
         try:
-            data = json.loads(source.read_text(encoding="utf-8-sig"))
+            data = json_loads(source.read_text(encoding="utf-8-sig"), f"plan file {source}")
         except FileNotFoundError:
             raise ValidationError(f"plan file {source} not found: make one with 'promote plan'") from None
         except (OSError, UnicodeDecodeError) as exc:
