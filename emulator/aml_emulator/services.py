@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 CONNECTION_STRING_ENV = "AML_EMULATOR_STORAGE_CONNECTION_STRING"
-_DETACH_TIMEOUT = 30.0
+_DETACH_TIMEOUT = 90.0  # longer than the child's own Azurite start timeout (60 s): it reports first
 _STOP_TIMEOUT = 10.0
 _running: dict[Path, Services] = {}  # in-process handles, so stop_services() can find them
 _running_lock = threading.Lock()
