@@ -133,7 +133,7 @@ def import_(ctx: typer.Context, file: DefFile) -> None:
     from aml_retrain.arm.webservices import import_definition
 
     st = state(ctx)
-    definition = import_definition(file)
+    definition = import_definition(file, hide=True)  # a file's keys are never printed
     if st.json:
         emit(st, definition)
     else:

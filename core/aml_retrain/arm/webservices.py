@@ -288,14 +288,18 @@ def set_model_live(
                         verified=True, changes=result.changes)
 
 
-def import_definition(path: str | Path) -> JsonObject:
-    """Load a definition file, validate it against the 2017-01-01 schema, drop read-only fields."""
+def import_definition(path: str | Path, *, hide: bool = False) -> JsonObject:
+    """Load a definition file, validate it against the 2017-01-01 schema, drop read-only fields.
+
+    ``hide``: keys, the storage key and plain credentials come back as ``<hidden>`` (for showing).
+    """
     defn = load_definition(Path(path))
     validate_definition(defn)
     # normalise_definition would copy the whole document; this one was read for this call alone
     # and is canonical already, so dropping its nulls in place gives the same result.
     drop_nulls_in_place(defn)
-    return reshape_definition(defn)
+    shaped = reshape_definition(defn)
+    return hide_secrets(shaped) if hide else shaped
 
 
 def _check_same_account(defn: Mapping[str, Any], live: Mapping[str, Any]) -> None:
