@@ -183,10 +183,6 @@ class LocalLedger(LedgerBase):
         self._known = (size, last)
         return last
 
-    def check_appendable(self) -> None:
-        """Raise ValidationError if the last line is torn, before anything is deployed."""
-        self.last_seq()
-
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the file's last line and append it under an exclusive lock."""
         return self._group.submit(self._prepare(entry))
