@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 AZURITE := node_modules/.bin/azurite-blob
 PYTHON ?= python3
 
-.PHONY: setup test unit lint typecheck validate-pipelines demo bench record clean
+.PHONY: setup test unit lint typecheck validate-pipelines demo bench record dist clean
 
 setup: $(STAMP) $(AZURITE)
 
@@ -49,6 +49,12 @@ bench: setup
 # Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
 record: setup
 	$(PY) -m pytest tests/replay --record-mode=rewrite -q
+
+# The wheel users install where there is no clone (the package is not on a registry yet).
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir dist .
+	@ls dist/*.whl
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -36,9 +36,9 @@ function Resolve-AmlRetrainCli {
         return $found.Source
     }
     $exception = [System.Management.Automation.CommandNotFoundException]::new(
-        "aml-retrain was not found (looked for '$name'). Install the aml-retrain package (e.g. " +
-        "'pip install ./aml_retrain-<version>-py3-none-any.whl'), put it on the PATH, " +
-        'or set $env:AML_RETRAIN_CLI to its path.')
+        "aml-retrain was not found (looked for '$name'). It is not on a registry yet: from a clone run " +
+        "'pip install .' (or 'make dist', then 'pip install ./dist/aml_retrain-<version>-py3-none-any.whl'), " +
+        'put it on the PATH, or set $env:AML_RETRAIN_CLI to its path.')
     $PSCmdlet.ThrowTerminatingError(
         [System.Management.Automation.ErrorRecord]::new($exception, 'AmlCliNotFound', 'ObjectNotFound', $name))
 }
