@@ -5,7 +5,8 @@ Used by test_hints_exist.py, which checks each one against the real Typer app. S
 - Python: every string constant (f-strings with ``{…}`` read as the placeholder ``VALUE``), read
   with :mod:`ast`, so implicitly concatenated literals are one string, as the user sees them;
 - Markdown and YAML: fenced code lines, inline code spans and the prose around them;
-- PowerShell: the whole file (comment-based help and messages).
+- PowerShell: the whole file (comment-based help and messages);
+- the pipeline scripts: their CLI calls (``aml_run ARGS``, ``args=(ARGS)``) and messages.
 
 A command line ends at a quote, a backtick, ``;``, `` | `` (a shell pipe), `` # `` (a comment) or a
 word that ends a clause (``.``, ``,``, ``:``). Option names are taken from the words after the
@@ -120,6 +121,27 @@ def powershell_segments(path: Path) -> Iterator[Segment]:
         yield Segment(f"{rel}:{number}", line, "powershell")
 
 
+_SHELL_CALL = re.compile(r"\baml_run(?:_gated)? ")
+_SHELL_ARGS = re.compile(r"(?:^|\|\||&&|then)\s*args(\+?)=\((.*)\)")
+
+
+def shell_segments(path: Path) -> Iterator[Segment]:
+    """Yield each line of a pipeline script, its CLI calls (``aml_run ARGS``, ``args=(ARGS)``,
+    ``args+=(MORE)`` after it) spelled ``aml-retrain ARGS``; shell quotes are dropped (they quote
+    values, not messages)."""
+    rel = _relative(path)
+    command = ""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        text = line.replace('"', " ").replace("'", " ")
+        array = _SHELL_ARGS.search(text)
+        if array:
+            command = (command + " " if array.group(1) else "") + array.group(2).strip()
+            text = f"aml-retrain {command}"
+        yield Segment(f"{rel}:{number}", _SHELL_CALL.sub("aml-retrain ", text), "shell")
+
+
 def all_segments() -> Iterator[Segment]:
     """Every segment of the scanned sources (see the module docstring)."""
     for root in ("core/aml_retrain", "cli/aml_retrain_cli"):
@@ -133,6 +155,8 @@ def all_segments() -> Iterator[Segment]:
         yield from markdown_segments(path)
     for path in sorted((REPO / "pwsh-module").rglob("*.ps1")):
         yield from powershell_segments(path)
+    for path in sorted((REPO / "ado-pipelines" / "scripts").rglob("*.sh")):
+        yield from shell_segments(path)
 
 
 # --- parsing -----------------------------------------------------------------------------------

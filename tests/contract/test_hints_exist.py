@@ -178,3 +178,13 @@ def test_markdown_code_spans_fences_and_continuations(tmp_path: Path) -> None:
     assert len(problems) == 2, problems
     assert any("aml-retrain arm" in p for p in problems)
     assert any("--bogus" in p for p in problems)
+
+
+def test_pipeline_script_calls_are_checked(tmp_path: Path) -> None:
+    script = tmp_path / "s.sh"
+    script.write_text('# aml-retrain arm list (a comment)\nargs=(promote "$target" --from-job "$job")\n'
+                      '[[ -z "$p" ]] || args+=(--bogus "$p")\naml_run webservice show "$rg" --file x\n',
+                      encoding="utf-8")
+    problems = _problems(scan.shell_segments(script))[0]
+    assert len(problems) == 2, problems
+    assert "promote` has no --bogus" in problems[0] and "show` has no --file" in problems[1]
