@@ -35,7 +35,7 @@ def test_a_bad_timeout_variable_is_one_line_exit_2(value: str, tmp_path: Path) -
 def budgets(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Stubs for the core calls: each records the ARM write budget it was given, then stops."""
     from aml_retrain.arm import webservices
-    from aml_retrain.promotion import fanout, promote, rollback
+    from aml_retrain.promotion import fanout, plan, promote, rollback
     from aml_retrain_cli import context
 
     seen: list[float] = []
@@ -54,6 +54,7 @@ def budgets(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(promote, "promote", lambda _t, clients, *a, **k: via_clients(clients))
     monkeypatch.setattr(rollback, "rollback", lambda _t, clients, *a, **k: via_clients(clients))
+    monkeypatch.setattr(plan, "apply_plan", lambda _p, clients, *a, **k: via_clients(clients))
     monkeypatch.setattr(fanout, "run_fanout", fanout_stub)
     monkeypatch.setattr(fanout, "load_manifest", lambda _p: object())
     monkeypatch.setattr(webservices, "set_model_live", via_kwarg)
@@ -66,6 +67,7 @@ def budgets(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 COMMANDS = {
     "promote": ["promote", TARGET, "--model-url", "https://a.blob.core.windows.net/c/m.ilearner"],
     "rollback": ["rollback", TARGET],
+    "apply": ["apply", "MANIFEST"],  # any existing file: the stub reads no plan
     "fanout run": ["fanout", "run", "MANIFEST"],
     "webservice set-model": ["webservice", "set-model", "rg1", "ws1", "--model-url",
                              "https://a.blob.core.windows.net/c/m.ilearner"],

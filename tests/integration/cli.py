@@ -20,3 +20,10 @@ def ok_json(*args: str) -> Any:
     result = run("-o", "json", *args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+def classic_services() -> dict[str, str]:
+    """The emulator's classic web service ids: {"Training": id, "Predictive": id}."""
+    listed = ok_json("classic", "services", "list")
+    return {kind: next(s["Id"] for s in listed if f"[{kind} Exp.]" in s["Name"])
+            for kind in ("Training", "Predictive")}

@@ -10,22 +10,16 @@ from typing import Any
 import pytest
 
 from tests.emulator_support import Emulator, census_data
-from tests.integration.cli import ok_json, run
+from tests.integration.cli import classic_services, ok_json, run
 
 pytestmark = pytest.mark.integration
 EP = "retrained01"
 
 
-def services() -> dict[str, str]:
-    listed = ok_json("classic", "services", "list")
-    return {kind: next(s["Id"] for s in listed if f"[{kind} Exp.]" in s["Name"])
-            for kind in ("Training", "Predictive")}
-
-
 @pytest.fixture
 def env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("AML_RETRAIN_LEDGER", str(tmp_path / "ledger.jsonl"))
-    ids = services()
+    ids = classic_services()
     ok_json("classic", "endpoints", "create", ids["Predictive"], EP)
     data = census_data(tmp_path / "data")
     return {**ids, "data": data, "target": f"classic:{ids['Predictive']}/{EP}",

@@ -13,7 +13,7 @@ import pytest
 from aml_retrain.errors import BusyError
 from aml_retrain.promotion.ledger import BlobLedger, LocalLedger
 from tests.emulator_support import Emulator, census_data
-from tests.integration.cli import ok_json, run
+from tests.integration.cli import classic_services, ok_json, run
 
 pytestmark = pytest.mark.integration
 EP = "locked01"
@@ -22,9 +22,7 @@ EP = "locked01"
 @pytest.fixture
 def env(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     monkeypatch.setenv("AML_RETRAIN_LEDGER", str(tmp_path / "ledger.jsonl"))
-    listed = ok_json("classic", "services", "list")
-    ids = {k: next(s["Id"] for s in listed if f"[{k} Exp.]" in s["Name"])
-           for k in ("Training", "Predictive")}
+    ids = classic_services()
     ok_json("classic", "endpoints", "create", ids["Predictive"], EP)
     data = census_data(tmp_path / "data")
     job = ok_json("classic", "retrain", ids["Training"], "--data", str(data["census-2025"]))

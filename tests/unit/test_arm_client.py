@@ -158,8 +158,9 @@ def test_update_failed_operation_raises_operation_failed(adapter: ArmAdapter) ->
 def test_update_times_out_on_budget(adapter: ArmAdapter) -> None:
     add_update_flow(adapter, webservice(), statuses=("Provisioning",) * 3, retry_after="30")
     client, transport = make_client(adapter)
-    with pytest.raises(OperationTimeoutError, match=r"PATCH .* was still .* after 45 s"):
+    with pytest.raises(OperationTimeoutError, match=r"PATCH .* was still .* after 45 s") as info:
         client.update(RG, NAME, {"properties": {"packageType": "Graph"}}, timeout=45)
+    assert f"check it with 'aml-retrain webservice show {RG} {NAME}'" in str(info.value)
     assert transport.sleeps[0] == 30.0 and 14.9 < transport.sleeps[1] <= 15.0  # cut to budget
 
 
@@ -196,7 +197,7 @@ def test_404_maps_to_not_found_with_detail_code(adapter: ArmAdapter) -> None:
         client.get(RG, NAME)
     err = info.value
     assert (err.exit_code, err.error_code, err.request_id) == (3, "WebServiceNotFound", "rid-404")
-    assert f"provided name: {NAME}" in str(err) and "aml-retrain arm list" in str(err)
+    assert f"provided name: {NAME}" in str(err) and "aml-retrain webservice list" in str(err)
     assert err.details[0]["code"] == "WebServiceNotFound"
 
 

@@ -159,8 +159,11 @@ def test_set_model_live_reports_failed_restore(adapter: ArmAdapter, backups: Pat
     add_update_flow(adapter, webservice(OLD_URI))
     adapter.add("PATCH", WS_PATH, status=409, json={"error": {"code": "Conflict", "message": "busy"}})
     client, _ = make_client(adapter)
-    with pytest.raises(VerificationError, match="restored: false"):
+    with pytest.raises(VerificationError, match="restored: false") as info:
         set_model_live(client, RG, NAME, NEW_URI, backup_dir=backups)
+    [backup] = list(backups.rglob("*.json"))
+    assert f"restore by hand with: aml-retrain webservice update {RG} {NAME} --file {backup}" \
+        in str(info.value)
 
 
 def test_set_model_live_refuses_other_storage_account_before_writing(

@@ -147,6 +147,7 @@ def endpoints_set_model(
     from_job: Annotated[
         str | None, typer.Option(help="Use the .ilearner output of this finished BES job.")
     ] = None,
+    service: classic_jobs.ServiceOpt = None,
     resource_name: Annotated[
         str | None, typer.Option(help="Trained-model resource to replace (default: the only one).")
     ] = None,
@@ -167,6 +168,9 @@ def endpoints_set_model(
     if (model_url is None) == (from_job is None):
         raise typer.BadParameter("give exactly one of --model-url and --from-job",
                                  param_hint="--model-url / --from-job")
+    if service is not None and from_job is None:
+        raise typer.BadParameter("--service names the training service of --from-job's job",
+                                 param_hint="--service")
     st = state(ctx)
     st.endpoint_key_file = endpoint_key_file
     with_key = st.settings().endpoint_key is not None
@@ -184,7 +188,7 @@ def endpoints_set_model(
         try:
             result = endpoints.set_model_from_job(client, service_id, endpoint, from_job,
                                                   journal=st.journal(), training=training,
-                                                  **options)
+                                                  training_service_id=service, **options)
         finally:
             training.close()
     else:

@@ -11,7 +11,11 @@ from typing import Annotated, Any
 import typer
 
 from aml_retrain_cli import pipelines
-from aml_retrain_cli.commands.classic_jobs import DEFAULT_OPERATION_TIMEOUT, OperationTimeoutOpt
+from aml_retrain_cli.commands.classic_jobs import (
+    DEFAULT_OPERATION_TIMEOUT,
+    OperationTimeoutOpt,
+    ServiceOpt,
+)
 from aml_retrain_cli.context import State, model_url_arg, state
 from aml_retrain_cli.render import emit, emit_pairs, field, notice
 
@@ -32,10 +36,13 @@ RequireBaseline = Annotated[bool, typer.Option("--require-baseline",
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")]
 
 
-def _one_model(model_url: str | None, from_job: str | None) -> None:
+def _one_model(model_url: str | None, from_job: str | None, service: str | None = None) -> None:
     if (model_url is None) == (from_job is None):
         raise typer.BadParameter("give exactly one of --model-url and --from-job",
                                  param_hint="--model-url / --from-job")
+    if service is not None and from_job is None:
+        raise typer.BadParameter("--service names the training service of --from-job's job",
+                                 param_hint="--service")
 
 
 def _render_gate(st: State, gate: dict[str, Any] | None) -> None:
@@ -74,14 +81,19 @@ def gate(
     require_baseline: RequireBaseline = False,
     force: ForceOpt = False,
     reason: ReasonOpt = None,
+    service: ServiceOpt = None,
 ) -> None:
     """Compare candidate metrics with the baseline; exit 8 when gated (not promoted)."""
-    from aml_retrain.promotion.checks import run_gate
+    from aml_retrain.promotion.checks import JOB_PREFIX, run_gate
 
+    if service is not None and not candidate.startswith(JOB_PREFIX):
+        raise typer.BadParameter("--service names the training service of a job:JOB_ID candidate",
+                                 param_hint="--service")
     st = state(ctx)
     result = run_gate(candidate, baseline=baseline, target=target, policy_path=policy,
                       require_baseline=require_baseline, force=force, reason=reason,
-                      ledger=st.ledger(), classic=st.training_services, journal=st.journal)
+                      ledger=st.ledger(), classic=st.training_services, journal=st.journal,
+                      service_id=service)
     data = result.to_dict()
     pipelines.set_outputs({"gateOutcome": data.get("outcome"), "gateSummary": data.get("summary")})
     if data.get("outcome") == "gated":
@@ -100,18 +112,19 @@ def promote(
     ctx: typer.Context, target: TargetArg, model_url: ModelUrl = None, from_job: FromJob = None,
     gate_: GateOpt = False, policy: PolicyOpt = None, require_baseline: RequireBaseline = False,
     force: ForceOpt = False, reason: ReasonOpt = None, dry_run: DryRun = False,
-    timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
+    timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT, service: ServiceOpt = None,
 ) -> None:
     """Deploy a model to TARGET (optionally gated) and record it in the ledger."""
     from aml_retrain.promotion.promote import promote as run_promote
     from aml_retrain.promotion.targets import parse_target
 
-    _one_model(model_url, from_job)
+    _one_model(model_url, from_job, service)
     st = state(ctx)
     result = run_promote(
         parse_target(target), st.promotion_clients(timeout), st.ledger(),
         model_url=model_url_arg(model_url),
-        job_id=from_job, journal=st.journal(), policy=st.policy(policy, gate_ or policy is not None),
+        job_id=from_job, journal=st.journal(), training_service_id=service,
+        policy=st.policy(policy, gate_ or policy is not None),
         gate=gate_ or policy is not None, force=force, reason=reason,
         require_baseline=require_baseline, dry_run=dry_run, actor=st.settings().actor)
     _render_result(st, result.to_dict())
@@ -121,16 +134,17 @@ def plan(
     ctx: typer.Context, target: TargetArg,
     out: Annotated[Path, typer.Option("--out", metavar="PLAN.json", help="Plan file to write.")],
     model_url: ModelUrl = None, from_job: FromJob = None, gate_: GateOpt = False,
-    policy: PolicyOpt = None,
+    policy: PolicyOpt = None, service: ServiceOpt = None,
 ) -> None:
     """Compute what a deploy would change and write a plan file (for an approval to sit between)."""
     from aml_retrain.promotion.plan import make_plan
     from aml_retrain.promotion.targets import parse_target
 
-    _one_model(model_url, from_job)
+    _one_model(model_url, from_job, service)
     st = state(ctx)
     made = make_plan(parse_target(target), st.promotion_clients(), model_url=model_url_arg(model_url),
-                     job_id=from_job, journal=st.journal(), ledger=st.ledger(),
+                     job_id=from_job, journal=st.journal(), training_service_id=service,
+                     ledger=st.ledger(),
                      policy=st.policy(policy, gate_ or policy is not None),
                      gate=gate_ or policy is not None, actor=st.settings().actor)
     made.write(out)
@@ -149,12 +163,13 @@ def plan(
 def apply(
     ctx: typer.Context,
     plan_file: Annotated[Path, typer.Argument(metavar="PLAN.json", exists=True, dir_okay=False)],
+    timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
 ) -> None:
     """Apply a plan if the target has not changed since (exit 9 when stale); record it."""
     from aml_retrain.promotion.plan import apply_plan
 
     st = state(ctx)
-    result = apply_plan(plan_file, st.promotion_clients(), st.ledger(), journal=st.journal(),
+    result = apply_plan(plan_file, st.promotion_clients(timeout), st.ledger(), journal=st.journal(),
                         actor=st.settings().actor)
     _render_result(st, result.to_dict())
 

@@ -97,6 +97,7 @@ def set_model(
     model_url: Annotated[str | None, typer.Option(help="URL of the .ilearner blob (its SAS is dropped).")]
     = None,
     from_job: Annotated[str | None, typer.Option(help="Use the .ilearner output of this BES job.")] = None,
+    service: classic_jobs.ServiceOpt = None,
     asset: Annotated[str | None, typer.Option(metavar="ID", help="Trained-model asset id.")] = None,
     asset_name: Annotated[str | None, typer.Option(help="Trained-model asset name.")] = None,
     allow: Allow = None,
@@ -114,7 +115,7 @@ def set_model(
     if live == (file is not None) or (rg is None) != (name is None):
         raise typer.BadParameter("give either RG NAME (live service) or --file DEF.json",
                                  param_hint="RG NAME / --file")
-    url = _model_url(st, model_url, from_job)
+    url = _model_url(st, model_url, from_job, service)
     options: dict[str, Any] = {"asset_id": asset, "asset_name": asset_name, "dry_run": dry_run,
                                "allow": tuple(allow or ()), "allow_other_account": allow_other_account}
     result: Any
@@ -206,16 +207,19 @@ def _render_change(st: State, result: Any, dry_run: bool) -> None:
     emit_pairs(st, data)
 
 
-def _model_url(st: State, model_url: str | None, from_job: str | None) -> str:
+def _model_url(st: State, model_url: str | None, from_job: str | None, service: str | None) -> str:
     if (model_url is None) == (from_job is None):
         raise typer.BadParameter("give exactly one of --model-url and --from-job",
                                  param_hint="--model-url / --from-job")
+    if service is not None and from_job is None:
+        raise typer.BadParameter("--service names the training service of --from-job's job",
+                                 param_hint="--service")
     if model_url is not None:
         return model_url
     from aml_retrain.classic.retrain import model_url_from_job
 
     services = st.training_services()
     try:
-        return model_url_from_job(services, str(from_job), journal=st.journal())
+        return model_url_from_job(services, str(from_job), journal=st.journal(), service_id=service)
     finally:
         services.close()

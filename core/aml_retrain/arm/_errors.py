@@ -35,11 +35,11 @@ def _arm_hint(status: int, code: str | None) -> str:
         return ("A web service's storage account is fixed at creation: keep "
                 "properties.storageAccount.name as the live service has it")
     if status in (401, 403):
-        return ("Check the Azure credential (--auth, az login, AML_RETRAIN_ARM_TOKEN), that it "
+        return ("Check the Azure credential (AML_RETRAIN_AUTH, az login, AML_RETRAIN_ARM_TOKEN), that it "
                 "has Contributor on the resource group, and the subscription id")
     if status == 404:
         return ("Check the subscription, resource group and web service name "
-                "(aml-retrain arm list shows what exists)")
+                "(aml-retrain webservice list shows what exists)")
     if status == 409:
         return "Another operation is changing the web service; wait for it and retry"
     if status == 429 or status >= 500:
@@ -159,7 +159,7 @@ def _translate(
             first_line = (redact_text(str(exc.message or exc)).splitlines() or ["?"])[0]
             return ConfigError(
                 f"could not get an Azure token: {first_line} — sign in (az login), set "
-                "AML_RETRAIN_ARM_TOKEN, or pick another --auth mode"
+                "AML_RETRAIN_ARM_TOKEN, or pick another mode with AML_RETRAIN_AUTH"
             )
         return error_from_response(int(response.status_code or 0),
                                    dict(getattr(response, "headers", {}) or {}),

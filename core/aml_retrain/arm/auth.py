@@ -74,7 +74,7 @@ def make_credential(settings: Settings) -> TokenCredential:
         if not settings.arm_token:
             raise ConfigError(
                 "auth mode 'token' needs a bearer token: set AML_RETRAIN_ARM_TOKEN "
-                "(or arm_token in the profile), or choose --auth cli|env|default"
+                "(or arm_token in the profile), or choose AML_RETRAIN_AUTH=cli|env|default"
             )
         return StaticTokenCredential(settings.arm_token)
     import azure.identity as identity

@@ -305,10 +305,12 @@ class ArmWebServiceClient:
 
 
 def _budget_error(method: str, url: str, timeout: float, status: str) -> OperationTimeoutError:
+    found = re.search(r"/resourceGroups/([^/?]+)/providers/[^/]+/webServices/([^/?]+)", url, re.I)
+    rg, name = found.groups() if found else ("RG", "NAME")
     return OperationTimeoutError(
         f"{method} {redact_url(url)} was still {status or 'running'} after {timeout:g} s: the "
-        "service may still finish; check it with 'aml-retrain arm show' before retrying "
-        "(or raise --timeout)"
+        f"service may still finish; check it with 'aml-retrain webservice show {rg} {name}' "
+        "before retrying (or raise --timeout)"
     )
 
 

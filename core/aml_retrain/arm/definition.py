@@ -126,7 +126,8 @@ def load_definition(source: str | Path) -> JsonObject:
     if isinstance(source, Path) or not source.lstrip().startswith(("{", "[")):
         path = Path(source)
         if not path.is_file():
-            raise ValidationError(f"{path} is not a file: export one with 'aml-retrain arm export'")
+            raise ValidationError(f"{path} is not a file: export one with "
+                                  f"'aml-retrain webservice export RG NAME --file {path}'")
         text, origin = _read_text(path), str(path)
     else:
         text, origin = source, "the definition"
@@ -178,7 +179,7 @@ def _assets(defn: Mapping[str, Any]) -> Mapping[str, Any]:
     if not isinstance(assets, Mapping) or not assets:
         raise ValidationError(
             "/properties/assets: missing or empty — list results are sparse: read the service with "
-            "'aml-retrain arm show' (a GET), not from a list"
+            "'aml-retrain webservice export RG NAME --file DEF.json' (a GET), not from a list"
         )
     return assets
 

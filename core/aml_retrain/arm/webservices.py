@@ -213,8 +213,12 @@ def _restore(
     except AmlRetrainError:
         restored = False
     err.restored = restored  # type: ignore[attr-defined]
+    import shlex
+
+    # The backup is an export of the live service: `webservice update` with it PATCHes it back.
     how = "the previous assets were PATCHed back" if restored else "PATCHing the previous assets " \
-        "back failed too; restore by hand with aml-retrain arm update --file"
+        "back failed too; restore by hand with: aml-retrain webservice update " \
+        f"{shlex.quote(rg)} {shlex.quote(name)} --file {shlex.quote(str(backup_path))}"
     _note(err, f"restored: {str(restored).lower()} — {how} (backup {backup_path})")
 
 
@@ -333,8 +337,9 @@ def update_webservice(
     validate_names(resource_group, name)
     if path is None:
         raise ValidationError(
-            "no definition file: pass --file <exported.json> (edit it after 'aml-retrain arm "
-            "export'), or use 'aml-retrain arm set-model' to repoint just the trained model"
+            f"no definition file: pass --file DEF.json (edit it after 'aml-retrain webservice "
+            f"export {resource_group} {name} --file DEF.json'), or use 'aml-retrain webservice "
+            f"set-model {resource_group} {name} --model-url URL' to repoint just the trained model"
         )
     if not dry_run and backup_dir is None:
         raise ValidationError("backup_dir is required unless dry_run: the live definition is saved first")

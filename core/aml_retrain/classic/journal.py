@@ -98,9 +98,9 @@ class JobJournal:
         entry = self.find(job_id)
         if entry is None:
             raise ValidationError(
-                f"job {job_id} is not in the journal at {self.path}; pass --service "
-                "<training web service id, or arm:RESOURCE_GROUP/NAME> so its endpoint can be "
-                "looked up"
+                f"job {job_id} is not in the journal at {self.path}; pass --service SERVICE "
+                "(the training web service's id, or arm:RESOURCE_GROUP/NAME) so its endpoint "
+                "can be looked up"
             )
         return entry
 

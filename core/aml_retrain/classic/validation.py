@@ -98,7 +98,7 @@ def check_management_path(segments: Sequence[str]) -> None:
             what = _SEGMENT_NAMES.get(before, "id")
             raise ValidationError(
                 f"the {what} is empty: pass it (see 'aml-retrain classic services list' and "
-                "'classic endpoints list SERVICE_ID')"
+                "'aml-retrain classic endpoints list SERVICE_ID')"
             )
 
 

@@ -31,10 +31,12 @@ def run_gate(
     require_baseline: bool = False,
     force: bool = False,
     reason: str | None = None,
+    service_id: str | None = None,
 ) -> GateResult:
     """Evaluate the gate for ``candidate`` (a metrics file or ``job:JOB_ID``) against a baseline.
 
-    ``classic`` builds what looks jobs up: a classic management client or TrainingServices.
+    ``classic`` builds what looks jobs up: a classic management client or TrainingServices;
+    ``service_id`` names the candidate job's training service when the journal lacks it.
     """
     from dataclasses import replace
 
@@ -44,7 +46,7 @@ def run_gate(
 
     if baseline is not None and target is not None:
         raise ValidationError("give --baseline or --target, not both")
-    cand = _metrics(candidate, classic, journal)
+    cand = _metrics(candidate, classic, journal, service_id)
     if target is not None:
         base = metrics_from_entry(ledger.current(str(parse_target(target))))
     else:
@@ -57,7 +59,7 @@ def run_gate(
 
 def _metrics(
     source: str, classic: Callable[[], ClassicManagementClient | TrainingServices],
-    journal: Callable[[], JobJournal],
+    journal: Callable[[], JobJournal], service_id: str | None = None,
 ) -> Metrics:
     from aml_retrain.promotion.gate import load_metrics
 
@@ -66,7 +68,7 @@ def _metrics(
     from aml_retrain.classic.retrain import job_status
 
     job_id = source[len(JOB_PREFIX):]
-    metrics = job_status(classic(), job_id, journal=journal()).metrics
+    metrics = job_status(classic(), job_id, journal=journal(), service_id=service_id).metrics
     if metrics is None:
         raise ValidationError(
             f"job {job_id} has no evaluation output to gate on; pass a metrics file instead"

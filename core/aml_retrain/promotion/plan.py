@@ -83,7 +83,8 @@ class Plan:
         try:
             data = json_loads(source.read_text(encoding="utf-8-sig"), f"plan file {source}")
         except FileNotFoundError:
-            raise ValidationError(f"plan file {source} not found: make one with 'promote plan'") from None
+            raise ValidationError(f"plan file {source} not found: make one with "
+                                  f"'aml-retrain plan TARGET --out {source}'") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"plan file {source} cannot be read: {exc}") from None
         except json.JSONDecodeError as exc:

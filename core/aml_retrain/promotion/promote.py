@@ -145,8 +145,10 @@ def run_gate(
 
     if candidate is None:
         raise ValidationError(
-            f"the gate for {key} needs candidate metrics: pass an Evaluate Model CSV (--metrics) "
-            "or a job id whose outputs include the evaluation table"
+            f"the gate for {key} needs candidate metrics: pass --from-job JOB_ID (a job whose "
+            "outputs include the evaluation table) instead of --model-url, or gate a metrics "
+            f"file first with 'aml-retrain gate --candidate FILE --target {key}' and then deploy "
+            "the URL without --gate"
         )
     chosen = policy if policy is not None else default_policy(candidate.kind)
     if require_baseline and not chosen.require_baseline:
