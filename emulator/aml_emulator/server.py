@@ -6,6 +6,7 @@ from a background thread and returns once ``/_emulator/health`` answers over TLS
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import logging
@@ -25,6 +26,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import trustme
 
 from .app import EmulatorApp
+from .errors import PortInUseError, StartTimeoutError
 from .storage import blob_base_url
 from .web import Request, RequestBodyInvalid, Response
 
@@ -213,7 +215,13 @@ class EmulatorServer:
         if self._httpd is not None:
             return self
         context = self._tls_context()
-        httpd = _TLSServer(("127.0.0.1", self._port), _Handler)
+        try:
+            httpd = _TLSServer(("127.0.0.1", self._port), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise PortInUseError(f"port {self._port} on 127.0.0.1 is in use: choose another "
+                                 "--port, or 0 for a free one") from None
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
                                            do_handshake_on_connect=False)
         self._httpd = httpd
@@ -234,7 +242,8 @@ class EmulatorServer:
             time.sleep(0.02)  # poll interval between readiness probes
         url = self.url
         self.stop()
-        raise RuntimeError(f"the emulator did not answer on {url} within {_READY_TIMEOUT:g} s")
+        raise StartTimeoutError(f"the emulator did not answer on {url} within "
+                                f"{_READY_TIMEOUT:g} s: the machine may be overloaded; try again")
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""
