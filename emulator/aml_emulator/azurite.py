@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import (
@@ -89,17 +90,20 @@ def _tool(name: str) -> str:
     return found
 
 
-def install_azurite(prefix: str | os.PathLike[str] | None = None, *,
-                    timeout: float = 600.0) -> Path:
+def install_azurite(prefix: str | os.PathLike[str] | None = None, *, timeout: float = 600.0,
+                    on_start: Callable[[Path], None] | None = None) -> Path:
     """``npm install --prefix PREFIX azurite@AZURITE_VERSION``; return the installed azurite-blob.
 
     :param prefix: npm prefix; default :func:`install_prefix` (searched by :func:`find_azurite`).
+    :param on_start: called with the prefix once node and npm are found, before npm runs.
     :raises NodeNotFoundError: ``node`` or ``npm`` is not on PATH.
     :raises InstallError: npm failed, or left no ``azurite-blob`` behind.
     """
     target = Path(prefix).expanduser() if prefix else install_prefix()
     _tool("node")
     npm = _tool("npm")
+    if on_start is not None:
+        on_start(target)
     target.mkdir(parents=True, exist_ok=True)
     args = [npm, "install", "--prefix", str(target), "--no-audit", "--no-fund",
             f"azurite@{AZURITE_VERSION}"]

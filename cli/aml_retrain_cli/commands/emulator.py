@@ -139,23 +139,21 @@ def stop(ctx: typer.Context, profile: ProfileOpt = None) -> None:
 def install_azurite(ctx: typer.Context) -> None:
     """Install the pinned Azurite under ~/.aml-retrain/azurite with npm (needs Node.js 20)."""
     emu = _emulator()
-    from aml_emulator.azurite import install_prefix
-
-    prefix = install_prefix()
-    notice(f"Installing Azurite {emu.AZURITE_VERSION} into {prefix} with npm...")
     with _errors():
-        binary = emu.install_azurite(prefix)
-    emit_pairs(state(ctx), {"version": emu.AZURITE_VERSION, "prefix": str(prefix),
-                            "azurite_blob": str(binary)})
+        binary = emu.install_azurite(on_start=lambda prefix: notice(
+            f"Installing Azurite {emu.AZURITE_VERSION} into {prefix} with npm..."))
+    emit_pairs(state(ctx), {"version": emu.AZURITE_VERSION,
+                            "prefix": str(binary.parents[2]), "azurite_blob": str(binary)})
 
 
 @app.command("sample-data")
 def sample_data(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="Folder to write into (created if missing).")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR",
+                                           help="Folder to write into (created if missing).")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
-    """Write model.ilearner (trained by the emulator), train.csv and score.csv into FOLDER.
+    """Write model.ilearner (trained by the emulator), train.csv and score.csv into DIR.
 
     Existing files are kept unless --force: exit 6, nothing written.
     """
