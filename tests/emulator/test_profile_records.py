@@ -6,27 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from aml_emulator.classic.model import load_model
-from aml_retrain_cli.main import app
 from tests.emulator_support import Emulator, azurite_available
+from tests.integration.cli import ok_json
 
 pytestmark = pytest.mark.integration
 ENDPOINT = "sample01"
-
-
-def run(*args: str) -> Any:
-    return CliRunner().invoke(app, list(args))
-
-
-def ok_json(*args: str) -> Any:
-    result = run("-o", "json", *args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")
