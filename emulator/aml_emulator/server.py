@@ -30,7 +30,7 @@ from .errors import PortInUseError, StartTimeoutError
 from .storage import blob_base_url
 from .web import Request, RequestBodyInvalid, Response
 
-__all__ = ["EmulatorServer", "healthy", "load_seed"]
+__all__ = ["EmulatorServer", "check_port", "healthy", "load_seed"]
 
 _log = logging.getLogger("aml_emulator.server")
 _MAX_BODY = 16 * 1024 * 1024
@@ -63,6 +63,25 @@ def healthy(url: str, ca: str | os.PathLike[str] | ssl.SSLContext) -> bool:
         return False
     finally:
         connection.close()
+
+
+def _port_in_use(port: int) -> PortInUseError:
+    return PortInUseError(f"port {port} on 127.0.0.1 is in use: choose another --port, or 0 for "
+                          "a free one")
+
+
+def check_port(port: int) -> None:
+    """Fail fast, before Azurite starts, when *port* (not 0) is taken; binding still checks."""
+    if not port:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise _port_in_use(port) from None
+            raise
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -220,8 +239,7 @@ class EmulatorServer:
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
-            raise PortInUseError(f"port {self._port} on 127.0.0.1 is in use: choose another "
-                                 "--port, or 0 for a free one") from None
+            raise _port_in_use(self._port) from None
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
                                            do_handshake_on_connect=False)
         self._httpd = httpd

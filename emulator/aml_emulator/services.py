@@ -23,7 +23,7 @@ from typing import Any
 
 from .azurite import AzuriteProcess, start_azurite
 from .errors import AlreadyRunningError, EmulatorError, ProfileError, StartTimeoutError, by_name
-from .server import EmulatorServer, SeedSource, load_seed
+from .server import EmulatorServer, SeedSource, check_port, load_seed
 from .storage import upload_seed_model
 
 __all__ = [
@@ -132,6 +132,7 @@ def _build_profile(server: EmulatorServer, seed: dict[str, Any], connection_stri
 def _start_here(profile_path: Path, state_dir: Path, connection_string: str | None,
                 use_azurite: bool, seed: SeedSource, port: int) -> Services:
     state_dir.mkdir(parents=True, exist_ok=True)
+    check_port(port)
     azurite = None
     if connection_string is None and use_azurite:
         azurite = start_azurite(log_path=state_dir / "azurite.log")

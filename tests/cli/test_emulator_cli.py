@@ -115,6 +115,15 @@ def busy_port() -> Iterator[int]:
         yield int(sock.getsockname()[1])
 
 
+def test_port_in_use_is_refused_before_azurite_starts(busy_port: int, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path, profile: Path) -> None:
+    marker = tmp_path / "azurite-started"
+    monkeypatch.setenv("AML_EMULATOR_AZURITE", str(fake_azurite(tmp_path, f": > {marker}")))
+    result = run("emulator", "start", "--port", str(busy_port), "--profile", str(profile))
+    assert_one_line_error(result, 6, f"port {busy_port} on 127.0.0.1 is in use")
+    assert not marker.exists() and not profile.exists()
+
+
 def test_port_in_use_crosses_from_the_detached_child(busy_port: int, profile: Path) -> None:
     try:
         azurite.find_azurite()
