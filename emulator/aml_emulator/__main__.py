@@ -8,11 +8,12 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from .azurite import AzuriteError
-from .services import start_services
+from .errors import EmulatorError
+from .services import Services, start_services
 
 DEFAULT_PROFILE = Path("~/.aml-retrain/emulator.json")  # never the user's real profile
 
@@ -33,6 +34,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def serve(profile: Path, *, connection_string: str | None = None, state_dir: Path | None = None,
+          port: int = 0, start_azurite: bool = True,
+          announce: Callable[[Services], None] | None = None) -> None:
+    """Start the services, call *announce*, serve until SIGTERM/SIGINT, then stop them.
+
+    :raises EmulatorError: the services did not start (subclasses in :mod:`.errors`).
+    """
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    handle = start_services(profile, storage_connection_string=connection_string,
+                            state_dir=state_dir, port=port, start_azurite=start_azurite)
+    try:
+        if announce is not None:
+            announce(handle)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        handle.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING,
@@ -46,27 +72,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: environment variable {args.storage_connection_string_env} is empty",
                   file=sys.stderr)
             return 2
-    stop = threading.Event()
-
-    def _on_signal(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
     try:
-        handle = start_services(args.profile, storage_connection_string=connection_string,
-                                state_dir=args.state_dir, port=args.port,
-                                start_azurite=not args.no_azurite)
-    except (AzuriteError, RuntimeError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        serve(args.profile, connection_string=connection_string, state_dir=args.state_dir,
+              port=args.port, start_azurite=not args.no_azurite,
+              announce=lambda handle: print(f"aml-emulator serving {handle.url} (profile "
+                                            f"{handle.profile_path}); Ctrl-C to stop", flush=True))
+    except (EmulatorError, OSError) as exc:
+        # One line, class name first: a detached parent re-raises the same class from it.
+        text = " ".join(str(exc).split())
+        print(f"error: {type(exc).__name__}: {text}", file=sys.stderr, flush=True)
         return 1
-    print(f"aml-emulator serving {handle.url} (profile {handle.profile_path}); "
-          "Ctrl-C to stop", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        handle.stop()
     return 0
 
 

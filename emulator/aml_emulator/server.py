@@ -6,6 +6,7 @@ from a background thread and returns once ``/_emulator/health`` answers over TLS
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import logging
@@ -25,10 +26,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import trustme
 
 from .app import EmulatorApp
+from .errors import PortInUseError, StartTimeoutError
 from .storage import blob_base_url
 from .web import Request, RequestBodyInvalid, Response
 
-__all__ = ["EmulatorServer", "healthy", "load_seed"]
+__all__ = ["EmulatorServer", "check_port", "healthy", "load_seed"]
 
 _log = logging.getLogger("aml_emulator.server")
 _MAX_BODY = 16 * 1024 * 1024
@@ -61,6 +63,25 @@ def healthy(url: str, ca: str | os.PathLike[str] | ssl.SSLContext) -> bool:
         return False
     finally:
         connection.close()
+
+
+def _port_in_use(port: int) -> PortInUseError:
+    return PortInUseError(f"port {port} on 127.0.0.1 is in use: choose another --port, or 0 for "
+                          "a free one")
+
+
+def check_port(port: int) -> None:
+    """Fail fast, before Azurite starts, when *port* (not 0) is taken; binding still checks."""
+    if not port:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise _port_in_use(port) from None
+            raise
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -213,7 +234,12 @@ class EmulatorServer:
         if self._httpd is not None:
             return self
         context = self._tls_context()
-        httpd = _TLSServer(("127.0.0.1", self._port), _Handler)
+        try:
+            httpd = _TLSServer(("127.0.0.1", self._port), _Handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise _port_in_use(self._port) from None
         httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
                                            do_handshake_on_connect=False)
         self._httpd = httpd
@@ -234,7 +260,8 @@ class EmulatorServer:
             time.sleep(0.02)  # poll interval between readiness probes
         url = self.url
         self.stop()
-        raise RuntimeError(f"the emulator did not answer on {url} within {_READY_TIMEOUT:g} s")
+        raise StartTimeoutError(f"the emulator did not answer on {url} within "
+                                f"{_READY_TIMEOUT:g} s: the machine may be overloaded; try again")
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""

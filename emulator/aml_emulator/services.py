@@ -2,7 +2,10 @@
 
 The profile (docs/architecture.md) is written with mode 0600. **Stopping deletes the profile**:
 its URL, token and CA are useless once the emulator is gone, and a missing profile makes the
-client fall back to its other settings instead of calling a dead port.
+client fall back to its other settings instead of calling a dead port. The profile keeps the
+client's own records (``ledger``, ``journal``, ``backup_dir``) in the state folder, so runs
+against the emulator never land in ``~/.aml-retrain/ledger.jsonl``, the file used against Azure.
+A file that is not an emulator profile (no ``"emulator"`` key) is never overwritten.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .azurite import AzuriteProcess, start_azurite
-from .server import EmulatorServer, SeedSource, load_seed
+from .errors import AlreadyRunningError, EmulatorError, ProfileError, StartTimeoutError, by_name
+from .server import EmulatorServer, SeedSource, check_port, load_seed
 from .storage import upload_seed_model
 
 __all__ = [
@@ -114,6 +118,11 @@ def _build_profile(server: EmulatorServer, seed: dict[str, Any], connection_stri
         profile["subscription_id"] = subscriptions[0]["subscriptionId"]
     if connection_string:
         profile["storage_connection_string"] = connection_string
+    # The client's records stay with this emulator (config.py keys ledger, journal, backup_dir).
+    state_dir = server.state_dir
+    profile.update({"ledger": str(state_dir / "ledger.jsonl"),
+                    "journal": str(state_dir / "jobs.jsonl"),
+                    "backup_dir": str(state_dir / "backups")})
     profile["emulator"] = {"pid": os.getpid(), "url": server.url,
                            "azurite_pid": azurite.pid if azurite else None,
                            "state_dir": str(server.state_dir)}
@@ -123,6 +132,7 @@ def _build_profile(server: EmulatorServer, seed: dict[str, Any], connection_stri
 def _start_here(profile_path: Path, state_dir: Path, connection_string: str | None,
                 use_azurite: bool, seed: SeedSource, port: int) -> Services:
     state_dir.mkdir(parents=True, exist_ok=True)
+    check_port(port)
     azurite = None
     if connection_string is None and use_azurite:
         azurite = start_azurite(log_path=state_dir / "azurite.log")
@@ -159,19 +169,39 @@ def start_services(profile_path: str | os.PathLike[str], *,
     :param port: emulator port (0 = free port).
     :param start_azurite: ``False`` runs without storage when no connection string is given.
     :param seed: fixture override (in-process only); default: packaged ``data/seed.json``.
-    :raises RuntimeError: already running, or the detached process failed to start.
-    :raises AzuriteError: Azurite missing or not starting.
+    :raises AlreadyRunningError: an emulator is running for this profile.
+    :raises ProfileError: the path is a directory, or a file that is not an emulator profile.
+    :raises EmulatorError: any other start failure (subclasses in :mod:`.errors`).
     """
     path = Path(profile_path).expanduser().resolve()
     state = Path(state_dir).resolve() if state_dir else path.parent / "emulator-state"
     if is_running(path):
-        raise RuntimeError(f"An emulator is already running for profile {path}; "
-                           "stop it first (stop_services).")
+        raise AlreadyRunningError(f"an emulator is already running for profile {path}: stop it "
+                                  f"with: aml-retrain emulator stop --profile {path}")
+    _check_profile_path(path)
     if not detach:
         return _start_here(path, state, storage_connection_string, start_azurite, seed, port)
     if seed is not None:
         raise ValueError("seed overrides are only supported in-process (detach=False)")
     return _start_detached(path, state, storage_connection_string, start_azurite, port)
+
+
+def _check_profile_path(path: Path) -> None:
+    """Refuse a path we must not write: a directory, or someone's real (non-emulator) profile."""
+    if path.is_dir():
+        raise ProfileError(f"profile {path} is a directory: pass --profile with a file path")
+    if path.exists():
+        profile = read_profile(path)
+        if profile is None or not isinstance(profile.get("emulator"), dict):
+            raise ProfileError(f"{path} exists and is not an emulator profile; it is left as it "
+                               "is: pass --profile with another path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ProfileError(f"cannot create the folder of profile {path}: {exc.strerror}") from None
+    if not os.access(path.parent, os.W_OK):
+        raise ProfileError(f"cannot write profile {path}: its folder is not writable; "
+                           "pass --profile with another path")
 
 
 def _child_env(connection_string: str | None) -> dict[str, str]:
@@ -207,23 +237,32 @@ def _wait_detached(path: Path, process: subprocess.Popen[bytes], log_path: Path)
     deadline = time.monotonic() + _DETACH_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {process.returncode}; "
-                               f"see {log_path}:\n{_tail(log_path)}")
+            raise _child_error(process.returncode, log_path)
         profile = read_profile(path)
         if profile and profile.get("emulator", {}).get("pid") == process.pid \
                 and healthy(profile["management_url"], profile["ca_bundle"]):
             return profile
         time.sleep(0.05)  # poll interval
     _terminate(process.pid, "aml_emulator")
-    raise RuntimeError(f"the emulator did not become healthy within {_DETACH_TIMEOUT:g} s; "
-                       f"see {log_path}")
+    raise StartTimeoutError(f"the emulator did not become healthy within {_DETACH_TIMEOUT:g} s: "
+                            f"see {log_path}")
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def _child_error(code: int | None, log_path: Path) -> EmulatorError:
+    """The detached child's own error (its last ``error: Class: message`` line), same class."""
     try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return ""
+        lines = []
+    for line in reversed(lines):
+        if line.startswith("error: "):
+            name, _, message = line[len("error: "):].partition(": ")
+            kind = by_name(name)
+            if kind is not None and message:
+                return kind(message)
+            return EmulatorError(f"the emulator exited with code {code}: {line[7:]} "
+                                 f"(see {log_path})")
+    return EmulatorError(f"the emulator exited with code {code}: see {log_path}")
 
 
 def _alive(pid: int) -> bool:

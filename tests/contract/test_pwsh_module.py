@@ -40,6 +40,7 @@ Unregister Grant Revoke Block Unblock Protect Unprotect
 MUTATING_INVOKE = {"Invoke-AmlPromotionPlan", "Invoke-AmlFanout"}
 # CLI commands deliberately without a cmdlet: local tooling, not part of the retraining flows.
 NOT_WRAPPED = {("auth", "show"), ("emulator", "start"), ("emulator", "stop"), ("storage", "upload"),
+               ("emulator", "install-azurite"), ("emulator", "sample-data"),
                # `jobs` is the same group as `classic jobs`, which the job cmdlets call.
                ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel"),
                # Maintenance after a crash, run by hand: no cmdlet (yet).

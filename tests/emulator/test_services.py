@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 import requests
 
-from aml_emulator import AzuriteError, find_azurite, start_services, stop_services
+from aml_emulator import (
+    AlreadyRunningError,
+    AzuriteError,
+    AzuriteNotFoundError,
+    find_azurite,
+    start_services,
+    stop_services,
+)
 from aml_emulator.azurite import start_azurite
 from aml_emulator.services import read_profile
 from aml_emulator.storage import SEED_BLOB, SEED_CONTAINER
@@ -20,7 +27,7 @@ from .conftest import PREDICTIVE_ID, WS_ID
 
 PROFILE_KEYS = {"name", "management_url", "workspace_id", "workspace_token", "region",
                 "ca_bundle", "storage_connection_string", "emulator", "arm_url", "arm_token",
-                "subscription_id"}
+                "subscription_id", "ledger", "journal", "backup_dir"}
 
 
 @pytest.fixture
@@ -46,6 +53,9 @@ def _check_profile(profile_path: Path) -> dict[str, Any]:
     assert set(profile) == PROFILE_KEYS
     assert profile["workspace_id"] == WS_ID
     assert set(profile["emulator"]) == {"pid", "url", "azurite_pid", "state_dir"}
+    state_dir = Path(profile["emulator"]["state_dir"])  # the client's records stay with it
+    assert (profile["ledger"], profile["journal"], profile["backup_dir"]) == (
+        str(state_dir / "ledger.jsonl"), str(state_dir / "jobs.jsonl"), str(state_dir / "backups"))
     answer = requests.get(f"{profile['management_url']}/workspaces/{WS_ID}/webservices/"
                           f"{PREDICTIVE_ID}/endpoints/default", verify=profile["ca_bundle"],
                           headers={"Authorization": f"Bearer {profile['workspace_token']}"},
@@ -81,7 +91,7 @@ def test_in_process_start_and_stop(tmp_path: Path, needs_azurite: None) -> None:
     try:
         profile = _check_profile(profile_path)
         assert profile["emulator"]["pid"] == os.getpid()
-        with pytest.raises(RuntimeError, match="already running"):
+        with pytest.raises(AlreadyRunningError, match="aml-retrain emulator stop --profile"):
             start_services(profile_path)
     finally:
         assert stop_services(profile_path) is True
@@ -121,6 +131,6 @@ def test_given_connection_string_skips_azurite(tmp_path: Path, needs_azurite: No
 def test_missing_azurite_has_install_hint(monkeypatch: pytest.MonkeyPatch,
                                           tmp_path: Path) -> None:
     monkeypatch.setenv("AML_EMULATOR_AZURITE", str(tmp_path / "nope"))
-    with pytest.raises(AzuriteError, match="npm ci"):
+    with pytest.raises(AzuriteNotFoundError, match="aml-retrain emulator install-azurite"):
         start_services(tmp_path / "profile.json")
     assert not (tmp_path / "profile.json").exists()

@@ -26,5 +26,7 @@ def emulator(
     monkeypatch.setenv("AML_RETRAIN_PROFILE", str(emulator_session.profile_path))
     monkeypatch.setenv("AML_RETRAIN_BACKUP_DIR", str(tmp_path / "backups"))
     monkeypatch.setenv("AML_RETRAIN_JOURNAL", str(tmp_path / "jobs.jsonl"))
+    # The profile's own ledger is the session's state folder: each test gets a fresh one instead.
+    monkeypatch.setenv("AML_RETRAIN_LEDGER", str(tmp_path / "ledger.jsonl"))
     monkeypatch.setenv("AML_RETRAIN_POLL_INTERVAL", "0.05")
     return emulator_session
