@@ -41,7 +41,7 @@ def upload_model(tmp_path: Path, name: str = "census-v2.ilearner") -> str:
     model = tmp_path / name
     model.write_bytes(b"retrained model bytes")
     return str(ok_json("storage", "upload", str(model), "--container", "models",
-                       "--blob", f"retrain/{name}")["Url"])
+                       "--blob", f"retrain/{name}")["url"])
 
 
 def resource_location(emulator: Emulator, service: str, name: str) -> Any:

@@ -199,6 +199,10 @@ def _render_change(st: State, result: Any, dry_run: bool) -> None:
     data = result.to_dict()
     pipelines.set_outputs({"modelUrl": data.get("after_uri"), "previousModelUrl": data.get("before_uri"),
                            "backupPath": data.get("backup_path"), "verified": data.get("verified")})
+    if data.get("already_applied"):
+        notice(f"Already applied: the service serves {data['after_uri']}; nothing was sent."
+               if data.get("after_uri") else "Already applied: the service has every change; "
+               "nothing was sent.")
     if not st.json:
         data.pop("body", None)  # the whole PATCH body is for scripts (-o json), not for a terminal
         if dry_run:
