@@ -24,12 +24,9 @@ Allow = Annotated[
     typer.Option("--allow", metavar="PATH", help="Also allow changes under this JSON Pointer prefix "
                  "(e.g. /properties/package); guarded paths are refused otherwise."),
 ]
-SERVICE_COLUMNS = [
-    field("name"),
-    ("resourceGroup", lambda w: str(w.get("id", "")).split("/resourceGroups/")[-1].split("/")[0]),
-    field("location"),
-    ("provisioningState", lambda w: (w.get("properties") or {}).get("provisioningState")),
-]
+# list_webservices builds flat snake_case rows (the service's properties are not in them).
+SERVICE_COLUMNS = [field("name"), field("resource_group"), field("location"),
+                   field("provisioning_state")]
 
 
 @app.command("list")
