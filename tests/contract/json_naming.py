@@ -1,8 +1,9 @@
 """The JSON naming rule (README "Output:"): service objects keep their casing, the rest is snake_case.
 
 ``naming_problems(command, data)`` walks one command's ``-o json`` output and returns the keys the
-tool built that are not snake_case. Where a service's object is passed through (``PASS_THROUGH``) or
-a map is keyed by data — metric names, output names, statuses (``DATA_KEYED``) — the walk stops.
+tool built that are not snake_case. Where a service's object is passed through (``PASS_THROUGH``) the
+walk stops; where a map is keyed by data — metric names, output names, statuses (``DATA_KEYED``) —
+its keys are not checked but its values are.
 Paths are dotted keys with ``[]`` for list items, matched with fnmatch (``*`` spans dots).
 """
 
@@ -37,23 +38,23 @@ PASS_THROUGH: dict[Command, tuple[str, ...]] = {
 DATA_KEYED = ("*metrics.values", "counts", "outputs")
 
 
-def _stops(command: Command, path: str) -> bool:
-    patterns = PASS_THROUGH.get(command, ()) + DATA_KEYED
+def _matches(path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatchcase(path, p) for p in patterns)
 
 
 def naming_problems(command: Command, data: Any, path: str = "") -> list[str]:
     """Return ``path.key`` for every tool-built key of ``data`` that is not snake_case."""
-    if _stops(command, path):
+    if _matches(path, PASS_THROUGH.get(command, ())):
         return []
     if isinstance(data, list):
         return [p for item in data for p in naming_problems(command, item, f"{path}[]")]
     if not isinstance(data, dict):
         return []
+    keyed_by_data = _matches(path, DATA_KEYED)  # its keys are data; its values are still ours
     problems = []
     for key, value in data.items():
         child = f"{path}.{key}" if path else str(key)
-        if not SNAKE.match(str(key)):
+        if not keyed_by_data and not SNAKE.match(str(key)):
             problems.append(child)
         problems.extend(naming_problems(command, value, child))
     return problems
