@@ -1,4 +1,10 @@
-"""Progress display on stderr, only when stderr is a terminal (quiet and JSON-clean otherwise)."""
+"""Progress display on stderr, only when stderr is a terminal (quiet and JSON-clean otherwise).
+
+One live display at a time: each display starts on its first update and stops the one before, and
+the upload bar ends itself once every byte is sent, so `retrain` shows the bar, then the job
+spinner, never both fighting over the same lines. Nothing here writes to stdout, and stdout is not
+redirected meanwhile (rich's default), so `-o json` output stays exactly what the command emits.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,51 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# The stop function of the display drawing now; empty when none is.
+_active: list[Callable[[], None]] = []
+
 
 def interactive() -> bool:
     """True when stderr is a terminal a person is watching."""
     return sys.stderr.isatty()
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _take_over(stop: Callable[[], None]) -> None:
+    """Stop the display drawing now (if any) and make ``stop`` the current one."""
+    while _active:
+        _active.pop()()
+    _active.append(stop)
+
+
+def _release(stop: Callable[[], None]) -> None:
+    if stop in _active:
+        _active.remove(stop)
+    stop()
+
+
+class _Display:
+    """A rich live display started on demand and stopped at most once."""
+
+    def __init__(self, live: Any) -> None:
+        self.live = live
+        self.running = False
+
+    def start(self) -> None:
+        if not self.running:
+            _take_over(self.stop)
+            self.live.start()
+            self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self.live.stop()
 
 
 @contextmanager
@@ -21,14 +68,24 @@ def upload_bar(label: str) -> Iterator[Callable[[int, int | None], None] | None]
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), transient=True) as bar:
-        task = bar.add_task(label, total=None)
+    bar = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                   TransferSpeedColumn(), console=_console(), transient=True,
+                   redirect_stdout=False, redirect_stderr=False)
+    display = _Display(bar)
+    task = bar.add_task(label, total=None)
 
-        def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+    def update(done: int, total: int | None) -> None:
+        if total is not None and done >= total and not display.running:
+            return  # finished before anything was drawn (or drawn and ended already)
+        bar.update(task, completed=done, total=total)
+        display.start()  # after the update: the first frame already shows the total
+        if total is not None and done >= total:
+            _release(display.stop)  # every byte sent: make room for what comes next
 
+    try:
         yield update
+    finally:
+        _release(display.stop)
 
 
 @contextmanager
@@ -37,13 +94,19 @@ def job_spinner(label: str) -> Iterator[Callable[[Any], None] | None]:
     if not interactive():
         yield None
         return
-    from rich.console import Console
+    from rich.live import Live
+    from rich.spinner import Spinner
 
-    console = Console(stderr=True)
-    with console.status(label) as status:
+    spinner = Spinner("dots", text=label)
+    display = _Display(Live(spinner, console=_console(), transient=True, refresh_per_second=8,
+                            redirect_stdout=False, redirect_stderr=False))
 
-        def update(state: Any) -> None:
-            value = getattr(state, "status", state)
-            status.update(f"{label}: {getattr(value, 'value', value)}")
+    def update(state: Any) -> None:
+        value = getattr(state, "status", state)
+        spinner.update(text=f"{label}: {getattr(value, 'value', value)}")
+        display.start()
 
+    try:
         yield update
+    finally:
+        _release(display.stop)

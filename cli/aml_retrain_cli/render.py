@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -54,11 +55,34 @@ def emit_pairs(st: State, data: dict[str, Any], *, title: str | None = None) -> 
     _console().print(table)
 
 
+def brief(value: Any, limit: int = 72) -> str | None:
+    """A one-line summary of a nested value for a table cell (``{"kind", "values"}`` metrics too)."""
+    if value is None or value == {} or value == []:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("values"), dict):
+        kind = f"{value['kind']}: " if value.get("kind") else ""
+        value = value["values"]
+        text = kind + ", ".join(f"{k} {_number(v)}" for k, v in value.items())
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}={_cell(v) if _scalar(v) else '…'}" for k, v in value.items())
+    elif isinstance(value, list):
+        text = _cell(value) if all(_scalar(v) for v in value) else f"{len(value)} items"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip(", ") + "…"
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _console() -> Any:
     from rich.console import Console
 
-    # Piped into a log, keep rows on one line instead of folding them at 80 columns.
-    return Console() if sys.stdout.isatty() else Console(width=240)
+    # Piped into a log, keep rows on one line instead of folding them at 80 columns; an explicit
+    # COLUMNS (a CI log viewer's width, a test) is honoured as on a terminal.
+    wide = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
+    return Console() if wide else Console(width=240)
 
 
 def notice(message: str) -> None:

@@ -141,15 +141,23 @@ def upload_file(
     blob = container_client.get_blob_client(blob_name)
     url = _without_query(blob.url)
     options: dict[str, Any] = {"overwrite": overwrite, "max_concurrency": max_concurrency}
+    sent = [0]
     if progress is not None:
-        # The SDK may report total=None; we know the size, so callers always get a number.
-        options["progress_hook"] = lambda done, total: progress(
-            done, total if total is not None else size
-        )
+
+        def hook(done: int, total: int | None) -> None:
+            # The SDK may report total=None; we know the size, so callers always get a number.
+            sent[0] = done
+            progress(done, total if total is not None else size)
+
+        options["progress_hook"] = hook
     with _storage_errors(url):
         _create_container(container_client)
+        if progress is not None:
+            progress(0, size)  # the total is known before the first block (the SDK may not say)
         with source.open("rb") as data:
             blob.upload_blob(data, length=size, **options)
+        if progress is not None and sent[0] < size:
+            progress(size, size)  # a single-shot upload may report nothing at all
     return url
 
 

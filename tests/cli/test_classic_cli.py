@@ -196,7 +196,7 @@ def test_delete_default_endpoint_is_refused(fake: FakeClient) -> None:
 def test_delete_backs_up_first(fake: FakeClient, clean_environ: Any) -> None:
     result = run("-o", "json", "classic", "endpoints", "delete", SVC, "ep01")
     assert result.exit_code == 0, result.output
-    backup = json.loads(result.stdout)["BackupPath"]
+    backup = json.loads(result.stdout)["backup_path"]
     saved = json.loads(open(backup, encoding="utf-8").read())
     assert saved["Name"] == "ep01" and "PrimaryKey" not in saved
 

@@ -41,7 +41,7 @@ def upload_model(tmp_path: Path, name: str = "census-v2.ilearner") -> str:
     model = tmp_path / name
     model.write_bytes(b"retrained model bytes")
     return str(ok_json("storage", "upload", str(model), "--container", "models",
-                       "--blob", f"retrain/{name}")["Url"])
+                       "--blob", f"retrain/{name}")["url"])
 
 
 def resource_location(emulator: Emulator, service: str, name: str) -> Any:
@@ -54,10 +54,10 @@ def test_full_flow_create_patch_url_set_model(emulator: Emulator, tmp_path: Path
     created = ok_json("classic", "endpoints", "create", svc, NAME, "--description", "retrained")
     assert created["Name"] == NAME and "PrimaryKey" not in created
     info = ok_json("classic", "endpoints", "patch-url", svc, NAME)
-    assert info["PatchUrl"].endswith(f"/webservices/{svc}/endpoints/{NAME}")
-    assert "PrimaryKey" not in info
+    assert info["patch_url"].endswith(f"/webservices/{svc}/endpoints/{NAME}")
+    assert "primary_key" not in info
     keys = ok_json("classic", "endpoints", "patch-url", svc, NAME, "--show-keys")
-    assert keys["PrimaryKey"]
+    assert keys["primary_key"]
 
     url = upload_model(tmp_path)
     result = ok_json("classic", "endpoints", "set-model", svc, NAME, "--model-url", url)
@@ -105,7 +105,7 @@ def test_delete_backs_up_then_removes(emulator: Emulator) -> None:
     svc = predictive(emulator)
     ok_json("classic", "endpoints", "create", svc, NAME)
     deleted = ok_json("classic", "endpoints", "delete", svc, NAME)
-    assert json.loads(Path(deleted["BackupPath"]).read_text())["Name"] == NAME
+    assert json.loads(Path(deleted["backup_path"]).read_text())["Name"] == NAME
     assert run("classic", "endpoints", "show", svc, NAME).exit_code == 3
 
 
@@ -230,7 +230,7 @@ def _key_only_profile(emulator: Emulator, tmp_path: Path) -> Path:
 def test_set_model_with_only_the_endpoint_key(emulator: Emulator, tmp_path: Path) -> None:
     svc = predictive(emulator)
     ok_json("classic", "endpoints", "create", svc, NAME)
-    key = ok_json("classic", "endpoints", "patch-url", svc, NAME, "--show-keys")["PrimaryKey"]
+    key = ok_json("classic", "endpoints", "patch-url", svc, NAME, "--show-keys")["primary_key"]
     key_file = tmp_path / "endpoint.key"
     key_file.write_text(key + "\n", encoding="utf-8")
     url = upload_model(tmp_path)
@@ -252,7 +252,7 @@ def test_another_endpoints_key_is_refused_and_nothing_changes(
     svc = predictive(emulator)
     ok_json("classic", "endpoints", "create", svc, NAME)
     ok_json("classic", "endpoints", "create", svc, "other")
-    other_key = ok_json("classic", "endpoints", "patch-url", svc, "other", "--show-keys")["PrimaryKey"]
+    other_key = ok_json("classic", "endpoints", "patch-url", svc, "other", "--show-keys")["primary_key"]
     before = resource_location(emulator, svc, NAME)
     result = run("--profile", str(_key_only_profile(emulator, tmp_path)), "classic", "endpoints",
                  "set-model", svc, NAME, "--model-url", upload_model(tmp_path),

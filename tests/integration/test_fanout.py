@@ -31,7 +31,7 @@ def setup(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     model = tmp_path / "census-v2.ilearner"
     model.write_bytes(b"retrained model bytes")
     url = ok_json("storage", "upload", str(model), "--container", "models",
-                  "--blob", "fanout/census-v2.ilearner")["Url"]
+                  "--blob", "fanout/census-v2.ilearner")["url"]
     return {"svc": svc, "url": url, "dir": tmp_path}
 
 

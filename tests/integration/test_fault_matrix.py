@@ -46,7 +46,7 @@ def setup(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     source = seed["BaseLocation"] + seed["RelativeLocation"] + (seed.get("SasBlobToken") or "")
     model.write_bytes(requests.get(source, timeout=10).content)
     url = ok_json("storage", "upload", str(model), "--container", "models",
-                  "--blob", "faults/candidate.ilearner")["Url"]
+                  "--blob", "faults/candidate.ilearner")["url"]
     return {"svc": svc, "url": url.split("?")[0], "emulator": emulator}
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from aml_retrain_cli.main import app
 from tests.contract import pwsh_contract as ps
+from tests.contract.json_naming import naming_problems
 from tests.emulator_support import Emulator, census_data
 
 pytestmark = pytest.mark.integration
@@ -57,6 +58,8 @@ class Recorder:
         for obj in objects:
             missing = fields - set(obj)
             assert not missing, f"aml-retrain {' '.join(command)} no longer prints {sorted(missing)}"
+        problems = naming_problems(command, data)  # the README's JSON naming rule, on the way
+        assert not problems, f"aml-retrain {' '.join(command)}: tool-built keys not snake_case: {problems}"
         self.seen.add(command)
         return data
 

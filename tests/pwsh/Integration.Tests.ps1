@@ -42,7 +42,7 @@ Describe 'Flows against the emulator' -Tag 'Integration' -Skip:$skip {
         $job.status | Should -Be 'Finished'
         $endpoint = New-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name $endpointName -ExistOk -Confirm:$false
         $endpoint.Name | Should -Be $endpointName
-        (Get-AmlWebServiceEndpointPatchUrl -WebServiceId $predictive.Id -Name $endpointName).PatchUrl | Should -BeLike "*/endpoints/$endpointName"
+        (Get-AmlWebServiceEndpointPatchUrl -WebServiceId $predictive.Id -Name $endpointName).patch_url | Should -BeLike "*/endpoints/$endpointName"
 
         $dry = $endpoint | Update-AmlWebServiceEndpoint -FromJob $job.job_id -WhatIf
         $dry.dry_run | Should -BeTrue
@@ -53,7 +53,7 @@ Describe 'Flows against the emulator' -Tag 'Integration' -Skip:$skip {
             Should -Not -BeNullOrEmpty
         $err = { Get-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name 'does-not-exist' -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'AmlNotFound*'
-        (Remove-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name $endpointName -Confirm:$false).Deleted | Should -Be $endpointName
+        (Remove-AmlWebServiceEndpoint -WebServiceId $predictive.Id -Name $endpointName -Confirm:$false).deleted | Should -Be $endpointName
     }
 
     It 'runs the new (ARM) flow: export, set the model, import, update' {

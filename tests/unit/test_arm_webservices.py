@@ -122,6 +122,17 @@ def test_set_model_live_dry_run_writes_nothing(adapter: ArmAdapter, backups: Pat
     assert not backups.exists()
 
 
+@pytest.mark.usefixtures("record_backup")
+def test_set_model_live_at_the_url_in_place_sends_nothing(adapter: ArmAdapter, backups: Path) -> None:
+    adapter.add("GET", WS_PATH, json=webservice(NEW_URI))
+    client, _ = make_client(adapter)
+    result = set_model_live(client, RG, NAME, NEW_URL_WITH_SAS, backup_dir=backups)  # SAS aside
+    assert paths(adapter) == ["GET " + WS_PATH]  # no backup, PATCH or poll
+    assert result.already_applied and result.verified and result.backup_path is None
+    assert (result.before_uri, result.after_uri, result.patch) == (NEW_URI, NEW_URI, [])
+    assert not backups.exists()
+
+
 def test_set_model_live_verification_failure_restores_old_assets(
     adapter: ArmAdapter, backups: Path
 ) -> None:

@@ -236,16 +236,16 @@ def test_get_patch_info_hides_keys_by_default(
     adapter.add("GET", EP, json=endpoint_obj(OLD_LOC), times=2)
     info = get_patch_info(client, SVC, "ep1")
     assert info == {
-        "PatchUrl": f"https://mgmt.test{EP}",
-        "WebServiceId": SVC,
-        "Endpoint": "ep1",
-        "ApiLocation": endpoint_obj(OLD_LOC)["ApiLocation"],
-        "HelpLocation": endpoint_obj(OLD_LOC)["HelpLocation"],
-        "Resources": [RESOURCE],
+        "patch_url": f"https://mgmt.test{EP}",
+        "web_service_id": SVC,
+        "endpoint": "ep1",
+        "api_location": endpoint_obj(OLD_LOC)["ApiLocation"],
+        "help_location": endpoint_obj(OLD_LOC)["HelpLocation"],
+        "resources": [RESOURCE],
     }
     with_keys = get_patch_info(client, SVC, "ep1", include_keys=True)
-    assert with_keys["PrimaryKey"] == "PRIMARYSECRET"
-    assert with_keys["SecondaryKey"] == "SECONDARYSECRET"
+    assert with_keys["primary_key"] == "PRIMARYSECRET"
+    assert with_keys["secondary_key"] == "SECONDARYSECRET"
 
 
 def test_endpoint_key_only_skips_the_web_service_get_and_warns(

@@ -334,3 +334,19 @@ def test_model_fingerprint_is_cached_per_clients(monkeypatch: pytest.MonkeyPatch
     second, _ = describe_blob(clients, url, url)
     assert first == second == {"size": 3, "etag": "e", "sha256": "abc"}
     assert len(calls) == 1
+
+
+@pytest.mark.usefixtures("storage")
+def test_first_promotion_of_the_served_model_sends_nothing_and_records_the_baseline(
+    clients: Clients, adapter: FakeAdapter, ledger: LocalLedger
+) -> None:
+    serve_read(adapter, "b")  # set by hand (set-model, the portal) before any promotion
+    result = run(clients, ledger)
+    assert result.already_current is True
+    assert "PATCH" not in methods(adapter)
+    [entry] = ledger.entries()
+    assert entry["new_model"] == model("b") and entry["old_model"] is None
+    assert result.entry == entry and any("baseline" in n for n in result.notices)
+    serve_read(adapter, "b")
+    again = run(clients, ledger)
+    assert again.already_current is True and len(ledger.entries()) == 1

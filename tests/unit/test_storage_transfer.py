@@ -42,7 +42,22 @@ def test_upload_passes_concurrency_and_reports_progress(
         progress=lambda done, total: progress.append((done, total)),
     )
     assert seen["max_concurrency"] == 8 and seen["length"] == 5 and seen["overwrite"] is True
-    assert progress == [(3, 5), (5, 5)]
+    assert progress == [(0, 5), (3, 5), (5, 5)]  # the total from the start, the end once
+
+
+def test_upload_reports_start_and_end_when_the_sdk_reports_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azure.storage.blob import BlobClient, ContainerClient
+
+    monkeypatch.setattr(ContainerClient, "create_container", lambda self, **kw: None)
+    monkeypatch.setattr(BlobClient, "upload_blob", lambda self, data, **kw: None)
+    path = tmp_path / "train.csv"
+    path.write_bytes(b"a,b\n1")
+    progress: list[tuple[int, int]] = []
+    storage.upload_file(AZURITE, "data", "train.csv", path,
+                        progress=lambda done, total: progress.append((done, total)))
+    assert progress == [(0, 5), (5, 5)]
 
 
 def test_upload_rejects_zero_concurrency(tmp_path: Path) -> None:

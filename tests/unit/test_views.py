@@ -98,9 +98,9 @@ def test_delete_backs_up_then_deletes(
     adapter.add("GET", f"{W}/endpoints/ep1", json=EP)
     adapter.add("DELETE", f"{W}/endpoints/ep1", status=204)
     result = views.delete_endpoint(client, SVC, "ep1", backup_dir=tmp_path)
-    saved = json.loads(Path(result["BackupPath"]).read_text())
+    saved = json.loads(Path(result["backup_path"]).read_text())
     assert saved["Name"] == "ep1" and "PrimaryKey" not in saved
-    assert Path(result["BackupPath"]).parent == tmp_path / WS / SVC / "ep1"
+    assert Path(result["backup_path"]).parent == tmp_path / WS / SVC / "ep1"
     assert adapter.calls()[-1] == ("DELETE", f"{W}/endpoints/ep1")
 
 

@@ -129,7 +129,7 @@ def endpoints_patch_url(
 
     st = state(ctx)
     info = get_patch_info(st.classic_client(), service_id, endpoint, include_keys=show_keys)
-    pipelines.set_outputs({"patchUrl": info.get("PatchUrl"), "endpointKey": info.get("PrimaryKey")},
+    pipelines.set_outputs({"patchUrl": info.get("patch_url"), "endpointKey": info.get("primary_key")},
                           secrets=("endpointKey",))
     emit_pairs(st, info)
 

@@ -17,7 +17,7 @@ from aml_retrain_cli.commands.classic_jobs import (
     ServiceOpt,
 )
 from aml_retrain_cli.context import State, model_url_arg, state
-from aml_retrain_cli.render import emit, emit_pairs, field, notice
+from aml_retrain_cli.render import brief, emit, emit_pairs, field, notice
 
 ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
                          no_args_is_help=True)
@@ -66,7 +66,29 @@ def _render_result(st: State, data: dict[str, Any]) -> None:
         emit(st, data)
         return
     _render_gate(st, data.get("gate"))
-    emit_pairs(st, {k: v for k, v in data.items() if k not in ("gate", "deploy", "change")})
+    emit_pairs(st, _result_summary(data), title=str(data.get("action") or "result").capitalize())
+
+
+def _result_summary(data: dict[str, Any]) -> dict[str, Any]:
+    """One short row per fact of a promote/apply/rollback result; `-o json` has the full objects."""
+    entry = data.get("entry") or {}
+    gate = data.get("gate") or {}
+    deploy = data.get("deploy") or {}
+    blob = entry.get("blob") or {}
+    rows = {
+        "target": data.get("target"), "old_model": data.get("old_model") or "(none)",
+        "new_model": data.get("new_model"), "already_current": data.get("already_current"),
+        "dry_run": data.get("dry_run") or None,
+        "ledger_seq": entry.get("seq") if entry else "(not recorded)",
+        "gate": (f"{gate.get('outcome')}{' (forced)' if gate.get('forced') else ''}"
+                 if gate else "not run"),
+        "metrics": brief(data.get("metrics") or entry.get("metrics")),
+        "sha256": str(blob["sha256"])[:16] + "…" if blob.get("sha256") else None,
+        "backup_path": deploy.get("backup_path"),
+        "plan_hash": str(data["plan_hash"])[:16] + "…" if data.get("plan_hash") else None,
+        "notices": "\n".join(str(n) for n in data.get("notices") or ()) or None,
+    }
+    return {k: v for k, v in rows.items() if v is not None}
 
 
 def gate(

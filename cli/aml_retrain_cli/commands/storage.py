@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aml_retrain_cli.context import state
+from aml_retrain_cli.progress import upload_bar
 from aml_retrain_cli.render import emit_pairs
 
 app = typer.Typer(help="Blob storage for models and training data.", no_args_is_help=True)
@@ -25,6 +26,7 @@ def upload(
 
     st = state(ctx)
     name = path.name if blob is None else blob  # an explicit --blob '' is refused, not replaced
-    url = upload_file(st.settings().require_storage(), container, name, path)
-    emit_pairs(st, {"Url": url, "Container": container, "Blob": name,
-                    "Size": path.stat().st_size})
+    with upload_bar(f"Uploading {path.name}") as progress:
+        url = upload_file(st.settings().require_storage(), container, name, path, progress=progress)
+    emit_pairs(st, {"url": url, "container": container, "blob": name,
+                    "size": path.stat().st_size})

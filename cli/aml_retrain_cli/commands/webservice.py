@@ -24,12 +24,9 @@ Allow = Annotated[
     typer.Option("--allow", metavar="PATH", help="Also allow changes under this JSON Pointer prefix "
                  "(e.g. /properties/package); guarded paths are refused otherwise."),
 ]
-SERVICE_COLUMNS = [
-    field("name"),
-    ("resourceGroup", lambda w: str(w.get("id", "")).split("/resourceGroups/")[-1].split("/")[0]),
-    field("location"),
-    ("provisioningState", lambda w: (w.get("properties") or {}).get("provisioningState")),
-]
+# list_webservices builds flat snake_case rows (the service's properties are not in them).
+SERVICE_COLUMNS = [field("name"), field("resource_group"), field("location"),
+                   field("provisioning_state")]
 
 
 @app.command("list")
@@ -200,6 +197,10 @@ def _render_change(st: State, result: Any, dry_run: bool) -> None:
     data = result.to_dict()
     pipelines.set_outputs({"modelUrl": data.get("after_uri"), "previousModelUrl": data.get("before_uri"),
                            "backupPath": data.get("backup_path"), "verified": data.get("verified")})
+    if data.get("already_applied"):
+        notice(f"Already applied: the service serves {data['after_uri']}; nothing was sent."
+               if data.get("after_uri") else "Already applied: the service has every change; "
+               "nothing was sent.")
     if not st.json:
         data.pop("body", None)  # the whole PATCH body is for scripts (-o json), not for a terminal
         if dry_run:

@@ -273,13 +273,18 @@ def set_model_live(
     live = export_definition(client.get(resource_group, name))
     refuse_read_only(live, name)
     chosen_id, asset = select_asset(live, asset_id, asset_name)
+    before = str(asset["locationInfo"]["uri"])
+    resource_id = client.resource_id(resource_group, name)
+    if before.split("?", 1)[0] == new_uri:
+        # Already in place (a SAS is never part of the model): no backup, PATCH or polling, as a
+        # re-run of a finished `update` — re-running a deploy must not fail or churn CI.
+        return UpdateResult(resource_id, chosen_id, before, new_uri, [], {}, dry_run=dry_run,
+                            verified=True, already_applied=True)
     patch = build_model_patch(live, chosen_id, new_uri)
     check_guardrails(patch, allow=allow, definition=live)
     _check_account(live, new_uri, allow_other_account)
     body = _assets_body(apply_patch(live, patch))
-    before = str(asset["locationInfo"]["uri"])
-    result = UpdateResult(client.resource_id(resource_group, name), chosen_id, before, new_uri,
-                          patch, body, dry_run=dry_run,
+    result = UpdateResult(resource_id, chosen_id, before, new_uri, patch, body, dry_run=dry_run,
                           changes=diff_uris(live, {"properties": body["properties"]}))
     if dry_run:
         return result

@@ -86,17 +86,18 @@ def get_patch_info(
     """Return the endpoint's PATCH URL, locations and resource names (keys only on request)."""
     validate_endpoint_name(endpoint)
     obj = client.get_endpoint(service_id, endpoint)
+    # Built here, so snake_case (the endpoint object itself keeps the service's PascalCase).
     info: JsonObject = {
-        "PatchUrl": client.patch_url(service_id, endpoint),
-        "WebServiceId": obj.get("WebServiceId", service_id),
-        "Endpoint": obj.get("Name", endpoint),
-        "ApiLocation": obj.get("ApiLocation"),
-        "HelpLocation": obj.get("HelpLocation"),
-        "Resources": resource_names(obj),
+        "patch_url": client.patch_url(service_id, endpoint),
+        "web_service_id": obj.get("WebServiceId", service_id),
+        "endpoint": obj.get("Name", endpoint),
+        "api_location": obj.get("ApiLocation"),
+        "help_location": obj.get("HelpLocation"),
+        "resources": resource_names(obj),
     }
     if include_keys:
-        info["PrimaryKey"] = obj.get("PrimaryKey")
-        info["SecondaryKey"] = obj.get("SecondaryKey")
+        info["primary_key"] = obj.get("PrimaryKey")
+        info["secondary_key"] = obj.get("SecondaryKey")
     return info
 
 

@@ -160,4 +160,4 @@ def delete_endpoint(
     current = client.get_endpoint(service_id, name)
     path = write_backup(backup_dir, client.workspace_id, service_id, name, current)
     client.delete_endpoint(service_id, name)
-    return {"Deleted": name, "WebServiceId": service_id, "BackupPath": str(path)}
+    return {"deleted": name, "web_service_id": service_id, "backup_path": str(path)}

@@ -347,8 +347,9 @@ def execute(
         return replace(base, already_current=True, entry=current, notices=(
             f"{key} already serves {new_model} as recorded in ledger entry "
             f"#{current.get('seq')}; nothing to do",))
-    # Serving it without the ledger knowing: an earlier run deployed it and died or failed before
-    # its entry. Record that deploy with the model it really replaced, never old = new.
+    # Serving it without the ledger knowing: someone set it by hand before the first promotion,
+    # or an earlier run deployed it and died before its entry. Nothing is sent; the entry records
+    # it (with the model it really replaced, never old = new) so a rollback has a baseline.
     unrecorded = bool(before.model_url) and before.model_url == new_model
     gate_dict: JsonObject | None = dict(gate_record) if gate_record is not None else None
     notices: list[str] = []
@@ -362,11 +363,19 @@ def execute(
         return replace(base, deploy=shown, gate=gate_dict, notices=tuple(notices))
     blob, more = describe_blob(clients, url, new_model)
     old_model = before.model_url or None
+    # Nothing of ours to finish recording (no entry, no crashed run's intent): it was put in
+    # place by other means, so this run is a no-op that records the baseline, not a promotion.
+    in_place = unrecorded and current is None and hold.leftover is None
     if unrecorded:
         old_model = true_old_model(hold, current, new_model)
         deployed: JsonObject = {"deployed_earlier": True}
-        notices.append(f"{key} already served {new_model}, deployed by an earlier run that did "
-                       f"not record it; recorded now with the model it replaced ({old_model})")
+        if in_place:
+            notices.append(f"{key} already serves {new_model}: nothing was sent; recorded as the "
+                           "first ledger entry for it, the baseline a rollback returns to")
+        else:
+            notices.append(f"{key} already served {new_model}, deployed by an earlier run that "
+                           f"did not record it; nothing was sent; recorded now with the model it "
+                           f"replaced ({old_model})")
     else:
         hold.intend(old_model, new_model)
         deployed = deploy_and_report(target, url, clients, before, new_model, hold)
@@ -377,5 +386,5 @@ def execute(
         "gate": gate_dict, "plan_hash": plan_hash, "reason": reason,
     }, key)
     hold.done()
-    return replace(base, old_model=old_model, deploy=deployed, entry=entry, gate=gate_dict,
-                   notices=tuple(notices + more))
+    return replace(base, old_model=old_model, already_current=in_place, deploy=deployed,
+                   entry=entry, gate=gate_dict, notices=tuple(notices + more))

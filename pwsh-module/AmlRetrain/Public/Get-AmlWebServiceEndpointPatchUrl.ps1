@@ -19,7 +19,7 @@ function Get-AmlWebServiceEndpointPatchUrl {
     object from Get-AmlWebServiceEndpoint).
 
     .PARAMETER ShowKeys
-    Include PrimaryKey and SecondaryKey (plain text).
+    Include primary_key and secondary_key (plain text).
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -45,14 +45,14 @@ function Get-AmlWebServiceEndpointPatchUrl {
     -Location (azuremlps).
 
     .EXAMPLE
-    (Get-AmlWebServiceEndpointPatchUrl -WebServiceId $predictive.Id -Name retrained01).PatchUrl
+    (Get-AmlWebServiceEndpointPatchUrl -WebServiceId $predictive.Id -Name retrained01).patch_url
 
     .EXAMPLE
     Get-AmlWebServiceEndpoint $predictive.Id retrained01 | Get-AmlWebServiceEndpointPatchUrl -ShowKeys
 
     .OUTPUTS
-    AmlRetrain.EndpointPatchInfo: PatchUrl, WebServiceId, Endpoint, Resources (and the keys with
-    -ShowKeys).
+    AmlRetrain.EndpointPatchInfo: patch_url, web_service_id, endpoint, api_location, help_location,
+    resources (and primary_key, secondary_key with -ShowKeys).
     #>
     [CmdletBinding()]
     [OutputType('AmlRetrain.EndpointPatchInfo')]

@@ -48,7 +48,7 @@ function Remove-AmlWebServiceEndpoint {
     Get-AmlWebServiceEndpoint $predictive.Id 'tmp-*' | Remove-AmlWebServiceEndpoint -WhatIf
 
     .OUTPUTS
-    AmlRetrain.EndpointDeletion: Deleted (the endpoint name), WebServiceId, BackupPath.
+    AmlRetrain.EndpointDeletion: deleted (the endpoint name), web_service_id, backup_path.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType('AmlRetrain.EndpointDeletion')]
