@@ -71,13 +71,12 @@ def _stop_leftovers(home: Path) -> None:
                 pass
 
 
-def test_the_quickstart_block_runs_verbatim(tmp_path: Path) -> None:
+def test_the_quickstart_block_runs_verbatim(tmp_path: Path, clean_environ: Path) -> None:
     if shutil.which("npm") is None or shutil.which("python3") is None:
         pytest.skip("the quickstart needs python3 and npm on the PATH, as the README says")
     block = quickstart_block((REPO / "README.md").read_text(encoding="utf-8"))
-    clone, home = tmp_path / "aml-retrain", tmp_path / "home"
+    clone, home = tmp_path / "aml-retrain", clean_environ  # the empty HOME conftest made
     clone.mkdir()
-    home.mkdir()
     _fresh_copy(clone)
     try:
         proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=clone,
