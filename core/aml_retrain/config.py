@@ -16,7 +16,7 @@ from typing import Any
 
 from aml_retrain._redact import redact_url
 from aml_retrain._structured import json_loads
-from aml_retrain.errors import ConfigError
+from aml_retrain.errors import AmlRetrainError, ConfigError, ConnectionFailedError
 
 __all__ = [
     "AUTH_MODES",
@@ -96,6 +96,8 @@ class Settings:
     client_id: str | None = None
     service_connection_id: str | None = None
     system_access_token: str | None = field(default=None, repr=False)
+    # Set when the profile was written by `aml-retrain emulator start` (its "emulator" key).
+    emulator_url: str | None = None
 
     def __repr__(self) -> str:
         shown = []
@@ -175,11 +177,22 @@ class Settings:
             ).expanduser(),
             ledger=_resolve_ledger(ledger, source),
             actor=_resolve_actor(actor, source),
+            emulator_url=_emulator_url(data),
             **_arm_settings(
                 source, subscription_id=subscription_id, arm_url=arm_url, arm_token=arm_token,
                 auth=auth, tenant_id=tenant_id, client_id=client_id,
             ),
         )
+
+    def explain(self, exc: AmlRetrainError) -> AmlRetrainError:
+        """Return ``exc`` as these settings' user should read it.
+
+        Under an emulator profile a refused connection means the emulator is not running (every
+        URL of the profile is its own or its Azurite's): say so, and how to start it.
+        """
+        if self.emulator_url and isinstance(exc, ConnectionFailedError) and exc.refused():
+            return ConnectionFailedError.emulator_not_running(self.emulator_url, exc)
+        return exc
 
     def require_workspace(self) -> tuple[str, str]:
         """Return ``(workspace_id, workspace_token)`` or raise ConfigError naming what to set."""
@@ -313,6 +326,12 @@ def _load_profile(
     if not isinstance(data, dict):
         raise ConfigError(f"profile {path} must hold a JSON object, not {type(data).__name__}")
     return path, data
+
+
+def _emulator_url(data: Mapping[str, Any]) -> str | None:
+    emulator = data.get("emulator")
+    url = emulator.get("url") if isinstance(emulator, dict) else None
+    return url if isinstance(url, str) and url else None
 
 
 def _resolve_ledger(explicit: str | Path | None, source: _Layers) -> str:

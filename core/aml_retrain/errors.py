@@ -90,6 +90,34 @@ class ConnectionFailedError(AmlRetrainError):
 
     exit_code: ClassVar[int] = 1
 
+    @classmethod
+    def emulator_not_running(cls, url: str, cause: BaseException) -> ConnectionFailedError:
+        """The error for a refused connection when the settings came from an emulator profile."""
+        error = cls(f"the emulator at {redact_url(url)} is not running (connection refused): "
+                    "start it with: aml-retrain emulator start --detach")
+        error.__cause__ = cause
+        return error
+
+    def refused(self) -> bool:
+        """True when the host answered that nothing listens on the port (ECONNREFUSED).
+
+        requests, urllib3 and azure-core each wrap the socket error once more, so the causes
+        (``__cause__``, ``__context__``, urllib3's ``reason``, azure-core's ``inner_exception``)
+        are followed down to it.
+        """
+        pending: list[object] = [self.__cause__]
+        seen: set[int] = set()
+        while pending:
+            exc = pending.pop()
+            if not isinstance(exc, BaseException) or id(exc) in seen:
+                continue
+            if isinstance(exc, ConnectionRefusedError):
+                return True
+            seen.add(id(exc))
+            pending += [exc.__cause__, exc.__context__, getattr(exc, "reason", None),
+                        getattr(exc, "inner_exception", None), *exc.args]
+        return False
+
 
 class OperationTimeoutError(AmlRetrainError):
     """A request or a wait ran out of time."""

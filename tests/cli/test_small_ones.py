@@ -1,0 +1,165 @@
+"""Issue 13 item 9, the small ones: global options anywhere, flags without a type in help, a
+refused connection under an emulator profile names the emulator, Ctrl-C while waiting says how
+to resume."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from aml_retrain.errors import ConnectionFailedError
+from aml_retrain_cli.main import app, hoist_global_options
+from tests.cli.test_classic_cli import FakeClient
+
+JOB = "job-0001"
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args))
+
+
+def hoisted(*args: str) -> list[str]:
+    return hoist_global_options(typer.main.get_command(app), list(args))
+
+
+# (a) Global options after the command, as az accepts --output anywhere.
+
+def test_output_after_the_subcommand_is_accepted(fake: FakeClient) -> None:
+    result = run("classic", "services", "list", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["Name"] == "Census Model [Predictive Exp.]"
+
+
+def test_output_between_groups_and_in_its_joined_forms(fake: FakeClient) -> None:
+    for args in (["classic", "-o", "json", "services", "list"],
+                 ["classic", "services", "list", "--output=json"],
+                 ["classic", "services", "list", "-ojson"]):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert json.loads(result.stdout), args
+
+
+def test_the_last_one_typed_wins(fake: FakeClient) -> None:
+    result = run("-o", "json", "classic", "services", "list", "-o", "table")
+    assert result.exit_code == 0, result.output
+    assert not result.stdout.lstrip().startswith("[")
+
+
+@pytest.mark.parametrize("args", [
+    # the subcommand's own --profile (the profile to write) is not the global one
+    ["emulator", "start", "--profile", "/tmp/p.json"],
+    ["emulator", "stop", "--profile", "/tmp/p.json"],
+    # a value of the subcommand's option that looks like a global option stays its value
+    ["promote", "classic:s/e", "--reason", "-o"],
+    ["gate", "--candidate", "m.csv", "--reason", "--debug"],
+    # `--` ends option processing
+    ["classic", "services", "show", "--", "-o", "json"],
+    # nothing after the command, or unknown words: left for click to judge
+    ["-o", "json", "classic", "services", "list"],
+    ["classic", "nope", "-o", "json"],
+])
+def test_what_is_not_a_global_option_is_not_moved(args: list[str]) -> None:
+    assert hoisted(*args) == args
+
+
+def test_global_options_move_with_their_values_and_keep_their_order() -> None:
+    assert hoisted("emulator", "start", "--profile", "p.json", "--debug") == [
+        "--debug", "emulator", "start", "--profile", "p.json"]
+    assert hoisted("--profile", "a", "classic", "jobs", "wait", "J", "--workspace", "w",
+                   "--token-file", "-", "--ledger", "l", "--subscription", "s", "--timeout", "5") == [
+        "--profile", "a", "--workspace", "w", "--token-file", "-", "--ledger", "l",
+        "--subscription", "s", "classic", "jobs", "wait", "J", "--timeout", "5"]
+
+
+def test_a_global_option_that_cannot_move_says_where_it_goes() -> None:
+    result = run("classic", "services", "list", "-o")  # its value is missing
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "aml-retrain: error: No such option: -o (global options go before the command: "
+        "aml-retrain -o json classic services list)"]
+
+
+# (b) A flag takes no value: help shows it as just --flag.
+
+def _leaves(cmd: Any, path: list[str]) -> list[list[str]]:
+    if not hasattr(cmd, "commands"):
+        return [path]
+    return [path] + [p for name, sub in sorted(cmd.commands.items()) for p in _leaves(sub, [*path, name])]
+
+
+def test_no_help_page_labels_a_flag_bool() -> None:
+    pages = _leaves(typer.main.get_command(app), [])
+    assert len(pages) > 40
+    for path in pages:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        assert "<bool>" not in result.stdout, path
+    gate = run("gate", "--help").stdout
+    assert "--force" in gate and "<str>" in gate  # flags lose the label, valued options keep it
+
+
+# (d) A refused connection under an emulator profile: the emulator is not running.
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _profile(tmp_path: Path, *, emulator: bool) -> Path:
+    url = f"https://127.0.0.1:{_closed_port()}"
+    data: dict[str, Any] = {"management_url": url, "workspace_id": "5e1c0a7b9d2f4c3e8a6b1d0f2e4c6a8b",
+                            "workspace_token": "not-a-real-token"}
+    if emulator:
+        data["emulator"] = {"pid": 1, "url": url, "state_dir": str(tmp_path)}
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def no_retry_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib3.util.retry import Retry
+
+    monkeypatch.setattr(Retry, "sleep", lambda self, response=None: None)
+
+
+def test_a_refused_connection_under_an_emulator_profile_names_the_emulator(
+    tmp_path: Path, no_retry_wait: None,
+) -> None:
+    profile = _profile(tmp_path, emulator=True)
+    url = json.loads(profile.read_text())["emulator"]["url"]
+    result = run("--profile", str(profile), "classic", "services", "list")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"ConnectionFailedError: the emulator at {url} is not running (connection refused): "
+        "start it with: aml-retrain emulator start --detach"]
+
+
+def test_without_an_emulator_profile_the_message_is_the_general_one(
+    tmp_path: Path, no_retry_wait: None,
+) -> None:
+    result = run("--profile", str(_profile(tmp_path, emulator=False)), "classic", "services", "list")
+    assert result.exit_code == 1
+    assert "could not reach https://127.0.0.1:" in result.stderr and "emulator" not in result.stderr
+
+
+def test_only_a_refused_connection_is_explained_as_the_emulator_down() -> None:
+    from aml_retrain.config import Settings
+
+    settings = Settings(emulator_url="https://127.0.0.1:1")
+    reset = ConnectionFailedError("could not reach it")
+    reset.__cause__ = ConnectionResetError()
+    assert settings.explain(reset) is reset
+    refused = ConnectionFailedError("could not reach it")
+    refused.__cause__ = OSError(ConnectionRefusedError())  # wrapped, as urllib3 and azure-core do
+    assert "is not running" in str(settings.explain(refused))
+    assert Settings().explain(refused) is refused
