@@ -163,3 +163,39 @@ def test_only_a_refused_connection_is_explained_as_the_emulator_down() -> None:
     refused.__cause__ = OSError(ConnectionRefusedError())  # wrapped, as urllib3 and azure-core do
     assert "is not running" in str(settings.explain(refused))
     assert Settings().explain(refused) is refused
+
+
+# (e) Ctrl-C while waiting: the job keeps running; say how to pick it up again.
+
+def _interrupt(*_: Any, on_update: Any = None, **__: Any) -> Any:
+    if on_update is not None:
+        on_update(SimpleNamespace(job_id=JOB, status="Running"))
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_jobs_wait_names_the_resume_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("aml_retrain.classic.retrain.wait_for_job", _interrupt)
+    result = run("jobs", "wait", JOB)
+    assert result.exit_code == 130
+    [line] = result.stderr.splitlines()
+    assert f"job {JOB} keeps running" in line and f"aml-retrain jobs wait {JOB}" in line
+
+
+def test_ctrl_c_while_retrain_waits_names_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AML_RETRAIN_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true")
+    monkeypatch.setattr("aml_retrain.classic.retrain.retrain", _interrupt)
+    result = run("classic", "retrain", "svc", "--data", "d.csv")
+    assert result.exit_code == 130
+    [line] = result.stderr.splitlines()
+    assert f"aml-retrain jobs wait {JOB}" in line and "keeps running" in line
+
+
+def test_ctrl_c_before_a_job_exists_is_a_plain_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
+    def upload_interrupted(*_: Any, **__: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("AML_RETRAIN_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true")
+    monkeypatch.setattr("aml_retrain.classic.retrain.retrain", upload_interrupted)
+    result = run("classic", "retrain", "svc", "--data", "d.csv")
+    assert result.exit_code == 130
+    assert result.stderr.splitlines() == ["Interrupted."]
