@@ -105,6 +105,21 @@ def test_no_help_page_labels_a_flag_bool() -> None:
     assert "--force" in gate and "<str>" in gate  # flags lose the label, valued options keep it
 
 
+# (c) The workspace id check (32 hex digits, before any request) keeps the ids we ship valid.
+
+def test_the_emulator_and_cassette_workspace_ids_pass_the_check() -> None:
+    from aml_retrain.config import Settings
+
+    repo = Path(__file__).resolve().parents[2]
+    seed = json.loads((repo / "emulator/aml_emulator/data/seed.json").read_text(encoding="utf-8"))
+    replay = json.loads((repo / "cassettes/replay-settings.json").read_text(encoding="utf-8"))
+    ids = [w["Id"] for w in seed["workspaces"]] + [replay["workspace_id"]]
+    for workspace_id in ids:
+        assert Settings(workspace_id=workspace_id, workspace_token="t").require_workspace()[0] == workspace_id
+
+
+# The refusal itself (exit 2, one line, nothing sent): tests/cli/test_small_inputs.py.
+
 # (d) A refused connection under an emulator profile: the emulator is not running.
 
 def _closed_port() -> int:
