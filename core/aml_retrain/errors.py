@@ -98,25 +98,29 @@ class ConnectionFailedError(AmlRetrainError):
         error.__cause__ = cause
         return error
 
-    def refused(self) -> bool:
-        """True when the host answered that nothing listens on the port (ECONNREFUSED).
+    def refused_address(self) -> tuple[str, int] | None:
+        """``(host, port)`` that refused the connection (nothing listens there), else None.
 
         requests, urllib3 and azure-core each wrap the socket error once more, so the causes
         (``__cause__``, ``__context__``, urllib3's ``reason``, azure-core's ``inner_exception``)
-        are followed down to it.
+        are followed down to it; urllib3's connection (``conn``, or the ``pool``) holds the address.
         """
         pending: list[object] = [self.__cause__]
         seen: set[int] = set()
+        refused, address = False, None
         while pending:
             exc = pending.pop()
             if not isinstance(exc, BaseException) or id(exc) in seen:
                 continue
-            if isinstance(exc, ConnectionRefusedError):
-                return True
             seen.add(id(exc))
+            refused = refused or isinstance(exc, ConnectionRefusedError)
+            conn = getattr(exc, "conn", None) or getattr(exc, "pool", None)
+            host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+            if isinstance(host, str) and isinstance(port, int):
+                address = (host.lower(), port)
             pending += [exc.__cause__, exc.__context__, getattr(exc, "reason", None),
                         getattr(exc, "inner_exception", None), *exc.args]
-        return False
+        return address if refused else None
 
 
 class OperationTimeoutError(AmlRetrainError):

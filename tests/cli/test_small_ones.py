@@ -167,17 +167,48 @@ def test_without_an_emulator_profile_the_message_is_the_general_one(
     assert "could not reach https://127.0.0.1:" in result.stderr and "emulator" not in result.stderr
 
 
-def test_only_a_refused_connection_is_explained_as_the_emulator_down() -> None:
+def test_a_dead_endpoint_set_outside_the_emulator_profile_is_not_blamed_on_it(
+    tmp_path: Path, no_retry_wait: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The emulator may be running: only the management URL set in the environment is dead.
+    monkeypatch.setenv("AML_RETRAIN_MANAGEMENT_URL", f"https://127.0.0.1:{_closed_port()}")
+    result = run("--profile", str(_profile(tmp_path, emulator=True)), "classic", "services", "list")
+    assert result.exit_code == 1
+    assert "could not reach https://127.0.0.1:" in result.stderr and "emulator" not in result.stderr
+
+
+def _failed(cause: BaseException, host: str = "127.0.0.1", port: int = 10000) -> ConnectionFailedError:
+    wrapper = OSError(cause)  # wrapped with its connection's address, as urllib3 does
+    wrapper.conn = SimpleNamespace(host=host, port=port)  # type: ignore[attr-defined]
+    error = ConnectionFailedError("could not reach it")
+    error.__cause__ = wrapper
+    return error
+
+
+def test_only_a_refusal_by_the_profiles_own_endpoints_is_explained_as_the_emulator_down(
+    tmp_path: Path,
+) -> None:
     from aml_retrain.config import Settings
 
-    settings = Settings(emulator_url="https://127.0.0.1:1")
-    reset = ConnectionFailedError("could not reach it")
-    reset.__cause__ = ConnectionResetError()
-    assert settings.explain(reset) is reset
-    refused = ConnectionFailedError("could not reach it")
-    refused.__cause__ = OSError(ConnectionRefusedError())  # wrapped, as urllib3 and azure-core do
-    assert "is not running" in str(settings.explain(refused))
-    assert Settings().explain(refused) is refused
+    settings = Settings.resolve(profile=_azurite_profile(tmp_path), env={})
+    assert settings.emulator_addresses == {("127.0.0.1", 8443), ("127.0.0.1", 10000)}
+    assert "is not running" in str(settings.explain(_failed(ConnectionRefusedError())))
+    for other in (_failed(ConnectionResetError()), _failed(ConnectionRefusedError(), port=10001),
+                  _failed(ConnectionRefusedError(), host="acct.blob.core.windows.net", port=443)):
+        assert settings.explain(other) is other
+    refused = _failed(ConnectionRefusedError())
+    assert Settings().explain(refused) is refused  # not an emulator profile
+
+
+def _azurite_profile(folder: Path) -> Path:
+    path = folder / "emulator.json"
+    path.write_text(json.dumps({
+        "management_url": "https://127.0.0.1:8443", "arm_url": "https://127.0.0.1:8443",
+        "storage_connection_string": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+                                     "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;",
+        "emulator": {"pid": 1, "url": "https://127.0.0.1:8443", "state_dir": str(folder)},
+    }), encoding="utf-8")
+    return path
 
 
 # (e) Ctrl-C while waiting: the job keeps running; say how to pick it up again.
@@ -194,6 +225,9 @@ def test_ctrl_c_during_jobs_wait_names_the_resume_command(monkeypatch: pytest.Mo
     assert result.exit_code == 130
     [line] = result.stderr.splitlines()
     assert f"job {JOB} keeps running" in line and f"aml-retrain jobs wait {JOB}" in line
+    # a job from elsewhere (not in the journal) is resumed with the same --service
+    line = run("jobs", "wait", JOB, "--service", "arm:rg/train").stderr.strip()
+    assert f"aml-retrain jobs wait {JOB} --service arm:rg/train" in line
 
 
 def test_ctrl_c_while_retrain_waits_names_the_job(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -128,11 +128,11 @@ def _noting_job(on_update: Any, seen: list[str]) -> Any:
     return update
 
 
-def interrupted(job_id: str) -> typer.Exit:
+def interrupted(job_id: str, service: str | None = None) -> typer.Exit:
     """Ctrl-C while waiting: the job runs on in the service; say how to pick it up (exit 130)."""
+    job = job_id if service is None else f"{job_id} --service {service}"
     typer.echo(f"Interrupted: job {job_id} keeps running in the service; resume waiting with "
-               f"aml-retrain jobs wait {job_id} (or stop it: aml-retrain jobs cancel {job_id})",
-               err=True)
+               f"aml-retrain jobs wait {job} (or stop it: aml-retrain jobs cancel {job})", err=True)
     return typer.Exit(code=130)
 
 
@@ -174,7 +174,7 @@ def jobs_wait(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None,
             result = wait_for_job(st.training_services(), job_id, journal=st.journal(),
                                   service_id=service, budget=timeout, on_update=on_update)
     except KeyboardInterrupt:
-        raise interrupted(job_id) from None
+        raise interrupted(job_id, service) from None
     render_job(st, result)
 
 
