@@ -46,6 +46,8 @@ def render() -> str:
 
     root = typer.main.get_command(app)
     lines = [BEGIN, "", f"Global options: `{_usage(root, ['aml-retrain'])} COMMAND`", "",
+             "(all but `--version` may also follow the command, as with az: "
+             "`aml-retrain classic services list -o json`)", "",
              "| command | what it does |", "|---|---|"]
     for usage, summary in _walk(root, ["aml-retrain"]):
         if usage.split()[:2] == ["aml-retrain", "aml-retrain"]:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from aml_retrain.classic.journal import JobJournal
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
+    from aml_retrain.errors import AmlRetrainError
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
     from aml_retrain.promotion.targets import Clients
@@ -48,6 +49,10 @@ class State:
                 ledger=self.ledger_location,
             )
         return self._settings
+
+    def explain(self, exc: AmlRetrainError) -> AmlRetrainError:
+        """The error as the resolved settings explain it (unchanged if they were never resolved)."""
+        return exc if self._settings is None else self._settings.explain(exc)
 
     def classic_client(self, *, endpoint_key: bool = False) -> ClassicManagementClient:
         """Build the classic management client (workspace token, or the endpoint's API key)."""

@@ -64,6 +64,8 @@ class AmlGroup(TyperGroup):
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
                      **extra: Any) -> Any:
         """Parse the global options; a usage error there is one plain line off a terminal."""
+        if parent is None:
+            args = hoist_global_options(self, list(args))
         try:
             return super().make_context(info_name, args, parent, **extra)
         except _CLICK_ERRORS as exc:
@@ -81,6 +83,7 @@ class AmlGroup(TyperGroup):
             raise
         except AmlRetrainError as exc:
             st = ctx.obj if isinstance(ctx.obj, State) else State()
+            exc = st.explain(exc)
             if st.debug:  # the traceback is extra detail: the exit code stays the error's
                 from aml_retrain._redact import redact_text
 
@@ -97,6 +100,70 @@ class AmlGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(code=130) from None
+
+
+# Global options a user may also type after the command, as az accepts `--output` anywhere.
+HOISTED = frozenset({"--output", "-o", "--profile", "--subscription", "--workspace", "--ledger",
+                     "--token-file", "--debug"})
+
+
+def _option_table(cmd: Any) -> dict[str, bool]:
+    """Option name -> whether it takes a value, for one command (its help option included)."""
+    table = {name: False for name in ("-h", "--help")}
+    for param in cmd.params:
+        if param.param_type_name == "option":
+            takes = not (param.is_flag or param.count)
+            table.update(dict.fromkeys([*param.opts, *param.secondary_opts], takes))
+    return table
+
+
+def hoist_global_options(root: Any, args: list[str]) -> list[str]:
+    """Move global options typed after the command to just before it (``cmd -o json`` works).
+
+    The command path is followed group by group; an option the command itself defines (``emulator
+    start --profile``) and the value of any option stay where they are, and ``--`` ends the scan.
+    Anything unknown is left for click to report.
+    """
+    known = {k: v for k, v in _option_table(root).items() if k in HOISTED}
+    cmd, own = root, _option_table(root)
+    kept: list[str] = []
+    moved: list[str] = []
+    insert_at: int | None = None  # where the command path starts: hoisted options go there
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            kept += args[i:]
+            break
+        if word.startswith("-") and word != "-":
+            name, eq, _ = word.partition("=")
+            attached = bool(eq) or (not name.startswith("--") and len(name) > 2)
+            name = name if name.startswith("--") else name[:2]  # -ojson is -o json
+            table = own if name in own or cmd is root else known
+            takes = table.get(name, False) and not attached
+            if i + 1 + takes > len(args) or name not in table:  # a value is missing, or unknown
+                kept.append(word)
+                i += 1
+                continue
+            (kept if table is own else moved).extend(args[i:i + 1 + takes])
+            i += 1 + takes
+            continue
+        commands = getattr(cmd, "commands", None)
+        if commands is None:  # an argument of the leaf command
+            kept.append(word)
+        elif word in commands:
+            if insert_at is None:
+                insert_at = len(kept)
+            cmd = commands[word]
+            own = _option_table(cmd)
+            kept.append(word)
+        else:  # not a command: click says so
+            kept += args[i:]
+            break
+        i += 1
+    if not moved or insert_at is None:
+        return args
+    return kept[:insert_at] + moved + kept[insert_at:]
 
 
 def one_line(text: str) -> str:
@@ -121,12 +188,33 @@ def _plain_usage_error(exc: Any) -> None:
     script, the PowerShell module, an agent's log) only the message line is printed: a reader that
     takes one line must get the message, not the box's "Error" header. Exit codes stay click's.
     """
+    if getattr(exc, "option_name", None) in HOISTED and type(exc).__name__ == "NoSuchOption":
+        # Only reached when the option could not be moved (its value is missing, or after `--`).
+        exc.message += (" (global options go before the command: "
+                        "aml-retrain -o json classic services list)")
     if _stderr_is_terminal() or type(exc).__name__ == "NoArgsIsHelpError":  # help is not an error
         return
     message = one_line(" ".join(exc.format_message().split()))
     typer.echo(f"aml-retrain: error: {message}", err=True)
     raise typer.Exit(code=exc.exit_code) from None
 
+
+def _flags_without_a_type() -> None:
+    """Show a flag in help as just ``--flag``: Typer 0.2x labels each ``<bool>``, as if it took one."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)  # absent in older Typer: nothing to do
+    if shown is None or getattr(shown, "flags_untyped", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if self.is_flag or self.count else shown(self, ctx)
+
+    display_type_rich.flags_untyped = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_a_type()
 
 app = typer.Typer(
     cls=AmlGroup,

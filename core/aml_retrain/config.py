@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aml_retrain._redact import redact_url
 from aml_retrain._structured import json_loads
-from aml_retrain.errors import ConfigError
+from aml_retrain.errors import AmlRetrainError, ConfigError, ConnectionFailedError
 
 __all__ = [
     "AUTH_MODES",
@@ -96,6 +97,10 @@ class Settings:
     client_id: str | None = None
     service_connection_id: str | None = None
     system_access_token: str | None = field(default=None, repr=False)
+    # Set when the profile was written by `aml-retrain emulator start` (its "emulator" key), with
+    # the (host, port) of every endpoint that profile names: the emulator's and its Azurite's.
+    emulator_url: str | None = None
+    emulator_addresses: frozenset[tuple[str, int]] = frozenset()
 
     def __repr__(self) -> str:
         shown = []
@@ -175,11 +180,25 @@ class Settings:
             ).expanduser(),
             ledger=_resolve_ledger(ledger, source),
             actor=_resolve_actor(actor, source),
+            emulator_url=_emulator_url(data),
+            emulator_addresses=_profile_addresses(data) if _emulator_url(data) else frozenset(),
             **_arm_settings(
                 source, subscription_id=subscription_id, arm_url=arm_url, arm_token=arm_token,
                 auth=auth, tenant_id=tenant_id, client_id=client_id,
             ),
         )
+
+    def explain(self, exc: AmlRetrainError) -> AmlRetrainError:
+        """Return ``exc`` as these settings' user should read it.
+
+        Under an emulator profile, a connection refused by one of the profile's own endpoints
+        (the emulator's or its Azurite's, not one set elsewhere) means the emulator is not
+        running: say so, and how to start it.
+        """
+        if (self.emulator_url and isinstance(exc, ConnectionFailedError)
+                and exc.refused_address() in self.emulator_addresses):
+            return ConnectionFailedError.emulator_not_running(self.emulator_url, exc)
+        return exc
 
     def require_workspace(self) -> tuple[str, str]:
         """Return ``(workspace_id, workspace_token)`` or raise ConfigError naming what to set."""
@@ -313,6 +332,35 @@ def _load_profile(
     if not isinstance(data, dict):
         raise ConfigError(f"profile {path} must hold a JSON object, not {type(data).__name__}")
     return path, data
+
+
+def _emulator_url(data: Mapping[str, Any]) -> str | None:
+    emulator = data.get("emulator")
+    url = emulator.get("url") if isinstance(emulator, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
+def _profile_addresses(data: Mapping[str, Any]) -> frozenset[tuple[str, int]]:
+    """``(host, port)`` of each endpoint a profile names (URLs, the storage BlobEndpoint)."""
+    emulator = data.get("emulator")
+    urls = [data.get("management_url"), data.get("arm_url"),
+            emulator.get("url") if isinstance(emulator, dict) else None]
+    storage = data.get("storage_connection_string")
+    if isinstance(storage, str):
+        urls += [part.split("=", 1)[1] for part in storage.split(";")
+                 if part.strip().lower().startswith("blobendpoint=")]
+    found = set()
+    for url in urls:
+        if not isinstance(url, str):
+            continue
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+        except ValueError:
+            continue
+        if parts.hostname and port:
+            found.add((parts.hostname.lower(), port))
+    return frozenset(found)
 
 
 def _resolve_ledger(explicit: str | Path | None, source: _Layers) -> str:

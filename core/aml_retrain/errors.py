@@ -90,6 +90,38 @@ class ConnectionFailedError(AmlRetrainError):
 
     exit_code: ClassVar[int] = 1
 
+    @classmethod
+    def emulator_not_running(cls, url: str, cause: BaseException) -> ConnectionFailedError:
+        """The error for a refused connection when the settings came from an emulator profile."""
+        error = cls(f"the emulator at {redact_url(url)} is not running (connection refused): "
+                    "start it with: aml-retrain emulator start --detach")
+        error.__cause__ = cause
+        return error
+
+    def refused_address(self) -> tuple[str, int] | None:
+        """``(host, port)`` that refused the connection (nothing listens there), else None.
+
+        requests, urllib3 and azure-core each wrap the socket error once more, so the causes
+        (``__cause__``, ``__context__``, urllib3's ``reason``, azure-core's ``inner_exception``)
+        are followed down to it; urllib3's connection (``conn``, or the ``pool``) holds the address.
+        """
+        pending: list[object] = [self.__cause__]
+        seen: set[int] = set()
+        refused, address = False, None
+        while pending:
+            exc = pending.pop()
+            if not isinstance(exc, BaseException) or id(exc) in seen:
+                continue
+            seen.add(id(exc))
+            refused = refused or isinstance(exc, ConnectionRefusedError)
+            conn = getattr(exc, "conn", None) or getattr(exc, "pool", None)
+            host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+            if isinstance(host, str) and isinstance(port, int):
+                address = (host.lower(), port)
+            pending += [exc.__cause__, exc.__context__, getattr(exc, "reason", None),
+                        getattr(exc, "inner_exception", None), *exc.args]
+        return address if refused else None
+
 
 class OperationTimeoutError(AmlRetrainError):
     """A request or a wait ran out of time."""

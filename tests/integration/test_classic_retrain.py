@@ -74,9 +74,24 @@ def test_job_timeout_cancels_and_exits_4(emulator: Emulator, data: dict[str, Pat
     training = service("Training")
     result = run("classic", "retrain", training, "--data", str(data["census-2025"]), "--timeout", "1")
     assert result.exit_code == 4, result.output
-    assert "jobs wait" in result.stderr
+    # Issue 13 item 9: the job really is cancelled, so the message says so and how to run it
+    # again; it does not offer to resume a job that can no longer finish.
+    assert "it was cancelled" in result.stderr and "larger --timeout" in result.stderr
+    assert "resume" not in result.stderr.lower()
     jobs = emulator.state()["jobs"]
     assert [j["status"] for j in jobs] == ["Cancelled"]
+    job_id = result.stderr.split("job ", 1)[1].split()[0]
+    assert ok_json("classic", "jobs", "status", job_id)["status"] == "Cancelled"
+
+
+def test_jobs_wait_timeout_leaves_the_job_running(emulator: Emulator, data: dict[str, Path]) -> None:
+    emulator.config(bes_job_seconds=120)
+    started = ok_json("classic", "retrain", service("Training"), "--data", str(data["census-2025"]),
+                      "--no-wait")
+    result = run("classic", "jobs", "wait", started["job_id"], "--timeout", "1")
+    assert result.exit_code == 4, result.output
+    assert f"resume waiting with: aml-retrain jobs wait {started['job_id']}" in result.stderr
+    assert [j["status"] for j in emulator.state()["jobs"]] == ["Running"]
 
 
 def test_failed_job_reports_details(emulator: Emulator, tmp_path: Path) -> None:

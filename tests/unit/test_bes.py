@@ -338,7 +338,7 @@ def test_a_60_second_job_takes_at_most_15_polls(jitter: float) -> None:
     assert poller.done() and poller.polls == job.gets  # no extra GET once terminal
 
 
-def test_budget_exhaustion_cancels_and_names_the_resume_command(adapter: FakeAdapter) -> None:
+def test_budget_exhaustion_cancels_and_says_how_to_run_again(adapter: FakeAdapter) -> None:
     adapter.add("GET", f"{JOBS}/{JOB}", json={"StatusCode": "Running"}, times=None)
     adapter.add("DELETE", f"{JOBS}/{JOB}", status=204)
     clock = Clock()
@@ -348,17 +348,29 @@ def test_budget_exhaustion_cancels_and_names_the_resume_command(adapter: FakeAda
     assert adapter.calls()[-1] == ("DELETE", f"{JOBS}/{JOB}?api-version=2.0")
     assert sum(clock.sleeps) == pytest.approx(30)
     message = str(info.value)
-    assert JOB in message and f"aml-retrain jobs wait {JOB}" in message
-    assert "cancel was requested" in message
+    # Issue 13 item 9: a cancelled job cannot be resumed, so the message never says to.
+    assert JOB in message and "it was cancelled" in message and "larger --timeout" in message
+    assert f"jobs wait {JOB}" not in message and "resume" not in message.lower()
 
 
 def test_budget_exhaustion_without_cancel_sends_no_delete(adapter: FakeAdapter) -> None:
     adapter.add("GET", f"{JOBS}/{JOB}", json={"StatusCode": "Running"}, times=None)
     clock = Clock()
     poller = bes(adapter).begin_wait(JOB, budget=10, cancel_on_timeout=False, clock=clock, sleep=clock.sleep)
-    with pytest.raises(OperationTimeoutError, match="still queued or running"):
+    with pytest.raises(OperationTimeoutError, match="still queued or running; resume waiting "
+                       f"with: aml-retrain jobs wait {JOB}"):
         poller.result()
     assert all(m == "GET" for m, _ in adapter.calls())
+
+
+def test_a_failed_cancel_says_the_job_may_still_run(adapter: FakeAdapter) -> None:
+    adapter.add("GET", f"{JOBS}/{JOB}", json={"StatusCode": "Running"}, times=None)
+    adapter.add("DELETE", f"{JOBS}/{JOB}", status=500, times=None)
+    clock = Clock()
+    poller = bes(adapter).begin_wait(JOB, budget=10, clock=clock, sleep=clock.sleep)
+    with pytest.raises(OperationTimeoutError, match="cancelling it failed too") as info:
+        poller.result()
+    assert f"aml-retrain jobs cancel {JOB}" in str(info.value)
 
 
 def test_result_timeout_does_not_cancel(adapter: FakeAdapter) -> None:

@@ -24,7 +24,13 @@ ServiceOpt = Annotated[
 TimeoutOpt = Annotated[
     float,
     typer.Option("--timeout", min=1, metavar="SECONDS",
-                 help="Wall-clock budget in seconds; the job is cancelled after it."),
+                 help="Wall-clock budget in seconds for the whole job; it is cancelled after it "
+                      "(exit 4)."),
+]
+WaitTimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", min=1, metavar="SECONDS",
+                 help="Seconds to wait; the job keeps running after it (exit 4)."),
 ]
 OperationTimeoutOpt = Annotated[
     float,
@@ -94,6 +100,7 @@ def run_retrain(st: State, reference: str, data: str, *, input_name: str | None,
 
     settings = st.settings()
     services = st.training_services()
+    seen: list[str] = []  # the job id, once the wait has seen the job
     try:
         with upload_bar("Uploading") as progress, job_spinner("Retraining") as on_update:
             result = run(
@@ -101,11 +108,32 @@ def run_retrain(st: State, reference: str, data: str, *, input_name: str | None,
                 storage_connection_string=settings.require_storage(), journal=st.journal(),
                 input_name=input_name, output_dir=output_dir, model_output=model_output,
                 global_parameters=_parse_globals(global_ or []), wait=not no_wait,
-                budget=timeout, progress=progress, on_update=on_update,
+                budget=timeout, progress=progress, on_update=_noting_job(on_update, seen),
             )
+    except KeyboardInterrupt:
+        if not seen:
+            raise  # before the job ran: the error boundary's plain "Interrupted."
+        raise interrupted(seen[-1]) from None
     finally:
         services.close()
     render_job(st, result)
+
+
+def _noting_job(on_update: Any, seen: list[str]) -> Any:
+    def update(job: Any) -> None:
+        seen.append(job.job_id)
+        if on_update is not None:
+            on_update(job)
+
+    return update
+
+
+def interrupted(job_id: str, service: str | None = None) -> typer.Exit:
+    """Ctrl-C while waiting: the job runs on in the service; say how to pick it up (exit 130)."""
+    job = job_id if service is None else f"{job_id} --service {service}"
+    typer.echo(f"Interrupted: job {job_id} keeps running in the service; resume waiting with "
+               f"aml-retrain jobs wait {job} (or stop it: aml-retrain jobs cancel {job})", err=True)
+    return typer.Exit(code=130)
 
 
 def retrain(
@@ -136,14 +164,17 @@ def jobs_status(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None) -
 
 @jobs_app.command("wait")
 def jobs_wait(ctx: typer.Context, job_id: JobId, service: ServiceOpt = None,
-              timeout: TimeoutOpt = 1800.0) -> None:
+              timeout: WaitTimeoutOpt = 1800.0) -> None:
     """Wait for a job (e.g. after --no-wait or an agent time-out) and print its result."""
     from aml_retrain.classic.retrain import wait_for_job
 
     st = state(ctx)
-    with job_spinner(f"Waiting for {job_id}") as on_update:
-        result = wait_for_job(st.training_services(), job_id, journal=st.journal(), service_id=service,
-                              budget=timeout, on_update=on_update)
+    try:
+        with job_spinner(f"Waiting for {job_id}") as on_update:
+            result = wait_for_job(st.training_services(), job_id, journal=st.journal(),
+                                  service_id=service, budget=timeout, on_update=on_update)
+    except KeyboardInterrupt:
+        raise interrupted(job_id, service) from None
     render_job(st, result)
 
 

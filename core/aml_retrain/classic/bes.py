@@ -266,15 +266,19 @@ class JobPoller:
 
     def _timed_out(self, state: JobState, *, budget_spent: bool) -> OperationTimeoutError:
         waited = self.budget if budget_spent else None
-        note = "it is still queued or running"
+        limit = f"within the {waited:g} s budget" if waited is not None else "in the time given"
+        job = self.job_id
+        # A cancelled job cannot be resumed: only a job left running is waited for again.
+        note = f"it is still queued or running; resume waiting with: aml-retrain jobs wait {job}"
         if budget_spent and self._cancel_on_timeout:
             try:
-                self._client.cancel(self.job_id)
-                note = "a cancel was requested"
+                self._client.cancel(job)
+                note = ("it was cancelled, as --timeout is the whole job's budget: run it again "
+                        "with a larger --timeout, or with --no-wait and then "
+                        "aml-retrain jobs wait JOB_ID, which never cancels")
             except AmlRetrainError as exc:
-                note = f"cancelling it failed too ({exc})"
-        limit = f"within the {waited:g} s budget" if waited is not None else "in the time given"
+                note = (f"cancelling it failed too ({exc}), so it may still be running: check with "
+                        f"aml-retrain jobs status {job}, or cancel it with aml-retrain jobs cancel {job}")
         return OperationTimeoutError(
-            f"job {self.job_id} did not finish {limit} (last status {state.status.value}); "
-            f"{note}. Resume or check with: aml-retrain jobs wait {self.job_id}"
+            f"job {job} did not finish {limit} (last status {state.status.value}); {note}"
         )

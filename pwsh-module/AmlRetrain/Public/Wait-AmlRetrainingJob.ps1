@@ -5,7 +5,7 @@ function Wait-AmlRetrainingJob {
 
     .DESCRIPTION
     Polls the job with exponential backoff and jitter until it finishes, fails (AmlCliFailed, with the
-    service's details) or the -TimeoutSec budget runs out (the job is cancelled; AmlTimeout).
+    service's details) or -TimeoutSec runs out (the job keeps running; AmlTimeout: wait again).
 
     Calls aml-retrain classic jobs wait JOB_ID.
 
@@ -17,8 +17,8 @@ function Wait-AmlRetrainingJob {
     journal (another machine or agent started it). Binds from web_service_id.
 
     .PARAMETER TimeoutSec
-    Wall-clock budget in seconds (the CLI's default is 1800). When it runs out the job is cancelled and
-    an OperationTimeout error (AmlTimeout) is raised.
+    Seconds to wait (the CLI's default is 1800). When they run out the job keeps running and an
+    OperationTimeout error (AmlTimeout) is raised; call Wait-AmlRetrainingJob again to resume.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
