@@ -81,7 +81,9 @@ function New-AmlCliErrorRecord {
     $record = [System.Management.Automation.ErrorRecord]::new($exception, $errorId, $category, $TargetObject)
     $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new([string]$message)
     if ($ExitCode -eq 4) {
-        $record.ErrorDetails.RecommendedAction = 'Resume with Wait-AmlRetrainingJob, or raise -TimeoutSec.'
+        # Exit 4 covers a retrain whose budget ran out (the CLI cancelled that job), a wait (the job
+        # runs on) and ARM writes: the CLI's one line says which, so the advice defers to it.
+        $record.ErrorDetails.RecommendedAction = 'Follow the message: a job waited on keeps running (Wait-AmlRetrainingJob resumes it); a retrain that ran out of -TimeoutSec was cancelled: run it again with a larger -TimeoutSec.'
     }
     elseif ($ExitCode -eq 9) {
         $record.ErrorDetails.RecommendedAction = 'The target changed since the plan was made: run New-AmlPromotionPlan again.'
