@@ -200,7 +200,7 @@ def _plain_usage_error(exc: Any) -> None:
 
 
 def _flags_without_a_type() -> None:
-    """Show a flag in help as just ``--flag``: Typer 0.2x labels each ``<bool>``, as if it took one."""
+    """Show a flag in help by its name alone: Typer 0.2x labels each one `<bool>`, as if it took a value."""
     from typer.core import TyperOption
 
     shown = getattr(TyperOption, "display_type_rich", None)  # absent in older Typer: nothing to do
