@@ -406,7 +406,8 @@ JOB_STEPS = {
 }
 
 
-@pytest.mark.parametrize("service", ["", "$(trainingService)", "0123abcd", "arm:ml-rg/census-model-training-ws"])
+@pytest.mark.parametrize("service", ["", "$(trainingService)", "0123abcd",
+                                     "arm:ml-rg/census-model-training-ws"])
 @pytest.mark.parametrize("script", sorted(JOB_STEPS))
 def test_job_steps_pass_the_training_service_only_when_given(script: str, service: str,
                                                              tmp_path: Path) -> None:
@@ -414,7 +415,8 @@ def test_job_steps_pass_the_training_service_only_when_given(script: str, servic
     # (the CLI's --service). Empty or an undefined macro: the option is left out.
     inputs, job_call = JOB_STEPS[script]
     env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in inputs.items()}
-    done = run_script(script, {**env, "AML_STEP_JOB_ID": "J1", "AML_STEP_TRAINING_SERVICE": service}, tmp_path)
+    env |= {"AML_STEP_JOB_ID": "J1", "AML_STEP_TRAINING_SERVICE": service}
+    done = run_script(script, env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     calls = [c for c in (tmp_path / "calls").read_text().splitlines() if c.startswith("aml-retrain")]
     given = service if service and not service.startswith("$(") else ""

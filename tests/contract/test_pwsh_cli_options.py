@@ -25,7 +25,7 @@ NARROW_SERVICE_PATTERN = {"Wait-AmlRetrainingJob"}
 SERVICE_ACCEPTED = ["a3f9b2c1d4e54f6a8b7c9d0e1f2a3b4c", "A3F9B2C1D4E54F6A8B7C9D0E1F2A3B4C",
                     "arm:ml-prod-rg/census-model-training-ws", "arm:rg.with(parens)_1/ws"]
 SERVICE_REFUSED = ["", "arm:only-a-group", "arm:/ws", "arm:rg/", "arm:rg/ws/extra", "a3f9/b2c1",
-                   "a3f9b2c1d4e54f6a8b7c9d0e1f2a3b4c\n"[:-1] + " x", "arm:rg/ws?x"]
+                   "a3f9b2c1d4e54f6a8b7c9d0e1f2a3b4c x", "arm:rg/ws?x"]
 
 
 def functions() -> tuple[ps.Function, ...]:
@@ -74,8 +74,10 @@ def _service_pattern(fn: ps.Function) -> re.Pattern[str]:
     return re.compile(declared.group(1), re.IGNORECASE)
 
 
-@pytest.mark.parametrize("fn", [f for f in functions() if any(p.name == "TrainingWebServiceId" for p in f.params)],
-                         ids=lambda f: f.name)
+WITH_SERVICE = [f for f in functions() if any(p.name == "TrainingWebServiceId" for p in f.params)]
+
+
+@pytest.mark.parametrize("fn", WITH_SERVICE, ids=lambda f: f.name)
 def test_the_service_pattern_takes_what_retrain_prints_and_the_cli_accepts(fn: ps.Function) -> None:
     from aml_retrain.errors import ValidationError
     from aml_retrain.training_services import canonical_reference
@@ -135,4 +137,5 @@ def test_repairing_the_ledger_asks_first_and_has_no_dry_run() -> None:
     # The CLI has no dry run here: ShouldProcess decides before the call, so -WhatIf calls nothing.
     assert body.index("$PSCmdlet.ShouldProcess(") < body.index(ps.INVOKER + " -Command")
     assert "-SuccessExitCode" not in body, "a chain still broken after the repair is an error"
-    assert ps.format_views()["AmlRetrain.LedgerRepair"] == ["action", "removed_bytes", "ok", "count", "backup"]
+    columns = ["action", "removed_bytes", "ok", "count", "backup"]
+    assert ps.format_views()["AmlRetrain.LedgerRepair"] == columns

@@ -135,7 +135,7 @@ Describe 'Pipeline input by property name' {
 
     It 'binds an ARM job''s arm:RG/NAME training service (<Name>)' -ForEach @(
         @{ Name = 'Publish-AmlModel'; Call = { $input | Publish-AmlModel -Target $target -Confirm:$false }; Expect = '<target> --from-job J9 --service arm:rg/train-ws' }
-        @{ Name = 'Test-AmlModelGate'; Call = { $input | Test-AmlModelGate -Target $target }; Expect = '--candidate job:J9 --target <target> --service arm:rg/train-ws' }
+        @{ Name = 'Test-AmlModelGate'; Call = { $input | Test-AmlModelGate -Target $target }; Expect = '--candidate job:J9 --service arm:rg/train-ws --target <target>' }
         @{ Name = 'Get-AmlRetrainingJob'; Call = { $input | Get-AmlRetrainingJob }; Expect = 'J9 --service arm:rg/train-ws' }
     ) {
         # What webservice retrain prints (web_service_id is the journal's reference): a ValidatePattern
