@@ -29,6 +29,7 @@
         'New-AmlWebServiceEndpoint'
         'Publish-AmlModel'
         'Remove-AmlWebServiceEndpoint'
+        'Repair-AmlPromotionLedger'
         'Set-AmlWebServiceDefinitionModel'
         'Start-AmlRetraining'
         'Stop-AmlRetrainingJob'

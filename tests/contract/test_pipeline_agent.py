@@ -391,6 +391,61 @@ def test_retrain_refuses_a_malformed_arm_service(tmp_path: Path) -> None:
     assert kind == "error" and "arm:RESOURCE_GROUP/NAME" in message
 
 
+JOB_STEPS = {
+    "promote.sh": ({"AML_STEP_TARGET": "classic:s/e", "AML_STEP_POLICY": ""},
+                   "aml-retrain promote classic:s/e --from-job J1 --gate"),
+    "plan.sh": ({"AML_STEP_TARGET": "classic:s/e", "AML_STEP_PLAN_FILE": "{tmp}/plan/plan.json"},
+                "aml-retrain plan classic:s/e --from-job J1 --out {tmp}/plan/plan.json"),
+    "gate.sh": ({"AML_STEP_TARGET": "classic:s/e"},
+                "aml-retrain -o json gate --candidate job:J1 --target classic:s/e"),
+    "set-model-classic.sh": ({"AML_STEP_SERVICE_ID": "s", "AML_STEP_ENDPOINT": "e"},
+                             "aml-retrain classic endpoints set-model s e --from-job J1"),
+    "update-webservice.sh": ({"AML_STEP_RESOURCE_GROUP": "rg", "AML_STEP_WEB_SERVICE": "ws",
+                              "AML_STEP_DEFINITION_FILE": "{tmp}/def/ws.json"},
+                             "aml-retrain webservice set-model --file {tmp}/def/ws.json --from-job J1"),
+}
+
+
+@pytest.mark.parametrize("service", ["", "$(trainingService)", "0123abcd",
+                                     "arm:ml-rg/census-model-training-ws"])
+@pytest.mark.parametrize("script", sorted(JOB_STEPS))
+def test_job_steps_pass_the_training_service_only_when_given(script: str, service: str,
+                                                             tmp_path: Path) -> None:
+    # A job from another run is not in the journal artifact: the step names its training service
+    # (the CLI's --service). Empty or an undefined macro: the option is left out.
+    inputs, job_call = JOB_STEPS[script]
+    env = {k: v.replace("{tmp}", str(tmp_path)) for k, v in inputs.items()}
+    env |= {"AML_STEP_JOB_ID": "J1", "AML_STEP_TRAINING_SERVICE": service}
+    done = run_script(script, env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    calls = [c for c in (tmp_path / "calls").read_text().splitlines() if c.startswith("aml-retrain")]
+    given = service if service and not service.startswith("$(") else ""
+    expected = job_call.replace("{tmp}", str(tmp_path)) + (f" --service {given}" if given else "")
+    assert expected in calls, calls
+    assert sum("--service" in c for c in calls) == (1 if given else 0)
+
+
+@pytest.mark.parametrize("template", [f"{Path(s).stem}.yml" for s in JOB_STEPS])
+def test_job_step_templates_take_a_typed_training_service(template: str) -> None:
+    document = yaml.safe_load((TEMPLATES / "steps" / template).read_text())
+    [param] = [p for p in document["parameters"] if p["name"] == "trainingService"]
+    assert param == {"name": "trainingService", "type": "string", "default": ""}
+    [step] = document["steps"]
+    assert step["parameters"]["env"]["AML_STEP_TRAINING_SERVICE"] == "${{ parameters.trainingService }}"
+    # The Windows flavour's body hands it to the cmdlet's parameter for the CLI's --service.
+    assert "TrainingWebServiceId = $trainingService" in step["parameters"]["inline"]
+
+
+def test_the_stage_hands_its_training_service_to_gate_and_plan() -> None:
+    path = TEMPLATES / "stages" / "retrain-and-deploy.yml"
+    template = Template.read(path)
+    args = {p["name"]: dummy(p) for p in template.parameters if "default" not in p}
+    tree = {template.kind: expand(path, {**args, "trainingService": "arm:rg/train-ws"})}
+    named = {str(s.get("name")): s for s in steps_in(tree) if s.get("name")}
+    for name in ("gate", "plan"):
+        assert named[name]["env"]["AML_STEP_TRAINING_SERVICE"] == "arm:rg/train-ws", name
+
+
 # ---------------------------------------------------------------- errors, summary, Pester job
 
 

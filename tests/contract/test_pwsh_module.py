@@ -34,7 +34,7 @@ Use
 MUTATING_VERBS = frozenset("""
 Add Clear Copy Move New Remove Rename Reset Set Undo Update Edit Export Import Publish Restore
 Unpublish Approve Deploy Disable Enable Install Register Restart Start Stop Submit Uninstall
-Unregister Grant Revoke Block Unblock Protect Unprotect
+Unregister Grant Revoke Block Unblock Protect Unprotect Repair
 """.split()) - {"Import"}  # Import-AmlWebServiceDefinition only reads and validates a file
 # Invoke-* functions that change a service (the others score or read).
 MUTATING_INVOKE = {"Invoke-AmlPromotionPlan", "Invoke-AmlFanout"}
@@ -42,9 +42,7 @@ MUTATING_INVOKE = {"Invoke-AmlPromotionPlan", "Invoke-AmlFanout"}
 NOT_WRAPPED = {("auth", "show"), ("emulator", "start"), ("emulator", "stop"), ("storage", "upload"),
                ("emulator", "install-azurite"), ("emulator", "sample-data"),
                # `jobs` is the same group as `classic jobs`, which the job cmdlets call.
-               ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel"),
-               # Maintenance after a crash, run by hand: no cmdlet (yet).
-               ("ledger", "repair")}
+               ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel")}
 # The flows of the issue: each must be reachable from PowerShell.
 REQUIRED_COMMANDS = {
     ("classic", "services", "list"), ("classic", "services", "show"), ("classic", "endpoints", "list"),
@@ -55,7 +53,7 @@ REQUIRED_COMMANDS = {
     ("classic", "score"), ("webservice", "list"), ("webservice", "show"), ("webservice", "export"),
     ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "keys"),
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"),
-    ("ledger", "verify"), ("fanout", "run"),
+    ("ledger", "verify"), ("ledger", "repair"), ("fanout", "run"),
 }
 # The documented names with unapproved verbs (and the Az-like ones) that must stay reachable as aliases.
 REQUIRED_ALIASES = {"Patch-AmlWebServiceEndpoint", "Add-AmlWebServiceEndpoint",

@@ -36,7 +36,7 @@ ARM_FLOW = {
 }
 PROMOTION_FLOW = {
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"), ("ledger", "verify"),
-    ("fanout", "run"),
+    ("ledger", "repair"), ("fanout", "run"),
 }
 
 
@@ -177,6 +177,11 @@ def test_promotion_flow_prints_what_the_module_reads(
     cli("rollback", target, "--to", str(entries[0]["seq"]), "--reason", "pwsh", "--dry-run")
     cli("rollback", target, "--reason", "pwsh")
     assert cli("ledger", "verify")["ok"] is True
+    # Repair-AmlPromotionLedger: a torn last line (a crash mid-append) is cut after a backup.
+    with (tmp_path / "ledger.jsonl").open("ab") as ledger:
+        ledger.write(b'{"seq": 99, "act')
+    repaired = cli("ledger", "repair")
+    assert repaired["ok"] is True and repaired["removed_bytes"] > 0 and Path(repaired["backup"]).is_file()
 
     manifest = tmp_path / "fanout.yaml"
     manifest.write_text(yaml.safe_dump({"version": 1, "waves": True, "targets": [

@@ -56,6 +56,20 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Get-AmlPromotionLedger $target }; Cli = 'ledger show'; Expect = '<target>' }
         @{ Call = { Test-AmlPromotionLedger }; Cli = 'ledger verify'; Expect = '' }
         @{ Call = { Invoke-AmlFanout $file -Concurrency 2 -KeepGoing -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --concurrency 2 --keep-going' }
+        # A job from another agent (not in the local journal) names its training service; ARM writes take a budget.
+        @{ Call = { Publish-AmlModel $target -FromJob J1 -TrainingWebServiceId $training -TimeoutSec 120 -Confirm:$false }; Cli = 'promote'; Expect = '<target> --from-job J1 --service <training> --timeout 120' }
+        @{ Call = { New-AmlPromotionPlan $target $file -FromJob J1 -TrainingWebServiceId 'arm:rg/train-ws' -Confirm:$false }; Cli = 'plan'; Expect = '<target> --out <file> --from-job J1 --service arm:rg/train-ws' }
+        @{ Call = { Test-AmlModelGate -FromJob J1 -TrainingWebServiceId $training }; Cli = 'gate'; Expect = '--candidate job:J1 --service <training>' }
+        @{ Call = { Test-AmlModelGate -Candidate job:J1 -TrainingWebServiceId 'arm:rg/train-ws' }; Cli = 'gate'; Expect = '--candidate job:J1 --service arm:rg/train-ws' }
+        @{ Call = { Update-AmlWebServiceEndpoint $svc ep1 -FromJob J1 -TrainingWebServiceId $training -Confirm:$false }; Cli = 'classic endpoints set-model'; Expect = '<svc> ep1 --from-job J1 --service <training>' }
+        @{ Call = { Update-AmlNewWebServiceModel rg ws -FromJob J1 -TrainingWebServiceId 'arm:rg/train-ws' -TimeoutSec 60 -Confirm:$false }; Cli = 'webservice set-model'; Expect = 'rg ws --from-job J1 --service arm:rg/train-ws --timeout 60' }
+        @{ Call = { Set-AmlWebServiceDefinitionModel $file -FromJob J1 -TrainingWebServiceId $training -Confirm:$false }; Cli = 'webservice set-model'; Expect = '--file <file> --from-job J1 --service <training>' }
+        @{ Call = { Get-AmlRetrainingJob J1 -TrainingWebServiceId 'arm:rg/train-ws' }; Cli = 'classic jobs status'; Expect = 'J1 --service arm:rg/train-ws' }
+        @{ Call = { Invoke-AmlPromotionPlan $file -TimeoutSec 300 -Confirm:$false }; Cli = 'apply'; Expect = '<file> --timeout 300' }
+        @{ Call = { Undo-AmlPromotion $target -TimeoutSec 60 -Confirm:$false }; Cli = 'rollback'; Expect = '<target> --timeout 60' }
+        @{ Call = { Invoke-AmlFanout $file -TimeoutSec 60 -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --timeout 60' }
+        @{ Call = { Update-AmlNewWebService rg ws -Path $file -TimeoutSec 60 -Confirm:$false }; Cli = 'webservice update'; Expect = 'rg ws --file <file> --timeout 60' }
+        @{ Call = { Repair-AmlPromotionLedger -Confirm:$false }; Cli = 'ledger repair'; Expect = '' }
     ) {
         $null = & $Call
         $expected = $Expect.Replace('<svc>', $svc).Replace('<training>', $training).Replace('<target>', $target).Replace('<file>', $file)
@@ -88,6 +102,7 @@ Describe '-WhatIf runs the CLI dry run' {
         @{ Name = 'New-AmlPromotionPlan'; Call = { New-AmlPromotionPlan $target $file -FromJob J1 -WhatIf } }
         @{ Name = 'Invoke-AmlPromotionPlan'; Call = { Invoke-AmlPromotionPlan $file -WhatIf } }
         @{ Name = 'Invoke-AmlFanout'; Call = { Invoke-AmlFanout $file -WhatIf } }
+        @{ Name = 'Repair-AmlPromotionLedger'; Call = { Repair-AmlPromotionLedger -WhatIf } }
     ) {
         & $Call | Should -BeNullOrEmpty
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 0 -Exactly
@@ -113,9 +128,28 @@ Describe 'Pipeline input by property name' {
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "J9 --service $training" }
     }
 
-    It 'binds FromJob from a retraining job' {
+    It 'binds FromJob and its training service from a retraining job' {
         [pscustomobject]@{ job_id = 'J9'; web_service_id = $training } | Publish-AmlModel -Target $target -Confirm:$false
-        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "$target --from-job J9" }
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "$target --from-job J9 --service $training" }
+    }
+
+    It 'binds an ARM job''s arm:RG/NAME training service (<Name>)' -ForEach @(
+        @{ Name = 'Publish-AmlModel'; Call = { $input | Publish-AmlModel -Target $target -Confirm:$false }; Expect = '<target> --from-job J9 --service arm:rg/train-ws' }
+        @{ Name = 'Test-AmlModelGate'; Call = { $input | Test-AmlModelGate -Target $target }; Expect = '--candidate job:J9 --service arm:rg/train-ws --target <target>' }
+        @{ Name = 'Get-AmlRetrainingJob'; Call = { $input | Get-AmlRetrainingJob }; Expect = 'J9 --service arm:rg/train-ws' }
+    ) {
+        # What webservice retrain prints (web_service_id is the journal's reference): a ValidatePattern
+        # that took only a classic id would fail this object's binding.
+        [pscustomobject]@{ job_id = 'J9'; web_service_id = 'arm:rg/train-ws' } | & $Call
+        $expected = $Expect.Replace('<target>', $target)
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { (@($Arguments) -join ' ') -eq $expected }
+    }
+
+    It 'leaves a piped training service out when the model comes from a URL' {
+        # -ModelUrl selects the ModelUrl set: TrainingWebServiceId is only in FromJob, so it is not bound.
+        # (target binds from the object too: an object that binds nothing is an InputObjectNotBound error.)
+        [pscustomobject]@{ target = $target; web_service_id = $training } | Publish-AmlModel -ModelUrl 'https://a/m.ilearner' -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { (@($Arguments) -join ' ') -eq "$target --model-url -" }
     }
 
     It 'binds ResourceGroup and Name from webservice list entries' {
@@ -131,6 +165,50 @@ Describe 'Pipeline input by property name' {
     It 'binds target and seq from a ledger entry' {
         [pscustomobject]@{ seq = 3; target = $target; action = 'promote' } | Undo-AmlPromotion -Confirm:$false
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -ParameterFilter { (@($Arguments) -join ' ') -eq "$target --to 3" }
+    }
+}
+
+Describe 'The training service and the timeout are refused where they cannot apply' {
+    It '<Name> refuses -TrainingWebServiceId with -ModelUrl (parameter sets)' -ForEach @(
+        @{ Name = 'Publish-AmlModel'; Call = { Publish-AmlModel $target -ModelUrl 'https://a/m.ilearner' -TrainingWebServiceId $training -Confirm:$false } }
+        @{ Name = 'New-AmlPromotionPlan'; Call = { New-AmlPromotionPlan $target $file -ModelUrl 'https://a/m.ilearner' -TrainingWebServiceId $training -Confirm:$false } }
+        @{ Name = 'Update-AmlWebServiceEndpoint'; Call = { Update-AmlWebServiceEndpoint $svc ep1 -ModelUrl 'https://a/m.ilearner' -TrainingWebServiceId $training -Confirm:$false } }
+        @{ Name = 'Update-AmlNewWebServiceModel'; Call = { Update-AmlNewWebServiceModel rg ws -ModelUrl 'https://a/m.ilearner' -TrainingWebServiceId $training -Confirm:$false } }
+        @{ Name = 'Set-AmlWebServiceDefinitionModel'; Call = { Set-AmlWebServiceDefinitionModel $file -ModelUrl 'https://a/m.ilearner' -TrainingWebServiceId $training -Confirm:$false } }
+    ) {
+        # "Parameter set cannot be resolved using the specified named parameters" (ParameterBindingException).
+        $err = { & $Call } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmbiguousParameterSet*'
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 0 -Exactly
+    }
+
+    It 'Test-AmlModelGate refuses a training service for a metrics file' {
+        $err = { Test-AmlModelGate -Candidate $file -TrainingWebServiceId $training } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlServiceWithoutJob*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 0 -Exactly
+    }
+
+    It 'refuses a malformed training service "<Value>"' -ForEach @(
+        @{ Value = 'arm:only-a-group' }, @{ Value = 'arm:rg/ws/extra' }, @{ Value = 'abc/def' }
+    ) {
+        { Publish-AmlModel $target -FromJob J1 -TrainingWebServiceId $Value -Confirm:$false } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
+    It 'refuses a timeout outside the CLI range 1..86400 (<Value>)' -ForEach @(@{ Value = 0 }, @{ Value = 86401 }) {
+        { Invoke-AmlPromotionPlan $file -TimeoutSec $Value -Confirm:$false } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+}
+
+Describe 'Repair-AmlPromotionLedger' {
+    It 'is ConfirmImpact High: it asks unless -Confirm:$false' {
+        (Get-Command Repair-AmlPromotionLedger).ScriptBlock.Attributes.Where({ $_ -is [System.Management.Automation.CmdletBindingAttribute] }).ConfirmImpact | Should -Be 'High'
+    }
+
+    It 'passes the ledger as the global option and returns the repair' {
+        $result = Repair-AmlPromotionLedger -Ledger $file -Confirm:$false
+        $result.PSObject.TypeNames[0] | Should -Be 'AmlRetrain.LedgerRepair'
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { $BoundParameters['Ledger'] -eq $file }
     }
 }
 

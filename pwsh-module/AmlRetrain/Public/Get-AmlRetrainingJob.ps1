@@ -12,8 +12,9 @@ function Get-AmlRetrainingJob {
     BES job id, as returned by Start-AmlRetraining. Binds from the pipeline by property name (job_id).
 
     .PARAMETER TrainingWebServiceId
-    Id of the training web service that ran the job. Needed only when the job is not in the local job
-    journal (another machine or agent started it). Binds from web_service_id.
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service. Needed only when the job is not in the local job journal (another machine or
+    agent started it). Binds from web_service_id.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -57,7 +58,7 @@ function Get-AmlRetrainingJob {
 
         [Parameter(ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^[0-9a-fA-F]{32}$')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
         [string] $TrainingWebServiceId,
 
         [ValidateNotNullOrEmpty()]

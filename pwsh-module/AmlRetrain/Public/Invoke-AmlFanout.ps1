@@ -24,6 +24,11 @@ function Invoke-AmlFanout {
     .PARAMETER JUnitPath
     Also write JUnit XML, one test per target (for PublishTestResults@2).
 
+    .PARAMETER TimeoutSec
+    Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
+    default 900); the write may still finish after it. Classic writes are one request each, limited by
+    AML_RETRAIN_TIMEOUT.
+
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
     option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
@@ -91,6 +96,9 @@ function Invoke-AmlFanout {
         [ValidateNotNullOrEmpty()]
         [string] $JUnitPath,
 
+        [ValidateRange(1, 86400)]
+        [int] $TimeoutSec,
+
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
 
@@ -125,6 +133,7 @@ function Invoke-AmlFanout {
         if ($Concurrency) { $arguments += '--concurrency', $Concurrency }
         if ($KeepGoing) { $arguments += '--keep-going' }
         if ($JUnitPath) { $arguments += '--junit', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JUnitPath) }
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         Invoke-AmlRetrainCli -Command @('fanout', 'run') -Arguments $arguments -TypeName 'AmlRetrain.FanoutResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

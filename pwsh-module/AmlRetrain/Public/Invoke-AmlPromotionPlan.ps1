@@ -14,6 +14,11 @@ function Invoke-AmlPromotionPlan {
     .PARAMETER Path
     The plan file. Binds from plan_file (the output of New-AmlPromotionPlan).
 
+    .PARAMETER TimeoutSec
+    Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
+    default 900); the write may still finish after it. Classic writes are one request each, limited by
+    AML_RETRAIN_TIMEOUT.
+
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
     option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
@@ -74,6 +79,9 @@ function Invoke-AmlPromotionPlan {
         [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
         [string] $Path,
 
+        [ValidateRange(1, 86400)]
+        [int] $TimeoutSec,
+
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
 
@@ -104,6 +112,8 @@ function Invoke-AmlPromotionPlan {
     process {
         $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
         if (-not $PSCmdlet.ShouldProcess($file, 'Apply promotion plan')) { return }
-        Invoke-AmlRetrainCli -Command @('apply') -Arguments @($file) -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        $arguments = @($file)
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
+        Invoke-AmlRetrainCli -Command @('apply') -Arguments $arguments -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }

@@ -26,6 +26,13 @@ function New-AmlPromotionPlan {
     Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
     Binds from job_id (the output of Start-AmlRetraining).
 
+    .PARAMETER TrainingWebServiceId
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service (the CLI's service option). Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id (the output of
+    Start-AmlRetraining). Only with -FromJob: it belongs to that parameter set, so PowerShell refuses it
+    with the other sets' parameters.
+
     .PARAMETER Gate
     Run the evaluation gate before deploying (exit 8 / AmlGated when the candidate regresses).
 
@@ -105,6 +112,14 @@ function New-AmlPromotionPlan {
         [ValidateNotNullOrEmpty()]
         [string] $FromJob,
 
+        # Only in the FromJob set: a parameter that names a set is refused with the parameters of the
+        # other sets ("Parameter set cannot be resolved", AmbiguousParameterSet; learn.microsoft.com
+        # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
+        [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [string] $TrainingWebServiceId,
+
         [switch] $Gate,
 
         [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
@@ -143,7 +158,10 @@ function New-AmlPromotionPlan {
         $arguments = @($Target, '--out', $file)
 
         $url = $null
-        if ($PSCmdlet.ParameterSetName -eq 'FromJob') { $arguments += '--from-job', $FromJob }
+        if ($PSCmdlet.ParameterSetName -eq 'FromJob') {
+            $arguments += '--from-job', $FromJob
+            if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
+        }
         else {
             # '-' makes the CLI read the URL from stdin: a SAS signature never reaches argv.
             $arguments += '--model-url', '-'

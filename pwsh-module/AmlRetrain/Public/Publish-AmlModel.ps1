@@ -24,6 +24,13 @@ function Publish-AmlModel {
     Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
     Binds from job_id (the output of Start-AmlRetraining).
 
+    .PARAMETER TrainingWebServiceId
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service (the CLI's service option). Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id (the output of
+    Start-AmlRetraining). Only with -FromJob: it belongs to that parameter set, so PowerShell refuses it
+    with the other sets' parameters.
+
     .PARAMETER Gate
     Run the evaluation gate before deploying (exit 8 / AmlGated when the candidate regresses).
 
@@ -38,6 +45,11 @@ function Publish-AmlModel {
 
     .PARAMETER Reason
     Why: recorded in the ledger entry.
+
+    .PARAMETER TimeoutSec
+    Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
+    default 900); the write may still finish after it. Classic writes are one request each, limited by
+    AML_RETRAIN_TIMEOUT.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -120,6 +132,14 @@ function Publish-AmlModel {
         [ValidateNotNullOrEmpty()]
         [string] $FromJob,
 
+        # Only in the FromJob set: a parameter that names a set is refused with the parameters of the
+        # other sets ("Parameter set cannot be resolved", AmbiguousParameterSet; learn.microsoft.com
+        # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
+        [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [string] $TrainingWebServiceId,
+
         [switch] $Gate,
 
         [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
@@ -131,6 +151,9 @@ function Publish-AmlModel {
 
         [ValidateLength(1, 500)]
         [string] $Reason,
+
+        [ValidateRange(1, 86400)]
+        [int] $TimeoutSec,
 
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
@@ -165,7 +188,10 @@ function Publish-AmlModel {
         $arguments = @($Target)
 
         $url = $null
-        if ($PSCmdlet.ParameterSetName -eq 'FromJob') { $arguments += '--from-job', $FromJob }
+        if ($PSCmdlet.ParameterSetName -eq 'FromJob') {
+            $arguments += '--from-job', $FromJob
+            if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
+        }
         else {
             # '-' makes the CLI read the URL from stdin: a SAS signature never reaches argv.
             $arguments += '--model-url', '-'
@@ -177,6 +203,7 @@ function Publish-AmlModel {
         if ($RequireBaseline) { $arguments += '--require-baseline' }
         if ($Force) { $arguments += '--force' }
         if ($Reason) { $arguments += '--reason', $Reason }
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
         Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }

@@ -22,6 +22,13 @@ function Set-AmlWebServiceDefinitionModel {
     .PARAMETER FromJob
     Id of a finished classic retraining job whose .ilearner output becomes the model. Binds from job_id.
 
+    .PARAMETER TrainingWebServiceId
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service (the CLI's service option). Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id (the output of
+    Start-AmlRetraining). Only with -FromJob: it belongs to that parameter set, so PowerShell refuses it
+    with the other sets' parameters.
+
     .PARAMETER AssetId
     Id of the trained-model asset (e.g. asset3), when the definition has more than one.
 
@@ -102,6 +109,14 @@ function Set-AmlWebServiceDefinitionModel {
         [ValidateNotNullOrEmpty()]
         [string] $FromJob,
 
+        # Only in the FromJob set: a parameter that names a set is refused with the parameters of the
+        # other sets ("Parameter set cannot be resolved", AmbiguousParameterSet; learn.microsoft.com
+        # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
+        [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [string] $TrainingWebServiceId,
+
         [ValidateNotNullOrEmpty()]
         [string] $AssetId,
 
@@ -141,7 +156,10 @@ function Set-AmlWebServiceDefinitionModel {
         if ($dryRun -and -not $WhatIfPreference) { return }
         $arguments = @('--file', $file)
 
-        if ($PSCmdlet.ParameterSetName -eq 'FromJob') { $arguments += '--from-job', $FromJob }
+        if ($PSCmdlet.ParameterSetName -eq 'FromJob') {
+            $arguments += '--from-job', $FromJob
+            if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
+        }
         else { $arguments += '--model-url', ($ModelUrl -split '\?')[0] }
         if ($AssetId) { $arguments += '--asset', $AssetId }
         if ($AssetName) { $arguments += '--asset-name', $AssetName }

@@ -19,6 +19,13 @@ function Test-AmlModelGate {
     Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
     Binds from job_id (the output of Start-AmlRetraining).
 
+    .PARAMETER TrainingWebServiceId
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service (the CLI's service option). Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id (the output of
+    Start-AmlRetraining). Only with -FromJob or a job:JOB_ID -Candidate; with a metrics file it is
+    refused (AmlServiceWithoutJob).
+
     .PARAMETER Baseline
     Baseline metrics file.
 
@@ -109,6 +116,14 @@ function Test-AmlModelGate {
         [ValidateNotNullOrEmpty()]
         [string] $FromJob,
 
+        # In both sets (a job may come as -FromJob or as a job:JOB_ID -Candidate); bound from the
+        # pipeline only with -FromJob, the one parameter the pipeline gives this cmdlet.
+        [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Parameter(ParameterSetName = 'Candidate')]
+        [Alias('web_service_id')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [string] $TrainingWebServiceId,
+
         [ValidateNotNullOrEmpty()]
         [string] $Baseline,
 
@@ -159,6 +174,14 @@ function Test-AmlModelGate {
         elseif (Test-Path -LiteralPath $Candidate -PathType Leaf) { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Candidate) }
         else { $Candidate }
         $arguments = @('--candidate', $metrics)
+        if ($TrainingWebServiceId) {
+            if (-not $metrics.StartsWith('job:')) {
+                $exception = [System.ArgumentException]::new(
+                    "-TrainingWebServiceId names the training service of a job: give -FromJob or a job:JOB_ID -Candidate, or leave it out for a metrics file.", 'TrainingWebServiceId')
+                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'AmlServiceWithoutJob', 'InvalidArgument', $Candidate))
+            }
+            $arguments += '--service', $TrainingWebServiceId
+        }
         if ($Baseline) { $arguments += '--baseline', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Baseline) }
         if ($Target) { $arguments += '--target', $Target }
         if ($PolicyPath) { $arguments += '--policy', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($PolicyPath) }

@@ -20,6 +20,11 @@ function Undo-AmlPromotion {
     .PARAMETER Reason
     Why: recorded in the ledger entry.
 
+    .PARAMETER TimeoutSec
+    Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
+    default 900); the write may still finish after it. Classic writes are one request each, limited by
+    AML_RETRAIN_TIMEOUT.
+
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
     option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
@@ -85,6 +90,9 @@ function Undo-AmlPromotion {
         [ValidateLength(1, 500)]
         [string] $Reason,
 
+        [ValidateRange(1, 86400)]
+        [int] $TimeoutSec,
+
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
 
@@ -119,6 +127,7 @@ function Undo-AmlPromotion {
         $arguments = @($Target)
         if ($ToEntry) { $arguments += '--to', $ToEntry }
         if ($Reason) { $arguments += '--reason', $Reason }
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
         Invoke-AmlRetrainCli -Command @('rollback') -Arguments $arguments -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }

@@ -31,6 +31,11 @@ function Update-AmlNewWebService {
     JSON Pointer prefixes that may change besides the asset URI, e.g. /properties/package. Guarded paths
     are refused otherwise.
 
+    .PARAMETER TimeoutSec
+    Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
+    default 900); the write may still finish after it. Classic writes are one request each, limited by
+    AML_RETRAIN_TIMEOUT.
+
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
     option). Default: $env:AML_RETRAIN_PROFILE, else ~/.aml-retrain/profile.json when it exists.
@@ -82,6 +87,9 @@ function Update-AmlNewWebService {
         [ValidatePattern('^/')]
         [string[]] $Allow,
 
+        [ValidateRange(1, 86400)]
+        [int] $TimeoutSec,
+
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
 
@@ -113,6 +121,7 @@ function Update-AmlNewWebService {
             }
             $arguments = @($ResourceGroup, $Name, '--file', $file)
             foreach ($prefix in @($Allow)) { if ($prefix) { $arguments += '--allow', $prefix } }
+            if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
             if ($dryRun) { $arguments += '--dry-run' }
             Invoke-AmlRetrainCli -Command @('webservice', 'update') -Arguments $arguments -TypeName 'AmlRetrain.NewWebServiceUpdate' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
         }

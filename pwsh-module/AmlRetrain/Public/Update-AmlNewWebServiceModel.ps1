@@ -26,6 +26,13 @@ function Update-AmlNewWebServiceModel {
     .PARAMETER FromJob
     Id of a finished classic retraining job whose .ilearner output becomes the model. Binds from job_id.
 
+    .PARAMETER TrainingWebServiceId
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service (the CLI's service option). Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id (the output of
+    Start-AmlRetraining). Only with -FromJob: it belongs to that parameter set, so PowerShell refuses it
+    with the other sets' parameters.
+
     .PARAMETER AssetId
     Id of the trained-model asset (e.g. asset3), when the definition has more than one.
 
@@ -38,6 +45,11 @@ function Update-AmlNewWebServiceModel {
 
     .PARAMETER AllowOtherAccount
     Accept a model blob outside the web service's storage account.
+
+    .PARAMETER TimeoutSec
+    Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
+    default 900); the write may still finish after it. Classic writes are one request each, limited by
+    AML_RETRAIN_TIMEOUT.
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -103,6 +115,14 @@ function Update-AmlNewWebServiceModel {
         [ValidateNotNullOrEmpty()]
         [string] $FromJob,
 
+        # Only in the FromJob set: a parameter that names a set is refused with the parameters of the
+        # other sets ("Parameter set cannot be resolved", AmbiguousParameterSet; learn.microsoft.com
+        # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
+        [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [string] $TrainingWebServiceId,
+
         [ValidateNotNullOrEmpty()]
         [string] $AssetId,
 
@@ -113,6 +133,9 @@ function Update-AmlNewWebServiceModel {
         [string[]] $Allow,
 
         [switch] $AllowOtherAccount,
+
+        [ValidateRange(1, 86400)]
+        [int] $TimeoutSec,
 
         [ValidateNotNullOrEmpty()]
         [string] $ProfilePath,
@@ -141,12 +164,16 @@ function Update-AmlNewWebServiceModel {
         if ($dryRun -and -not $WhatIfPreference) { return }
         $arguments = @($ResourceGroup, $Name)
 
-        if ($PSCmdlet.ParameterSetName -eq 'FromJob') { $arguments += '--from-job', $FromJob }
+        if ($PSCmdlet.ParameterSetName -eq 'FromJob') {
+            $arguments += '--from-job', $FromJob
+            if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
+        }
         else { $arguments += '--model-url', ($ModelUrl -split '\?')[0] }
         if ($AssetId) { $arguments += '--asset', $AssetId }
         if ($AssetName) { $arguments += '--asset-name', $AssetName }
         foreach ($prefix in @($Allow)) { if ($prefix) { $arguments += '--allow', $prefix } }
         if ($AllowOtherAccount) { $arguments += '--allow-other-account' }
+        if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
 
         Invoke-AmlRetrainCli -Command @('webservice', 'set-model') -Arguments $arguments -TypeName 'AmlRetrain.DefinitionChange' -BoundParameters $PSBoundParameters -Caller $PSCmdlet

@@ -31,6 +31,13 @@ function Update-AmlWebServiceEndpoint {
     Id of a finished retraining job whose .ilearner output becomes the model. Binds from job_id (the
     output of Start-AmlRetraining).
 
+    .PARAMETER TrainingWebServiceId
+    The training service that ran the job: a classic web service id, or arm:RG/NAME for a new (ARM)
+    training web service (the CLI's service option). Needed only when the job is not in the local job
+    journal (another machine or agent started it). Binds from web_service_id (the output of
+    Start-AmlRetraining). Only with -FromJob: it belongs to that parameter set, so PowerShell refuses it
+    with the other sets' parameters.
+
     .PARAMETER BaseLocation
     azuremlps style: the storage account URL, e.g. https://acct.blob.core.windows.net/.
 
@@ -117,6 +124,14 @@ function Update-AmlWebServiceEndpoint {
         [ValidateNotNullOrEmpty()]
         [string] $FromJob,
 
+        # Only in the FromJob set: a parameter that names a set is refused with the parameters of the
+        # other sets ("Parameter set cannot be resolved", AmbiguousParameterSet; learn.microsoft.com
+        # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
+        [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
+        [Alias('web_service_id')]
+        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [string] $TrainingWebServiceId,
+
         [Parameter(Mandatory, ParameterSetName = 'Location')]
         [ValidatePattern('^https?://')]
         [string] $BaseLocation,
@@ -163,6 +178,7 @@ function Update-AmlWebServiceEndpoint {
         $url = $null
         if ($PSCmdlet.ParameterSetName -eq 'FromJob') {
             $arguments += '--from-job', $FromJob
+            if ($TrainingWebServiceId) { $arguments += '--service', $TrainingWebServiceId }
         }
         else {
             $url = if ($PSCmdlet.ParameterSetName -eq 'Location') {
