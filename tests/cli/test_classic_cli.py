@@ -179,6 +179,23 @@ def test_set_model_patches_and_reads_back(fake: FakeClient) -> None:
     assert new == "models/new.ilearner"
 
 
+def test_set_model_table_shows_models_before_and_after_not_the_patch_body(
+    fake: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    url = "https://acct.blob.core.windows.net/models/new.ilearner"
+    result = run("classic", "endpoints", "set-model", SVC, "ep01", "--model-url", "-",
+                 input=url + SAS + "\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    row = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in lines if line.count("│") == 3}
+    assert row["model_before"] == "https://acct.blob.core.windows.net/models/old.ilearner"
+    assert row["model_after"] == url
+    assert row["verified"] == "True" and "body" not in row and "before" not in row
+    assert "SasBlobToken" not in result.stdout and "sig=" not in result.stdout
+    assert max(map(len, lines)) <= 100 and len(lines) <= 14
+
+
 def test_non_ilearner_url_is_refused(fake: FakeClient) -> None:
     result = run("classic", "endpoints", "set-model", SVC, "ep01", "--model-url",
                  "https://acct.blob.core.windows.net/models/new.csv")

@@ -18,8 +18,6 @@ pytest.importorskip("tree_sitter_pwsh")
 # Set-AmlWebServiceDefinitionModel runs `webservice set-model --file`: it edits a local file, so the
 # ARM write budget does not apply to it.
 NO_ARM_WRITE = {"Set-AmlWebServiceDefinitionModel"}
-# Owned by another helper in this session (issue 13); it still takes only a classic id.
-NARROW_SERVICE_PATTERN = {"Wait-AmlRetrainingJob"}
 # What the CLI prints as web_service_id (core classic/retrain.py: the journal's reference) and what
 # training_services.canonical_reference accepts, and forms it refuses.
 SERVICE_ACCEPTED = ["a3f9b2c1d4e54f6a8b7c9d0e1f2a3b4c", "A3F9B2C1D4E54F6A8B7C9D0E1F2A3B4C",
@@ -82,8 +80,6 @@ def test_the_service_pattern_takes_what_retrain_prints_and_the_cli_accepts(fn: p
     from aml_retrain.errors import ValidationError
     from aml_retrain.training_services import canonical_reference
 
-    if fn.name in NARROW_SERVICE_PATTERN:
-        pytest.xfail(f"{fn.name} takes only a classic id (owned elsewhere this session)")
     pattern = _service_pattern(fn)
     # A web_service_id piped from an ARM job (Start-AmlRetraining -ResourceGroupName) must bind: a
     # failed ValidatePattern on pipeline input is a binding error for that object.

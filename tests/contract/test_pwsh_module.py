@@ -259,7 +259,8 @@ def test_only_the_invoker_starts_a_process() -> None:
 def test_the_invoker_maps_every_documented_exit_code() -> None:
     source = (ps.PRIVATE / "New-AmlCliErrorRecord.ps1").read_text(encoding="utf-8")
     expected = {1: "InvalidResult", 2: "InvalidArgument", 3: "ObjectNotFound", 4: "OperationTimeout",
-                5: "AuthenticationError", 6: "ResourceExists", 8: "PermissionDenied", 9: "InvalidOperation"}
+                5: "AuthenticationError", 6: "ResourceExists", 8: "PermissionDenied", 9: "InvalidOperation",
+                130: "OperationStopped"}
     for code, category in expected.items():
         assert re.search(rf"^\s*{code}\s*=\s*@\('Aml\w+', '{category}'", source, re.MULTILINE), code
     assert "'AmlGated'" in source and "'AmlStalePlan'" in source

@@ -201,4 +201,28 @@ def endpoints_set_model(
         notice("Dry run: nothing was changed.")
     data = result.to_dict()
     pipelines.set_outputs({"backupPath": data.get("backup_path"), "verified": data.get("verified")})
-    emit_pairs(st, data)
+    emit_pairs(st, data if st.json else _set_model_summary(data))
+
+
+def _model_of(resource: Any) -> str | None:
+    """The model a classic resource names: BaseLocation + RelativeLocation, never its SAS."""
+    location = resource.get("Location") if isinstance(resource, dict) else None
+    if not isinstance(location, dict):
+        return None
+    return f"{location.get('BaseLocation') or ''}{location.get('RelativeLocation') or ''}" or None
+
+
+def _set_model_summary(data: dict[str, Any]) -> dict[str, Any]:
+    """One short row per fact of a set-model result; `-o json` has the PATCH body and both resources."""
+    sent = (data.get("body") or {}).get("Resources") or [{}]
+    rows = {
+        "web_service_id": data.get("web_service_id"), "endpoint": data.get("endpoint"),
+        "resource_name": data.get("resource_name"), "model_before": _model_of(data.get("before")),
+        ("model_to_set" if data.get("dry_run") else "model_after"):
+            _model_of(sent[0]) if data.get("dry_run") else _model_of(data.get("after")),
+        "dry_run": data.get("dry_run") or None,
+        "verified": None if data.get("dry_run") else data.get("verified"),
+        "backup_path": data.get("backup_path"),
+        "warnings": "\n".join(str(w) for w in data.get("warnings") or ()) or None,
+    }
+    return {k: v for k, v in rows.items() if v is not None}
