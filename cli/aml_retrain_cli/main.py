@@ -18,7 +18,6 @@ Exit codes (also in the README):
 from __future__ import annotations
 
 import sys
-import traceback
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,17 +25,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from aml_retrain_cli.commands import (
-    auth,
-    classic,
-    classic_jobs,
-    emulator,
-    fanout,
-    promotion,
-    storage,
-    webservice,
-)
+from aml_retrain_cli import _fast_params
 from aml_retrain_cli.context import State
+from aml_retrain_cli.lazy import Entry, LazyCommands
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -58,8 +49,53 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+# The top-level commands in the order `--help` lists them. Each is imported and built only when a
+# command line uses it (aml_retrain_cli.lazy); the summary is its help's first paragraph, as the
+# root's --help prints it (tests/cli/test_lazy_commands.py holds them to the real help).
+# Jobs of either kind of training service live in one journal: one group, also under `classic`.
+COMMANDS = {
+    "gate": Entry("promotion", "gate",
+                  "Compare candidate metrics with the baseline; exit 8 when gated (not promoted)."),
+    "promote": Entry("promotion", "promote",
+                     "Deploy a model to TARGET (optionally gated) and record it in the ledger."),
+    "plan": Entry("promotion", "plan", "Compute what a deploy would change and write a plan file "
+                  "(for an approval to sit between)."),
+    "apply": Entry("promotion", "apply", "Apply a plan if the target has not changed since "
+                   "(exit 9 when stale); record it."),
+    "rollback": Entry("promotion", "rollback",
+                      "Re-point TARGET at the previous (or a chosen) model from the ledger."),
+    "auth": Entry("auth", "app", "Azure sign-in for the ARM commands."),
+    "classic": Entry("classic", "app", "Classic (Studio) web services: endpoints and trained models."),
+    "webservice": Entry("webservice", "app",
+                        "New (ARM) web services: Microsoft.MachineLearning/webServices."),
+    "jobs": Entry("classic_jobs", "jobs_app", "Batch Execution Service jobs started by retrain."),
+    "ledger": Entry("promotion", "ledger_app",
+                    "The promotion ledger: history per target, tamper check."),
+    "fanout": Entry("fanout", "app", "Retrain and/or deploy many targets from a manifest, canary first."),
+    "storage": Entry("storage", "app", "Blob storage for models and training data."),
+    "emulator": Entry("emulator", "app", "Local HTTPS emulator of the Azure ML APIs (plus Azurite)."),
+}
+
+
 class AmlGroup(TyperGroup):
     """Root group: turns library and usage errors into one stderr line and a documented exit code."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        given, self.commands = self.commands, LazyCommands(COMMANDS)
+        self.commands.update(given)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command name, none of them built."""
+        return list(self.commands)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The root's help lists commands from their summaries: nothing is imported for it."""
+        commands = self.commands
+        if not isinstance(commands, LazyCommands):
+            return super().format_help(ctx, formatter)
+        with commands.listing():
+            return super().format_help(ctx, formatter)
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None,
                      **extra: Any) -> Any:
@@ -85,6 +121,8 @@ class AmlGroup(TyperGroup):
             st = ctx.obj if isinstance(ctx.obj, State) else State()
             exc = st.explain(exc)
             if st.debug:  # the traceback is extra detail: the exit code stays the error's
+                import traceback
+
                 from aml_retrain._redact import redact_text
 
                 # A chained cause (a requests error quoting a signed URL) is not redacted itself.
@@ -215,6 +253,7 @@ def _flags_without_a_type() -> None:
 
 
 _flags_without_a_type()
+_fast_params.install()
 
 app = typer.Typer(
     cls=AmlGroup,
@@ -225,20 +264,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(auth.app, name="auth")
-app.add_typer(classic.app, name="classic")
-app.add_typer(webservice.app, name="webservice")
-# Jobs of either kind of training service live in one journal: one group, also under `classic`.
-app.add_typer(classic_jobs.jobs_app, name="jobs")
-app.command("gate")(promotion.gate)
-app.command("promote")(promotion.promote)
-app.command("plan")(promotion.plan)
-app.command("apply")(promotion.apply)
-app.command("rollback")(promotion.rollback)
-app.add_typer(promotion.ledger_app, name="ledger")
-app.add_typer(fanout.app, name="fanout")
-app.add_typer(storage.app, name="storage")
-app.add_typer(emulator.app, name="emulator")
 
 
 def _version(value: bool) -> None:
