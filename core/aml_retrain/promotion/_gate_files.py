@@ -13,12 +13,12 @@ from typing import Any
 
 from aml_retrain._structured import json_loads, yaml_safe_load
 from aml_retrain.errors import ValidationError
-from aml_retrain.evaluation import _CLASSIFICATION, _REGRESSION, Metrics, _normalise, parse_evaluation_csv
+from aml_retrain.evaluation import CLASSIFICATION, REGRESSION, Metrics, normalise_header, parse_evaluation_csv
 
 __all__ = ["ALIASES", "canonical_metric", "load_metrics", "parse_option", "read_policy"]
 
 # Spelling → canonical name, shared with the Evaluate Model CSV parser.
-ALIASES = {**_CLASSIFICATION, **_REGRESSION}
+ALIASES = {**CLASSIFICATION, **REGRESSION}
 DIRECTIONS = ("higher", "lower")
 # Policy-file key → Rule field.
 RULE_FIELDS = {
@@ -41,7 +41,7 @@ _OPTION_HINT = "use METRIC, METRIC>=X, METRIC<=X, METRIC:+X, METRIC:+X%, METRIC:
 
 def canonical_metric(name: str) -> str:
     """Return the canonical spelling of a known metric (``f1`` → ``F-Score``), else ``name``."""
-    normal = _normalise(name)
+    normal = normalise_header(name)
     return ALIASES.get(normal) or ALIASES.get(normal.replace(" ", "")) or name.strip()
 
 
@@ -120,8 +120,8 @@ def load_metrics(source: str | Path) -> Metrics:
         raise ValidationError(f"metrics file {path}: no metric values")
     kind = data.get("kind")
     if kind is None:
-        regression = sum(1 for n in numbers if n in _REGRESSION.values())
-        kind = "regression" if regression > sum(1 for n in numbers if n in _CLASSIFICATION.values()) \
+        regression = sum(1 for n in numbers if n in REGRESSION.values())
+        kind = "regression" if regression > sum(1 for n in numbers if n in CLASSIFICATION.values()) \
             else "classification"
     if kind not in ("classification", "regression"):
         raise ValidationError(f"metrics file {path}: kind must be classification or regression, not {kind!r}")

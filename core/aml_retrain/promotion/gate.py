@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from aml_retrain.errors import ValidationError
-from aml_retrain.evaluation import Metrics, _normalise
+from aml_retrain.evaluation import Metrics, normalise_header
 from aml_retrain.promotion._gate_files import (
     DIRECTIONS,
     canonical_metric,
@@ -62,12 +62,12 @@ FIRST_PROMOTION = "no baseline: first promotion"
 
 def metric_key(name: str) -> str:
     """Return the comparison key of a metric name (case, spaces and known aliases folded)."""
-    return _normalise(canonical_metric(name)).replace(" ", "")
+    return normalise_header(canonical_metric(name)).replace(" ", "")
 
 
 def infer_direction(metric: str) -> str:
     """Return "lower" for error and loss metrics, else "higher"."""
-    key = _normalise(canonical_metric(metric))
+    key = normalise_header(canonical_metric(metric))
     return "lower" if ("error" in key or "loss" in key) else "higher"
 
 
