@@ -299,7 +299,7 @@ class AlreadyExistsError(ConflictError):
 
 
 class OperationFailedError(ServiceError):
-    """An ARM long-running operation (PATCH/PUT/DELETE) ended ``Failed`` or ``Canceled``."""
+    """An ARM long-running operation (a PATCH) ended ``Failed`` or ``Canceled``."""
 
     exit_code: ClassVar[int] = 1
 

@@ -55,7 +55,6 @@ GUARDED_PATHS: Mapping[str, str] = {
     "/properties/commitmentPlan": "the commitment plan is set at creation and cannot change",
 }
 _MODEL_FIELDS = ("uri", "credentials")
-_MUTATING = ("add", "remove", "replace", "move", "copy")
 
 
 def _properties(defn: Mapping[str, Any]) -> Mapping[str, Any]:
