@@ -1,8 +1,8 @@
 """Which of our modules may import which: every import is read (function bodies and TYPE_CHECKING too).
 
-The layers, lowest first: ``errors`` (with ``_redact``), the neutral helpers both APIs share
-(``_blobs``, ``_files``, ``_json``, ``_scoring``, ``_execution``), then ``classic`` and ``arm`` side
-by side, then ``promotion``, then the CLI. The emulator is an independent opinion of the services.
+The layers, lowest first (docs/architecture.md draws them): ``errors`` (with ``_redact``), the
+neutral modules both APIs share (``NEUTRAL``), then ``classic`` and ``arm`` side by side, then
+``promotion``, then the CLI. The emulator is an independent opinion of the services.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = {"aml_retrain": REPO / "core", "aml_retrain_cli": REPO / "cli", "aml_emulator": REPO / "emulator"}
-NEUTRAL = ("_blobs", "_files", "_json", "_scoring", "_execution")
+NEUTRAL = ("_blobs", "_files", "_json", "_scoring", "_execution", "_http", "_structured", "_redact",
+           "storage", "config", "evaluation")
 
 # (package-relative glob, module names it must not import, of ours the only ones it may import)
 RULES: list[tuple[str, tuple[str, ...], tuple[str, ...] | None]] = [
