@@ -88,7 +88,7 @@ def parallel(work: Callable[[str], None], names: list[str], threads: int = THREA
 def main() -> None:
     """Set up, run the fan-out settings and the capacity baselines, print the figures."""
     from aml_emulator import start_services, stop_services
-    from aml_retrain.classic.validation import parse_model_url
+    from aml_retrain._blobs import parse_model_url
     from aml_retrain.config import Settings
     from aml_retrain.promotion.fanout import parse_manifest, run_fanout
     from aml_retrain.promotion.ledger import LocalLedger

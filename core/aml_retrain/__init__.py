@@ -32,6 +32,14 @@ from aml_retrain.errors import (
 )
 
 if TYPE_CHECKING:
+    from aml_retrain._blobs import (
+        BlobLocation,
+        parse_model_url,
+    )
+    from aml_retrain._scoring import (
+        ScoreResult,
+        ScoringClient,
+    )
     from aml_retrain._version import (
         __version__,
     )
@@ -105,14 +113,10 @@ if TYPE_CHECKING:
         wait_for_job,
     )
     from aml_retrain.classic.scoring import (
-        ScoreResult,
-        ScoringClient,
         score,
     )
     from aml_retrain.classic.validation import (
-        BlobLocation,
         check_not_default,
-        parse_model_url,
         select_resource,
         validate_endpoint_name,
     )
@@ -264,7 +268,7 @@ _LAZY = {
     "BatchExecutionClient": "aml_retrain.classic.bes",
     "BlobInfo": "aml_retrain.storage",
     "BlobLedger": "aml_retrain.promotion.ledger",
-    "BlobLocation": "aml_retrain.classic.validation",
+    "BlobLocation": "aml_retrain._blobs",
     "BlobOutput": "aml_retrain.classic.bes",
     "ClassicManagementClient": "aml_retrain.classic.management",
     "GateResult": "aml_retrain.promotion.gate",
@@ -280,8 +284,8 @@ _LAZY = {
     "RetrainResult": "aml_retrain.classic.retrain",
     "Rule": "aml_retrain.promotion.gate",
     "RuleResult": "aml_retrain.promotion.gate",
-    "ScoreResult": "aml_retrain.classic.scoring",
-    "ScoringClient": "aml_retrain.classic.scoring",
+    "ScoreResult": "aml_retrain._scoring",
+    "ScoringClient": "aml_retrain._scoring",
     "SetModelPlan": "aml_retrain.arm.results",
     "SetModelResult": "aml_retrain.classic.endpoints",
     "StaticTokenCredential": "aml_retrain.arm.auth",
@@ -322,7 +326,7 @@ _LAZY = {
     "normalise_definition": "aml_retrain.arm.definition",
     "open_ledger": "aml_retrain.promotion.ledger",
     "parse_evaluation_csv": "aml_retrain.evaluation",
-    "parse_model_url": "aml_retrain.classic.validation",
+    "parse_model_url": "aml_retrain._blobs",
     "payloads_in_blob_storage": "aml_retrain.arm.definition",
     "retrain": "aml_retrain.classic.retrain",
     "score": "aml_retrain.classic.scoring",

@@ -21,19 +21,18 @@
         └── OperationFailedError         exit 1   an ARM async operation ended Failed or Canceled
 
 Messages never contain secrets: every URL stored on an error goes through ``redact_url``.
+``class_for_status`` is the one status-to-class mapping (classic, ARM and blob storage use it).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from aml_retrain._redact import redact_text, redact_url
 
 if TYPE_CHECKING:
     import requests
-
-    from aml_retrain.promotion.gate import GateResult
 
 __all__ = [
     "AlreadyExistsError",
@@ -150,17 +149,28 @@ class JobFailedError(AmlRetrainError):
         super().__init__(" ".join(redact_text(message).split()))
 
 
+class GateVerdict(Protocol):
+    """What a GatedError needs of the gate's result (``promotion.gate.GateResult`` is one)."""
+
+    # Named structurally so this module imports nothing above it (the gate imports errors).
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+
 class GatedError(AmlRetrainError):
     """The candidate model did not pass the evaluation gate; nothing was promoted."""
 
     exit_code: ClassVar[int] = 8
 
-    def __init__(self, message: str, *, result: GateResult | None = None) -> None:
+    def __init__(self, message: str, *, result: GateVerdict | None = None) -> None:
         self.result = result
         super().__init__(" ".join(redact_text(message).split()))
 
     @classmethod
-    def from_result(cls, result: GateResult) -> GatedError:
+    def from_result(cls, result: GateVerdict) -> GatedError:
         """Build the error for a gate ``result``, saying how to override it."""
         hint = (
             "fix the metric source or the policy" if result.outcome == "error"
@@ -240,7 +250,7 @@ class ServiceError(AmlRetrainError):
         """Build the ServiceError subclass matching ``response``'s status, with a next step."""
         status = response.status_code
         code, text, details = _parse_error_body(response)
-        error_cls = _class_for_status(status)
+        error_cls = class_for_status(status)
         message = text or response.reason or "the service returned an error"
         hint = _hint(status)
         if hint:
@@ -289,7 +299,7 @@ class AlreadyExistsError(ConflictError):
 
 
 class OperationFailedError(ServiceError):
-    """An ARM long-running operation (PATCH/PUT/DELETE) ended ``Failed`` or ``Canceled``."""
+    """An ARM long-running operation (a PATCH) ended ``Failed`` or ``Canceled``."""
 
     exit_code: ClassVar[int] = 1
 
@@ -310,7 +320,8 @@ class OperationFailedError(ServiceError):
         return f"{self.message} ({', '.join(parts)})"
 
 
-def _class_for_status(status: int) -> type[ServiceError]:
+def class_for_status(status: int) -> type[ServiceError]:
+    """The ServiceError subclass for an HTTP error status: the one mapping, classic and ARM alike."""
     if status in (401, 403):
         return AuthError
     if status == 404:

@@ -11,10 +11,10 @@ from typing import Any
 
 from aml_retrain.errors import ValidationError
 
-__all__ = ["Metrics", "parse_evaluation_csv"]
+__all__ = ["CLASSIFICATION", "REGRESSION", "Metrics", "normalise_header", "parse_evaluation_csv"]
 
 # Normalised header -> canonical name; the CSV header spelling is not documented (§6.6).
-_CLASSIFICATION = {
+CLASSIFICATION = {
     "accuracy": "Accuracy",
     "precision": "Precision",
     "recall": "Recall",
@@ -28,7 +28,7 @@ _CLASSIFICATION = {
     "average log loss": "Average Log Loss",
     "training log loss": "Training Log Loss",
 }
-_REGRESSION = {
+REGRESSION = {
     "mean absolute error": "Mean Absolute Error",
     "mae": "Mean Absolute Error",
     "root mean squared error": "Root Mean Squared Error",
@@ -57,7 +57,8 @@ class Metrics:
         return {"kind": self.kind, "values": dict(self.values)}
 
 
-def _normalise(header: str) -> str:
+def normalise_header(header: str) -> str:
+    """Return a metric header lowercased, unquoted, with runs of spaces, ``_`` and ``-`` as one space."""
     text = header.strip().strip('"').lower()
     return " ".join(re.split(r"[\s_\-]+", text)).strip()
 
@@ -83,15 +84,15 @@ def parse_evaluation_csv(text: str) -> Metrics:
     values: dict[str, float] = {}
     classification = regression = 0
     for name, cell in zip(header, row, strict=False):  # short rows: missing cells are not metrics
-        key = _normalise(name)
+        key = normalise_header(name)
         number = _number(cell)
         if number is None:
             continue  # labels such as "Positive Label" or "Scored dataset": not metrics
-        if key in _CLASSIFICATION:
-            values[_CLASSIFICATION[key]] = number
+        if key in CLASSIFICATION:
+            values[CLASSIFICATION[key]] = number
             classification += 1
-        elif key in _REGRESSION:
-            values[_REGRESSION[key]] = number
+        elif key in REGRESSION:
+            values[REGRESSION[key]] = number
             regression += 1
         else:
             values[name.strip()] = number

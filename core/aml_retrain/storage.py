@@ -16,15 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aml_retrain._redact import redact_text, redact_url
-from aml_retrain.errors import (
-    AuthError,
-    ConfigError,
-    ConflictError,
-    ConnectionFailedError,
-    NotFoundError,
-    ServiceError,
-    ValidationError,
-)
+from aml_retrain.errors import ConfigError, ConnectionFailedError, ValidationError, class_for_status
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient, BlobServiceClient
@@ -42,8 +34,12 @@ __all__ = [
     "in_account",
     "make_read_sas_url",
     "make_user_delegation_sas_url",
+    "open_blob",
+    "service_client",
+    "storage_errors",
     "upload_file",
     "validate_container_name",
+    "without_query",
 ]
 
 Progress = Callable[[int, int], None]
@@ -136,10 +132,10 @@ def upload_file(
     if max_concurrency < 1:
         raise ValidationError(f"max_concurrency must be at least 1, got {max_concurrency}")
     size = source.stat().st_size
-    service = _service_client(connection_string)
+    service = service_client(connection_string)
     container_client = service.get_container_client(container)
     blob = container_client.get_blob_client(blob_name)
-    url = _without_query(blob.url)
+    url = without_query(blob.url)
     options: dict[str, Any] = {"overwrite": overwrite, "max_concurrency": max_concurrency}
     sent = [0]
     if progress is not None:
@@ -150,7 +146,7 @@ def upload_file(
             progress(done, total if total is not None else size)
 
         options["progress_hook"] = hook
-    with _storage_errors(url):
+    with storage_errors(url):
         _create_container(container_client)
         if progress is not None:
             progress(0, size)  # the total is known before the first block (the SDK may not say)
@@ -164,15 +160,15 @@ def upload_file(
 def ensure_container(connection_string: str, container: str) -> bool:
     """Create the container if it is missing; return True if it was created."""
     validate_container_name(container)
-    container_client = _service_client(connection_string).get_container_client(container)
-    with _storage_errors(_without_query(container_client.url)):
+    container_client = service_client(connection_string).get_container_client(container)
+    with storage_errors(without_query(container_client.url)):
         return _create_container(container_client)
 
 
 def blob_url(connection_string: str, container: str, blob_name: str) -> str:
     """Return the URL (without SAS) a blob has in the connection string's account; no request."""
     validate_container_name(container)
-    return _without_query(_service_client(connection_string).get_blob_client(container, blob_name).url)
+    return without_query(service_client(connection_string).get_blob_client(container, blob_name).url)
 
 
 def blob_path(connection_string: str, url: str) -> str:
@@ -183,8 +179,8 @@ def blob_path(connection_string: str, url: str) -> str:
 
 def download_bytes(url: str, *, connection_string: str | None = None) -> bytes:
     """Download a blob by SAS URL, or with the connection string's credential when given."""
-    blob = _blob_client(connection_string, url) if connection_string else _sas_blob_client(url)
-    with _storage_errors(url):
+    blob = open_blob(connection_string, url)
+    with storage_errors(url):
         return bytes(blob.download_blob().readall())
 
 
@@ -202,7 +198,7 @@ def download_text(
 def blob_properties(connection_string: str, url: str) -> BlobInfo:
     """Return size, ETag, content type and last-modified time of a blob."""
     blob = _blob_client(connection_string, url)
-    with _storage_errors(_without_query(url)):
+    with storage_errors(without_query(url)):
         props = blob.get_blob_properties()
     settings = getattr(props, "content_settings", None)
     return BlobInfo(
@@ -236,7 +232,7 @@ def make_read_sas_url(
         start=now - _CLOCK_SKEW,
         expiry=now + expires_in,
     )
-    return f"{_without_query(blob_url)}?{sas}"
+    return f"{without_query(blob_url)}?{sas}"
 
 
 def make_user_delegation_sas_url(
@@ -260,7 +256,7 @@ def make_user_delegation_sas_url(
     now = datetime.now(timezone.utc)
     start = now - _CLOCK_SKEW
     expiry = now + expires_in
-    with _storage_errors(account_url):
+    with storage_errors(account_url):
         # Needs the "Storage Blob Delegator" role (or any role with generateUserDelegationKey).
         key = service.get_user_delegation_key(start, expiry)
     sas = generate_blob_sas(
@@ -272,13 +268,13 @@ def make_user_delegation_sas_url(
         start=start,
         expiry=expiry,
     )
-    return f"{_without_query(blob_url)}?{sas}"
+    return f"{without_query(blob_url)}?{sas}"
 
 
 def blob_exists(connection_string: str, blob_url: str) -> bool:
     """Return True if the blob exists (HEAD with the connection string's credential)."""
     blob = _blob_client(connection_string, blob_url)
-    with _storage_errors(_without_query(blob_url)):
+    with storage_errors(without_query(blob_url)):
         return bool(blob.exists())
 
 
@@ -292,11 +288,13 @@ def _create_container(container_client: Any) -> bool:
     return True
 
 
-def _without_query(url: str) -> str:
+def without_query(url: str) -> str:
+    """Return ``url`` without its query (where a SAS would be)."""
     return url.split("?", 1)[0]
 
 
-def _service_client(connection_string: str) -> BlobServiceClient:
+def service_client(connection_string: str) -> BlobServiceClient:
+    """Return the account's BlobServiceClient (our timeouts and retries); ConfigError if malformed."""
     from azure.storage.blob import BlobServiceClient
 
     try:
@@ -313,7 +311,7 @@ def _parse_blob_url(blob_url: str, *, keep_sas: bool = False) -> BlobClient:
     from azure.storage.blob import BlobClient
 
     try:
-        return BlobClient.from_blob_url(blob_url if keep_sas else _without_query(blob_url),
+        return BlobClient.from_blob_url(blob_url if keep_sas else without_query(blob_url),
                                         **CLIENT_OPTIONS)
     except ValueError:
         # Not chained: the SDK's message may quote the URL, SAS included.
@@ -340,15 +338,20 @@ def _endpoint_of(url: str) -> tuple[str, str, int | None, str]:
 
 def in_account(connection_string: str, blob_url: str) -> bool:
     """True if ``blob_url`` is on the connection string's blob endpoint (scheme, host, port, path)."""
-    service = _service_client(connection_string)
+    service = service_client(connection_string)
     scheme, host, port, path = _endpoint_of(blob_url)
     base_scheme, base_host, base_port, base_path = _endpoint_of(str(service.url))
     return (scheme, host, port) == (base_scheme, base_host, base_port) and \
         path.startswith(base_path.rstrip("/") + "/")
 
 
+def open_blob(connection_string: str | None, blob_url: str) -> BlobClient:
+    """Return a BlobClient: key-authorised when a connection string is given, else by the URL's SAS."""
+    return _blob_client(connection_string, blob_url) if connection_string else _sas_blob_client(blob_url)
+
+
 def _blob_client(connection_string: str, blob_url: str) -> BlobClient:
-    service = _service_client(connection_string)
+    service = service_client(connection_string)
     parsed = _parse_blob_url(blob_url)
     if parsed.account_name and service.account_name \
             and parsed.account_name.lower() != service.account_name.lower():
@@ -360,15 +363,15 @@ def _blob_client(connection_string: str, blob_url: str) -> BlobClient:
     # port or plain http would receive a SAS (or the key's requests) meant for the account.
     if not in_account(connection_string, blob_url):
         raise ValidationError(
-            f"{redact_url(_without_query(blob_url))} is not on the blob endpoint of the configured "
-            f"storage account ({_without_query(str(service.url))}): nothing is signed or sent for "
+            f"{redact_url(without_query(blob_url))} is not on the blob endpoint of the configured "
+            f"storage account ({without_query(str(service.url))}): nothing is signed or sent for "
             "another host; give the URL with its own read SAS (--model-url - reads it from stdin)"
         )
     return service.get_blob_client(parsed.container_name, parsed.blob_name)
 
 
 @contextmanager
-def _storage_errors(url: str) -> Iterator[None]:
+def storage_errors(url: str) -> Iterator[None]:
     """Translate Azure SDK exceptions into ours, with redacted text."""
     from azure.core.exceptions import (
         AzureError,
@@ -390,14 +393,10 @@ def _storage_errors(url: str) -> Iterator[None]:
         ) from exc
     except HttpResponseError as exc:
         status = exc.status_code or 0
-        error_cls: type[ServiceError] = ServiceError
-        if isinstance(exc, ClientAuthenticationError) or status in (401, 403):
-            error_cls = AuthError
-        elif isinstance(exc, ResourceNotFoundError) or status == 404:
-            error_cls = NotFoundError
-        elif isinstance(exc, ResourceExistsError) or status == 409:
-            error_cls = ConflictError
-        raise error_cls(
+        # The SDK's own class wins when it names the kind (its status may be missing).
+        kind = next((code for code, sdk in ((401, ClientAuthenticationError), (404, ResourceNotFoundError),
+                                             (409, ResourceExistsError)) if isinstance(exc, sdk)), status)
+        raise class_for_status(kind)(
             _first_line(exc),
             status_code=status,
             error_code=getattr(exc, "error_code", None),

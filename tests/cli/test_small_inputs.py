@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from aml_retrain.classic.validation import parse_model_url
+from aml_retrain._blobs import parse_model_url
 from aml_retrain.errors import ValidationError
 from aml_retrain_cli.main import app
 from tests.cli.offline import MODEL_URL, SVC, Attempts, offline  # noqa: F401 (fixture)

@@ -218,20 +218,6 @@ def test_read_only_service_is_refused_before_backup_and_patch(
     assert not (tmp_path / "backups").exists()  # AML_RETRAIN_BACKUP_DIR: nothing was saved
 
 
-def test_client_delete_finishes_at_the_first_poll(emulator: Emulator) -> None:
-    from aml_retrain.arm.client import ArmWebServiceClient
-    from aml_retrain.config import Settings
-    from aml_retrain.errors import NotFoundError
-
-    emulator.config(arm_polls_before_done=3)  # a PATCH would need polls; the DELETE does not
-    with ArmWebServiceClient.from_settings(Settings.resolve()) as client:
-        client.delete(RG, WS)
-        with pytest.raises(NotFoundError):
-            client.get(RG, WS)
-    seen = [(r["method"], r["path"].rsplit("/", 2)[-2]) for r in emulator.requests()]
-    assert seen[:2] == [("DELETE", "webServices"), ("GET", "operationsStatus")]
-
-
 def test_a_preview_client_repoints_the_model_like_data_factory(emulator: Emulator, job: str) -> None:
     """ADF's AzureMLUpdateResource PATCHes with api-version 2016-05-01-preview (a whole service)."""
     from aml_retrain.arm.auth import make_credential

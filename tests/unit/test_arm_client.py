@@ -27,7 +27,6 @@ from .arm_fakes import (
     NAME,
     NEW_URI,
     OP_PATH,
-    OP_URL,
     RG,
     SUB,
     WS_PATH,
@@ -105,34 +104,6 @@ def test_update_patches_polls_and_returns_final_get(adapter: ArmAdapter) -> None
         ("PATCH", WS_PATH), ("GET", OP_PATH), ("GET", OP_PATH), ("GET", OP_PATH), ("GET", WS_PATH)]
     assert adapter.body(0) == body  # the dict goes out unchanged
     assert transport.sleeps == [0.25, 0.25]
-
-
-def _delete_answer(adapter: ArmAdapter, status: str) -> None:
-    """DELETE as PSREC1 recorded it: 202, no body, no Content-Type, three async headers."""
-    result_url = OP_URL.replace("/operationsStatus/", "/operationresults/")
-    adapter.add("DELETE", WS_PATH, status=202, headers={
-        "Azure-AsyncOperation": OP_URL, "Azure-AsyncOperationPercentComplete": "0",
-        "Location": result_url, "Content-Length": "0", "x-ms-request-id": "req-delete-1"})
-    adapter.add("GET", OP_PATH, json={"id": OP_PATH, "name": "op-1", "status": status,
-                                      "startTime": "2017-04-26T17:09:00Z",
-                                      "endTime": "2017-04-26T17:09:02Z", "percentComplete": 1.0})
-
-
-def test_delete_polls_the_async_operation_once_and_reads_nothing_back(adapter: ArmAdapter) -> None:
-    _delete_answer(adapter, "Succeeded")
-    client, transport = make_client(adapter, polling_interval=0.25)
-    assert client.delete(RG, NAME) is None
-    assert [(m, p.split("?")[0]) for m, p in adapter.calls()] == [("DELETE", WS_PATH),
-                                                                 ("GET", OP_PATH)]
-    assert transport.sleeps == []  # Succeeded at the first poll: no wait at all
-
-
-def test_delete_failed_operation_raises_with_the_delete_request_id(adapter: ArmAdapter) -> None:
-    _delete_answer(adapter, "Failed")
-    client, _ = make_client(adapter)
-    with pytest.raises(OperationFailedError) as info:
-        client.delete(RG, NAME)
-    assert info.value.request_id == "req-delete-1"
 
 
 def test_update_honours_retry_after(adapter: ArmAdapter) -> None:

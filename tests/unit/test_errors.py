@@ -158,3 +158,20 @@ def test_sas_expired_is_a_validation_error() -> None:
     from aml_retrain.errors import SasExpiredError, ValidationError
 
     assert issubclass(SasExpiredError, ValidationError) and SasExpiredError.exit_code == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 429, 500, 503])
+def test_classic_arm_and_storage_map_a_status_to_the_same_class(status: int) -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    from aml_retrain.arm._errors import error_from_response
+    from aml_retrain.storage import storage_errors
+
+    url = "https://x.test/a"
+    classic = ServiceError.from_response(make_response(status, b"", url=url))
+    arm = error_from_response(status, {}, b"", method="GET", url=url)
+    sdk_error = HttpResponseError(message="blob call failed")
+    sdk_error.status_code = status
+    with pytest.raises(ServiceError) as storage, storage_errors(url):
+        raise sdk_error
+    assert type(classic) is type(arm) is type(storage.value) is errors.class_for_status(status)

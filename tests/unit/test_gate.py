@@ -187,31 +187,6 @@ def test_gated_error_carries_result_and_exit_code() -> None:
     assert stale.exit_code == 9 and (stale.expected, stale.actual) == ("a", "b")
 
 
-# --- CLI conditions -----------------------------------------------------------------------------
-
-def test_from_options_syntax_merges_per_metric() -> None:
-    policy = Policy.from_options(["AUC>=0.7", "auc:+1%", "RMSE<=2", "Accuracy:~0.005", "Accuracy",
-                                  "MAE:higher", "F1:+0.02"])
-    rules = {r.metric: r for r in policy.rules}
-    assert set(rules) == {"AUC", "RMSE", "Accuracy", "MAE", "F1"}
-    assert rules["AUC"].minimum == 0.7 and rules["AUC"].min_relative_improvement == pytest.approx(0.01)
-    assert rules["RMSE"].maximum == 2.0
-    assert rules["Accuracy"].tolerance == 0.005
-    assert rules["MAE"].direction == "higher"
-    assert rules["F1"].min_improvement == 0.02
-
-
-@pytest.mark.parametrize("spec", ["AUC>0.7", "AUC>=abc", "AUC:?1", ">=0.7", "AUC:+inf"])
-def test_from_options_rejects_bad_syntax(spec: str) -> None:
-    with pytest.raises(ValidationError, match="gate condition"):
-        Policy.from_options([spec])
-
-
-def test_from_options_needs_a_condition() -> None:
-    with pytest.raises(ValidationError):
-        Policy.from_options([])
-
-
 # --- policy files --------------------------------------------------------------------------------
 
 POLICY_YAML = """

@@ -6,13 +6,9 @@ from typing import Any
 
 import pytest
 
+from aml_retrain._scoring import ScoringClient, parse_score_results, request_from_file
 from aml_retrain.classic.management import ClassicManagementClient
-from aml_retrain.classic.scoring import (
-    ScoringClient,
-    parse_score_results,
-    request_from_file,
-    score,
-)
+from aml_retrain.classic.scoring import score
 from aml_retrain.errors import ConfigError, ServiceError, ValidationError
 
 from .conftest import WS

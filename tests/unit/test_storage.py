@@ -166,7 +166,7 @@ def test_every_blob_client_gives_up_on_an_unreachable_account_in_about_10_s() ->
     expected = {"connect": 4, "read": 30, "total": 3, "connect_retries": 1, "status_retries": 3,
                 "backoff": 1, "base": 2}
     # The SDK's defaults: 20 s connect, 10 retries, back-off 15 s + 3^n (80+ s when unreachable).
-    service = storage._service_client(CLOUD)
+    service = storage.service_client(CLOUD)
     assert _pipeline_limits(service) == expected
     blob = storage._blob_client(CLOUD, f"{BLOB}/models/m.ilearner")
     assert _pipeline_limits(blob) == expected

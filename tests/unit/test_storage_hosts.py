@@ -70,8 +70,8 @@ def test_a_password_in_a_url_never_reaches_an_error(url: str) -> None:
 
 
 def test_plain_http_is_refused_for_every_url_that_carries_a_credential() -> None:
+    from aml_retrain._scoring import ScoringClient
     from aml_retrain.classic.bes import BatchExecutionClient
-    from aml_retrain.classic.scoring import ScoringClient
     from aml_retrain.config import Settings
     from aml_retrain.errors import ConfigError
 

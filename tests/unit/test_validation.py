@@ -4,10 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from aml_retrain._blobs import BlobLocation, parse_model_url
 from aml_retrain.classic.validation import (
-    BlobLocation,
     check_not_default,
-    parse_model_url,
     select_resource,
     validate_endpoint_name,
 )

@@ -111,20 +111,3 @@ def test_delete_default_refused(
     with pytest.raises(ValidationError, match="is the default endpoint"):
         views.delete_endpoint(client, SVC, "default", backup_dir=tmp_path)
     assert [m for m, _ in adapter.calls()] == ["GET"]
-
-
-def test_copy_json_is_a_deep_copy() -> None:
-    import copy
-
-    class Odd:
-        def __init__(self) -> None:
-            self.items = [1]
-
-    original = {"a": [1, {"b": [2, 3]}, "s", 1.5, None, True], "odd": Odd(), "t": ("x", [1])}
-    copied = views.copy_json(original)
-    assert copied["a"] == copy.deepcopy(original)["a"] and copied["t"] == original["t"]
-    assert copied["a"] is not original["a"] and copied["a"][1] is not original["a"][1]
-    assert copied["odd"] is not original["odd"] and copied["odd"].items == [1]
-    assert copied["t"][1] is not original["t"][1]  # tuples holding lists: deep-copied too
-    copied["a"][1]["b"].append(4)
-    assert original["a"][1]["b"] == [2, 3]

@@ -13,21 +13,19 @@ from typing import Any
 
 from aml_retrain._redact import redact_text, redact_url
 from aml_retrain.errors import (
+    REQUEST_ID_HEADER,
     AmlRetrainError,
-    AuthError,
     ConfigError,
-    ConflictError,
     ConnectionFailedError,
-    NotFoundError,
     OperationFailedError,
     OperationTimeoutError,
     ServiceError,
+    class_for_status,
     parse_error_content,
 )
 
+# REQUEST_ID_HEADER is re-exported: arm.client reads it from here.
 __all__ = ["REQUEST_ID_HEADER", "error_from_response", "translate"]
-
-REQUEST_ID_HEADER = "x-ms-request-id"
 
 
 def _arm_hint(status: int, code: str | None) -> str:
@@ -47,16 +45,6 @@ def _arm_hint(status: int, code: str | None) -> str:
     return ""
 
 
-def _error_class(status: int) -> type[ServiceError]:
-    if status in (401, 403):
-        return AuthError
-    if status == 404:
-        return NotFoundError
-    if status == 409:
-        return ConflictError
-    return ServiceError
-
-
 def error_from_response(
     status: int, headers: dict[str, str], content: bytes | None, *, method: str, url: str
 ) -> ServiceError:
@@ -69,7 +57,7 @@ def error_from_response(
     if hint:
         message = f"{message.rstrip('. ')}. {hint}"
     lowered = {k.lower(): v for k, v in headers.items()}
-    return _error_class(status)(
+    return class_for_status(status)(
         message, status_code=status, error_code=specific,
         request_id=lowered.get(REQUEST_ID_HEADER), url=url, method=method, details=details,
     )

@@ -31,12 +31,12 @@ class BudgetPolling(ARMPolling):
         self._started = time.monotonic()
         self._waited = 0.0
         self.initial_request_id: str | None = None
-        # The GET in flight after the PATCH/PUT/DELETE (operation status or read-back), so a
+        # The GET in flight after the PATCH (operation status or read-back), so a
         # failure is labelled with the request that failed, not the write.
         self.current_request: tuple[str, str] | None = None
 
     def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
-        # NETEXT: a failure is reported with the request id of the PATCH/PUT, not of the poll.
+        # NETEXT: a failure is reported with the request id of the PATCH, not of the poll.
         self.initial_request_id = initial_response.http_response.headers.get("x-ms-request-id")
         super().initialize(client, initial_response, deserialization_callback)
 

@@ -246,26 +246,9 @@ class ArmWebServiceClient:
         timeout: float = DEFAULT_UPDATE_TIMEOUT,
     ) -> JsonObject:
         """PATCH the web service with ``body``, poll to a terminal state, return the final GET."""
-        resource_id = self.resource_id(resource_group, name)
-        return self._long_running("PATCH", resource_id, body, timeout)
+        return self._long_running(self.resource_id(resource_group, name), body, timeout)
 
-    def create_or_update(
-        self, resource_group: str, name: str, body: JsonObject, *,
-        timeout: float = DEFAULT_UPDATE_TIMEOUT,
-    ) -> JsonObject:
-        """PUT a full web service (overwrites without warning; needs keys the GET never shows)."""
-        resource_id = self.resource_id(resource_group, name)
-        return self._long_running("PUT", resource_id, body, timeout)
-
-    def delete(
-        self, resource_group: str, name: str, *, timeout: float = DEFAULT_UPDATE_TIMEOUT
-    ) -> None:
-        """DELETE the web service and poll until ARM reports the operation finished."""
-        self._long_running("DELETE", self.resource_id(resource_group, name), None, timeout)
-
-    def _long_running(
-        self, method: str, resource_id: str, body: JsonObject | None, timeout: float
-    ) -> JsonObject:
+    def _long_running(self, resource_id: str, body: JsonObject, timeout: float) -> JsonObject:
         from aml_retrain.arm._lro import BudgetExceeded, BudgetPolling
 
         if not 0 < timeout <= MAX_OPERATION_TIMEOUT:  # also refuses nan and inf
@@ -283,18 +266,13 @@ class ArmWebServiceClient:
             "resource_id": resource_id.lstrip("/"), "api_version": self.api_version,
             "polling": polling,
         }
+        method = "PATCH"  # the only write: a PATCH keeps the keys and fields it does not name
         with translate(method, url, polling=polling):
-            if method == "DELETE":
-                poller = ops.begin_delete_by_id(**kwargs)
-            else:
-                # cls hands back ARM's JSON instead of a reshaped GenericResource.
-                kwargs["cls"] = lambda pipeline_response, _deserialized, _headers: (
-                    pipeline_response.http_response.json()
-                )
-                begin = ops.begin_update_by_id if method == "PATCH" else (
-                    ops.begin_create_or_update_by_id
-                )
-                poller = begin(parameters=body, **kwargs)
+            # cls hands back ARM's JSON instead of a reshaped GenericResource.
+            kwargs["cls"] = lambda pipeline_response, _deserialized, _headers: (
+                pipeline_response.http_response.json()
+            )
+            poller = ops.begin_update_by_id(parameters=body, **kwargs)
             try:
                 result = poller.result(timeout=timeout + 120)
             except BudgetExceeded as exc:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aml_retrain._blobs import LOOPBACK_HOSTS, parse_model_url
+from aml_retrain._json import JsonObject, copy_json, dumps_indented
 from aml_retrain._structured import json_loads
-from aml_retrain.arm._jsonutil import copy_json, dumps_indented
 from aml_retrain.arm.schema import canonical_copy, canonical_keys, pointer, validate_definition
-from aml_retrain.classic.validation import LOOPBACK_HOSTS, parse_model_url
 from aml_retrain.errors import ValidationError
 
 __all__ = [
@@ -55,9 +55,6 @@ GUARDED_PATHS: Mapping[str, str] = {
     "/properties/commitmentPlan": "the commitment plan is set at creation and cannot change",
 }
 _MODEL_FIELDS = ("uri", "credentials")
-_MUTATING = ("add", "remove", "replace", "move", "copy")
-
-JsonObject = dict[str, Any]
 
 
 def _properties(defn: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from aml_retrain._json import JsonObject, copy_json
 from aml_retrain._structured import json_loads
-from aml_retrain.arm._jsonutil import copy_json
 from aml_retrain.arm.definition import dumps_definition
 from aml_retrain.arm.schema import pointer
 from aml_retrain.errors import ValidationError
@@ -38,7 +38,6 @@ __all__ = [
     "write_base",
 ]
 
-JsonObject = dict[str, Any]
 BASE_SUFFIX = ".base"
 BASE_FORMAT = "aml-retrain/webservice-export-base/1"
 _ENCRYPTED = "<encrypted by the service>"

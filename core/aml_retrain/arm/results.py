@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from aml_retrain._files import without_signatures, write_private_json
+from aml_retrain._json import JsonObject
 from aml_retrain.arm.definition import dumps_definition
-from aml_retrain.classic.backups import without_signatures, write_private_json
 from aml_retrain.errors import ConfigError
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
     "write_arm_backup",
 ]
 
-JsonObject = dict[str, Any]
 HIDDEN = "<hidden>"
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aml_retrain.arm._jsonutil import copy_json, drop_nulls_in_place
+from aml_retrain._json import JsonObject, copy_json, drop_nulls_in_place
 from aml_retrain.arm.client import DEFAULT_UPDATE_TIMEOUT, ArmWebServiceClient, validate_names
 from aml_retrain.arm.definition import (
     apply_patch,
@@ -57,7 +57,7 @@ from aml_retrain.errors import (
 )
 
 if TYPE_CHECKING:
-    from aml_retrain.classic.scoring import ScoreResult
+    from aml_retrain._scoring import ScoreResult
 
 __all__ = [
     "SetModelPlan",
@@ -72,8 +72,6 @@ __all__ = [
     "update_webservice",
     "webservice_keys",
 ]
-
-JsonObject = dict[str, Any]
 
 
 def list_webservices(
@@ -397,7 +395,7 @@ def score_webservice(
 ) -> ScoreResult:
     """Score a CSV/JSON file against the service's RRS endpoint (key from listKeys)."""
     from aml_retrain import _http
-    from aml_retrain.classic.scoring import (
+    from aml_retrain._scoring import (
         ScoringClient,
         parse_score_results,
         request_from_file,

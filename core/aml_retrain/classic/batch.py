@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from aml_retrain._blobs import MODEL_EXTENSION
 from aml_retrain._redact import redact_sas, redact_text, redact_url
 from aml_retrain.errors import ValidationError
 
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 DATASET_EXTENSIONS = (".csv", ".tsv", ".arff")
-MODEL_EXTENSION = ".ilearner"
 
 
 class JobStatus(str, Enum):

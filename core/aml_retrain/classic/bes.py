@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aml_retrain import _http
-from aml_retrain.classic._execution import ExecutionApiClient
+from aml_retrain._execution import ExecutionApiClient
 from aml_retrain.classic.batch import (
     BlobOutput,
     JobState,

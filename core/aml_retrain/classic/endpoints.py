@@ -8,19 +8,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._blobs import BlobLocation, parse_model_url
+from aml_retrain._json import JsonObject, copy_json
 from aml_retrain._redact import redact_sas, redact_url
 from aml_retrain.classic.backups import write_backup
-from aml_retrain.classic.management import ClassicManagementClient, JsonObject
+from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.classic.validation import (
     DEFAULT_ENDPOINT_NAME,
-    BlobLocation,
     check_not_default,
-    parse_model_url,
     resource_names,
     select_resource,
     validate_endpoint_name,
 )
-from aml_retrain.classic.views import copy_json
 from aml_retrain.errors import SasExpiredError, ValidationError, VerificationError
 
 if TYPE_CHECKING:

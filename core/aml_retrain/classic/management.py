@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from aml_retrain import _http
+from aml_retrain._json import JsonObject
 from aml_retrain.classic.validation import (
     check_management_path,
     validate_endpoint_name,
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from aml_retrain.config import Settings
 
 __all__ = ["ClassicManagementClient"]
-
-JsonObject = dict[str, Any]
 
 # GET/PUT/DELETE are replayed by the session itself. A PATCH sets state (the same body twice
 # leaves the same endpoint), so any 429/503 is sent again; a refresh POST only when the answer

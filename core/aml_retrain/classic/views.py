@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._json import copy_json
 from aml_retrain._redact import redact_sas
 from aml_retrain.classic.backups import KEY_FIELDS, write_backup
 from aml_retrain.classic.validation import (
@@ -21,32 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EndpointCreation",
-    "copy_json",
     "create_endpoint",
     "delete_endpoint",
     "hide_secrets",
     "list_endpoints",
     "show_endpoint",
 ]
-
-
-def copy_json(value: Any) -> Any:
-    """Return a deep copy of parsed JSON (dicts, lists, scalars); other objects are deep-copied.
-
-    Several times faster than ``copy.deepcopy`` on service objects, which matters per target of a
-    fan-out; the result is as independent of ``value`` as a deep copy.
-    """
-    kind = type(value)
-    if kind is dict:
-        return {key: copy_json(item) for key, item in value.items()}
-    if kind is list:
-        return [copy_json(item) for item in value]
-    if kind in _IMMUTABLE:
-        return value
-    return copy.deepcopy(value)
-
-
-_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 def hide_secrets(endpoint: dict[str, Any], *, include_keys: bool = False) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Reading the evaluation gate's inputs: policy files, CLI conditions and metrics files.
+"""Reading the evaluation gate's inputs: policy files and metrics files.
 
 Returns plain values; ``gate.py`` turns them into rules, so this module does not depend on it.
 """
@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from aml_retrain._structured import json_loads, yaml_safe_load
 from aml_retrain.errors import ValidationError
-from aml_retrain.evaluation import _CLASSIFICATION, _REGRESSION, Metrics, _normalise, parse_evaluation_csv
+from aml_retrain.evaluation import CLASSIFICATION, REGRESSION, Metrics, normalise_header, parse_evaluation_csv
 
-__all__ = ["ALIASES", "canonical_metric", "load_metrics", "parse_option", "read_policy"]
+__all__ = ["ALIASES", "canonical_metric", "load_metrics", "read_policy"]
 
 # Spelling → canonical name, shared with the Evaluate Model CSV parser.
-ALIASES = {**_CLASSIFICATION, **_REGRESSION}
+ALIASES = {**CLASSIFICATION, **REGRESSION}
 DIRECTIONS = ("higher", "lower")
 # Policy-file key → Rule field.
 RULE_FIELDS = {
@@ -33,15 +32,11 @@ RULE_FIELDS = {
     "tolerance": "tolerance",
 }
 _POLICY_KEYS = ("require_baseline", "rules")
-_OPTION = re.compile(
-    r"^\s*(?P<metric>[^<>=:]+?)\s*(?:(?P<op>>=|<=)\s*(?P<bound>\S+)|:\s*(?P<clause>\S+))?\s*$"
-)
-_OPTION_HINT = "use METRIC, METRIC>=X, METRIC<=X, METRIC:+X, METRIC:+X%, METRIC:~X or METRIC:higher|lower"
 
 
 def canonical_metric(name: str) -> str:
     """Return the canonical spelling of a known metric (``f1`` → ``F-Score``), else ``name``."""
-    normal = _normalise(name)
+    normal = normalise_header(name)
     return ALIASES.get(normal) or ALIASES.get(normal.replace(" ", "")) or name.strip()
 
 
@@ -65,27 +60,6 @@ def read_policy(path: Path) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
     else:
         raise ValidationError(f"{where}: 'rules' must be a list or a mapping of metric to rule")
     return require, [(f"{where}: {label}", _rule_kwargs(f"{where}: {label}", item)) for label, item in items]
-
-
-def parse_option(spec: str) -> tuple[str, dict[str, Any]]:
-    """Return ``(metric, Rule keyword arguments)`` for one CLI condition such as ``AUC:+1%``."""
-    match = _OPTION.match(spec)
-    if not match:
-        raise ValidationError(f"gate condition {spec!r} not understood: {_OPTION_HINT}")
-    metric, op, clause = match["metric"], match["op"], match["clause"]
-    if op:
-        return metric, {"minimum" if op == ">=" else "maximum": _number(spec, match["bound"])}
-    if clause is None:
-        return metric, {}
-    if clause in DIRECTIONS:
-        return metric, {"direction": clause}
-    if clause.startswith("~"):
-        return metric, {"tolerance": _number(spec, clause[1:])}
-    if clause.startswith("+") and clause.endswith("%"):
-        return metric, {"min_relative_improvement": _number(spec, clause[1:-1]) / 100}
-    if clause.startswith("+"):
-        return metric, {"min_improvement": _number(spec, clause[1:])}
-    raise ValidationError(f"gate condition {spec!r} not understood: {_OPTION_HINT}")
 
 
 def load_metrics(source: str | Path) -> Metrics:
@@ -120,22 +94,12 @@ def load_metrics(source: str | Path) -> Metrics:
         raise ValidationError(f"metrics file {path}: no metric values")
     kind = data.get("kind")
     if kind is None:
-        regression = sum(1 for n in numbers if n in _REGRESSION.values())
-        kind = "regression" if regression > sum(1 for n in numbers if n in _CLASSIFICATION.values()) \
+        regression = sum(1 for n in numbers if n in REGRESSION.values())
+        kind = "regression" if regression > sum(1 for n in numbers if n in CLASSIFICATION.values()) \
             else "classification"
     if kind not in ("classification", "regression"):
         raise ValidationError(f"metrics file {path}: kind must be classification or regression, not {kind!r}")
     return Metrics(str(kind), numbers)
-
-
-def _number(spec: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValidationError(f"gate condition {spec!r}: {text!r} is not a number; {_OPTION_HINT}") from None
-    if not math.isfinite(value):
-        raise ValidationError(f"gate condition {spec!r}: {text!r} is not a finite number")
-    return value
 
 
 def _named_rule(where: str, name: str, item: Any) -> dict[str, Any]:

@@ -172,23 +172,23 @@ def blob_target_lock(container_client: Any, ledger_blob: str, target: str,
     """Hold a lease on the lock blob of ``target`` beside the ledger blob, or raise BusyError."""
     from azure.storage.blob import BlobLeaseClient
 
-    from aml_retrain.storage import _storage_errors
+    from aml_retrain.storage import storage_errors
 
     blob = container_client.get_blob_client(f"{ledger_blob}.locks/{lock_name(target)}")
     try:
-        with _storage_errors(location):
+        with storage_errors(location):
             blob.upload_blob(b"", overwrite=False)
     except ConflictError:
         pass  # made by an earlier promotion: leases are what count
     lease = BlobLeaseClient(blob)
     try:
-        with _storage_errors(location):
+        with storage_errors(location):
             lease.acquire(lease_duration=LEASE_SECONDS)
     except ConflictError:  # LeaseAlreadyPresent
         raise _busy(target, None) from None
 
     def store(text: str) -> None:
-        with _storage_errors(location):
+        with storage_errors(location):
             blob.upload_blob(text.encode("utf-8"), overwrite=True, lease=lease)
 
     stop = threading.Event()
@@ -196,7 +196,7 @@ def blob_target_lock(container_client: Any, ledger_blob: str, target: str,
                                daemon=True)
     renewer.start()
     try:
-        with _storage_errors(location):
+        with storage_errors(location):
             previous = bytes(blob.download_blob(lease=lease).readall()).decode("utf-8", "replace")
         hold = TargetHold(store, _intent(previous))
         yield hold
@@ -206,7 +206,7 @@ def blob_target_lock(container_client: Any, ledger_blob: str, target: str,
         stop.set()
         renewer.join(timeout=5)
         try:
-            with _storage_errors(location):
+            with storage_errors(location):
                 lease.release()
         except ServiceError:
             pass  # it expires by itself within LEASE_SECONDS

@@ -14,32 +14,22 @@ Policy file (YAML or JSON)::
       - {metric: AUC, direction: higher, min: 0.7, min_relative_improvement: 0.01}
       - {metric: Accuracy, tolerance: 0.005}
     # or the mapping form:  rules: {AUC: {min: 0.7}, Accuracy: {tolerance: 0.005}}
-
-CLI options (``Policy.from_options``), one condition each; conditions on one metric merge::
-
-    AUC                 must not regress vs the baseline
-    AUC>=0.7            absolute minimum           RMSE<=0.5   absolute maximum
-    AUC:+0.01           improve by at least 0.01 over the baseline
-    AUC:+1%             improve by at least 1 % of the baseline value
-    AUC:~0.005          may regress by at most 0.005
-    MAE:lower           set the direction (otherwise inferred from the name)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aml_retrain.errors import ValidationError
-from aml_retrain.evaluation import Metrics, _normalise
+from aml_retrain.evaluation import Metrics, normalise_header
 from aml_retrain.promotion._gate_files import (
     DIRECTIONS,
     canonical_metric,
     load_metrics,
-    parse_option,
     read_policy,
 )
 
@@ -56,18 +46,17 @@ __all__ = [
     "metric_key",
 ]
 
-OUTCOMES = ("pass", "gated", "error")
 FIRST_PROMOTION = "no baseline: first promotion"
 
 
 def metric_key(name: str) -> str:
     """Return the comparison key of a metric name (case, spaces and known aliases folded)."""
-    return _normalise(canonical_metric(name)).replace(" ", "")
+    return normalise_header(canonical_metric(name)).replace(" ", "")
 
 
 def infer_direction(metric: str) -> str:
     """Return "lower" for error and loss metrics, else "higher"."""
-    key = _normalise(canonical_metric(metric))
+    key = normalise_header(canonical_metric(metric))
     return "lower" if ("error" in key or "loss" in key) else "higher"
 
 
@@ -153,18 +142,6 @@ class Policy:
             if key in seen:
                 raise ValidationError(f"the gate policy has two rules for {rule.metric!r}: merge them")
             seen.add(key)
-
-    @classmethod
-    def from_options(cls, specs: Iterable[str], *, require_baseline: bool = False) -> Policy:
-        """Build a policy from CLI conditions such as ``AUC>=0.7`` or ``AUC:+1%`` (module docstring)."""
-        rules: dict[str, Rule] = {}
-        for spec in specs:
-            metric, changes = parse_option(spec)
-            key = metric_key(metric)
-            rules[key] = replace(rules[key], **changes) if key in rules else Rule(metric, **changes)
-        if not rules:
-            raise ValidationError("no gate condition given: use e.g. AUC>=0.7 or Accuracy:+0.01")
-        return cls(tuple(rules.values()), require_baseline)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict in the policy-file format."""

@@ -47,12 +47,11 @@ from aml_retrain.promotion._locks import TargetHold, blob_target_lock, file_targ
 
 # Storage's client builders and error mapping are reused so blob errors read the same everywhere.
 from aml_retrain.storage import (
-    _blob_client,
-    _sas_blob_client,
-    _service_client,
-    _storage_errors,
-    _without_query,
+    open_blob,
+    service_client,
+    storage_errors,
     validate_container_name,
+    without_query,
 )
 
 __all__ = [
@@ -318,7 +317,7 @@ class BlobLedger(LedgerBase):
 
     def _container(self) -> Any:
         if self._container_client is None:
-            service = _service_client(self._connection_string)
+            service = service_client(self._connection_string)
             self._container_client = service.get_container_client(self.container)
         return self._container_client
 
@@ -365,7 +364,7 @@ class BlobLedger(LedgerBase):
                 content = b""
             sealed, line = self._seal(record, tail_of(content, self.location))
             try:
-                with _storage_errors(self.location):
+                with storage_errors(self.location):
                     self._client().append_block(line, appendpos_condition=len(content))
                 return sealed
             except ServiceError as exc:
@@ -381,7 +380,7 @@ class BlobLedger(LedgerBase):
 
     def _download(self) -> bytes | None:
         try:
-            with _storage_errors(self.location):
+            with storage_errors(self.location):
                 return bytes(self._client().download_blob().readall())
         except NotFoundError:
             return None
@@ -391,7 +390,7 @@ class BlobLedger(LedgerBase):
 
         for _ in range(2):
             try:
-                with _storage_errors(self.location):
+                with storage_errors(self.location):
                     # If-None-Match: * — a plain create would truncate a ledger another writer just made.
                     self._client().create_append_blob(match_condition=MatchConditions.IfMissing)
                 return
@@ -406,7 +405,7 @@ class BlobLedger(LedgerBase):
 
     def _create_container(self) -> None:
         try:
-            with _storage_errors(self.location):
+            with storage_errors(self.location):
                 self._container().create_container()
         except ConflictError:
             pass
@@ -449,13 +448,11 @@ def _fingerprint_blob(
     :param connection_string: the account's connection string, or None to use the URL's SAS.
     :raises VerificationError: fewer or more bytes arrived than the blob's size.
     """
-    safe_url = _without_query(blob_url)
+    safe_url = without_query(blob_url)
     if blob_client is None:
-        blob_client = (
-            _blob_client(connection_string, blob_url) if connection_string else _sas_blob_client(blob_url)
-        )
+        blob_client = open_blob(connection_string, blob_url)
     digest, size = hashlib.sha256(), 0
-    with _storage_errors(safe_url):
+    with storage_errors(safe_url):
         # One connection, chunks in order: .ilearner files can be large, never hold one in memory.
         downloader = blob_client.download_blob(max_concurrency=1)
         for chunk in downloader.chunks():

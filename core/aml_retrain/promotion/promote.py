@@ -87,7 +87,7 @@ def model_key(url: str) -> str:
 def _model_key(bare: str) -> str:
     # Pure (no SAS, so no expiry check) and asked for twice per target of a fan-out; errors are
     # not cached, a bad URL raises every time.
-    from aml_retrain.classic.validation import parse_model_url
+    from aml_retrain._blobs import parse_model_url
 
     return parse_model_url(bare).url_without_sas
 

@@ -1,4 +1,4 @@
-"""JSON helpers for big definitions: indented text, plain copies, dropping nulls in place.
+"""JSON helpers for classic and ARM: one ``JsonObject`` alias, indented text, copies, null-dropping.
 
 Indented text is byte for byte what ``json.dumps(obj, indent=2, ensure_ascii=False)`` writes.
 
@@ -18,7 +18,10 @@ import json
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["copy_json", "drop_nulls_in_place", "dumps_indented"]
+__all__ = ["JsonObject", "copy_json", "drop_nulls_in_place", "dumps_indented"]
+
+# A parsed JSON object as the services send it; one alias for every module that passes them on.
+JsonObject = dict[str, Any]
 
 _STEP = "  "
 _float_repr = float.__repr__

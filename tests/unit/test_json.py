@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from aml_retrain.arm import _jsonutil
-from aml_retrain.arm._jsonutil import copy_json, drop_nulls_in_place, dumps_indented
+from aml_retrain import _json
+from aml_retrain._json import copy_json, drop_nulls_in_place, dumps_indented
 from aml_retrain.arm.definition import dumps_definition, export_definition
 
 from .arm_fakes import webservice
@@ -41,7 +41,7 @@ REPRESENTATIVE: dict[str, Any] = {
 def test_dumps_matches_json_dumps_on_a_representative_document(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = reference(REPRESENTATIVE)
     # No fallback to json.dumps here: the fast path itself must write these bytes.
-    monkeypatch.setattr(_jsonutil, "json", None)
+    monkeypatch.setattr(_json, "json", None)
     assert dumps_indented(REPRESENTATIVE).encode("utf-8") == expected.encode("utf-8")
 
 
@@ -96,6 +96,23 @@ def test_copy_json_is_deep_and_equal() -> None:
     copied["properties"]["matrix"][0].append(2)
     assert "x" not in REPRESENTATIVE["properties"]["empties"]["nested"][3]["a"]
     assert REPRESENTATIVE["properties"]["matrix"][0] == [1, "a", None]
+
+
+def test_copy_json_is_a_deep_copy() -> None:
+    import copy
+
+    class Odd:
+        def __init__(self) -> None:
+            self.items = [1]
+
+    original = {"a": [1, {"b": [2, 3]}, "s", 1.5, None, True], "odd": Odd(), "t": ("x", [1])}
+    copied = copy_json(original)
+    assert copied["a"] == copy.deepcopy(original)["a"] and copied["t"] == original["t"]
+    assert copied["a"] is not original["a"] and copied["a"][1] is not original["a"][1]
+    assert copied["odd"] is not original["odd"] and copied["odd"].items == [1]
+    assert copied["t"][1] is not original["t"][1]  # tuples holding lists: deep-copied too
+    copied["a"][1]["b"].append(4)
+    assert original["a"][1]["b"] == [2, 3]
 
 
 def test_drop_nulls_in_place_drops_object_members_only() -> None:
