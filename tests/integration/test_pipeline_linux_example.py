@@ -127,8 +127,10 @@ class Runner:
         jname = job_name(job)
         agent = self.root / "agents" / f"{stage}_{jname}"
         (agent / "a").mkdir(parents=True)
+        (agent / "_temp").mkdir()
         macros = {**self.variables, "Agent.BuildDirectory": str(agent), "Pipeline.Workspace": str(agent),
                   "Build.ArtifactStagingDirectory": str(agent / "a"),
+                  "Agent.TempDirectory": str(agent / "_temp"),
                   "Common.TestResultsDirectory": str(agent / "TestResults"),
                   "Build.DefinitionName": "example", "Build.BuildNumber": "1"}
         job_vars: dict[str, str] = {}
@@ -181,8 +183,12 @@ class Runner:
             return None
         argv, script = agent_argv(step, lambda text: self._macro(text, macros))
         assert script.is_relative_to(agent / "aml-retrain" / "ado-pipelines" / "scripts"), script
+        # The agent exports predefined variables to every script (Build.ArtifactStagingDirectory →
+        # BUILD_ARTIFACTSTAGINGDIRECTORY, per job): scripts write their files there, not to a shared /tmp.
         env = {**os.environ, "TF_BUILD": "True",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               **{k.upper().replace(".", "_"): macros[k] for k in (
+                   "Build.ArtifactStagingDirectory", "Agent.TempDirectory", "Pipeline.Workspace")},
                **{k.upper().replace(".", "_"): v for k, v in job_vars.items()},
                **{k: self._macro(v, macros) for k, v in (step.get("env") or {}).items()}}
         env.pop("AML_RETRAIN_AUTH", None)  # no `az login` here: the emulator profile has the token
