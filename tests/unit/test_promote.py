@@ -318,7 +318,7 @@ def test_arm_promotion_records_resource_and_asset(tmp_path: Path, ledger: LocalL
 
 def test_model_fingerprint_is_cached_per_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     from aml_retrain.promotion import ledger as ledger_module
-    from aml_retrain.promotion.promote import describe_blob
+    from aml_retrain.promotion.kinds.classic import KIND
     from aml_retrain.promotion.targets import Clients
 
     calls: list[str] = []
@@ -330,8 +330,8 @@ def test_model_fingerprint_is_cached_per_clients(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(ledger_module, "model_fingerprint", digest)
     clients = Clients(storage_connection_string="UseDevelopmentStorage=true")
     url = "https://acct.blob.core.windows.net/models/m.ilearner"
-    first, _ = describe_blob(clients, url, url)
-    second, _ = describe_blob(clients, url, url)
+    first, _ = KIND.fingerprint_of(clients, url, url)
+    second, _ = KIND.fingerprint_of(clients, url, url)
     assert first == second == {"size": 3, "etag": "e", "sha256": "abc"}
     assert len(calls) == 1
 

@@ -11,6 +11,8 @@ import pytest
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.config import Settings
 from aml_retrain.errors import ValidationError
+from aml_retrain.promotion.kinds.arm import ArmTarget
+from aml_retrain.promotion.kinds.classic import ClassicTarget
 from aml_retrain.promotion.targets import (
     Clients,
     Target,
@@ -66,14 +68,14 @@ def storage(monkeypatch: pytest.MonkeyPatch, adapter: FakeAdapter) -> Storage:
 # -- parsing ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "expected", "canonical"), [
-    (f"classic:{SVC}/ep1", Target("classic", service_id=SVC, endpoint="ep1"), f"classic:{SVC}/ep1"),
+    (f"classic:{SVC}/ep1", ClassicTarget(SVC, "ep1"), f"classic:{SVC}/ep1"),
     (f"classic:{SVC}/ep1#{RESOURCE}",
-     Target("classic", service_id=SVC, endpoint="ep1", resource=RESOURCE),
+     ClassicTarget(SVC, "ep1", RESOURCE),
      f"classic:{SVC}/ep1#{RESOURCE}"),
-    ("arm:ml-rg/predictive-ws", Target("arm", resource_group="ml-rg", name="predictive-ws"),
+    ("arm:ml-rg/predictive-ws", ArmTarget("ml-rg", "predictive-ws"),
      "arm:ml-rg/predictive-ws"),
     ("  ARM:ml-rg/predictive-ws#asset3 ",
-     Target("arm", resource_group="ml-rg", name="predictive-ws", asset="asset3"),
+     ArmTarget("ml-rg", "predictive-ws", "asset3"),
      "arm:ml-rg/predictive-ws#asset3"),
 ])
 def test_parse_target_accepts_the_documented_forms(text: str, expected: Target, canonical: str) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aml_retrain.promotion.targets import TARGET_USAGE
 from aml_retrain_cli import pipelines
 from aml_retrain_cli.commands.classic_jobs import (
     DEFAULT_OPERATION_TIMEOUT,
@@ -22,8 +23,7 @@ from aml_retrain_cli.render import brief, emit, emit_pairs, field, notice
 ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
                          no_args_is_help=True)
 
-TargetArg = Annotated[str, typer.Argument(
-    metavar="TARGET", help="classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID].")]
+TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help=f"{TARGET_USAGE}.")]
 ModelUrl = Annotated[str | None, typer.Option(help="URL of the .ilearner blob.")]
 FromJob = Annotated[str | None, typer.Option(help="Use the .ilearner output (and metrics) of this BES job.")]
 PolicyOpt = Annotated[Path | None, typer.Option(

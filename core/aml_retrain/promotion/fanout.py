@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import AmlRetrainError, ConfigError, GatedError, ValidationError
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
+from aml_retrain.promotion.targets import kind_of
 
 if TYPE_CHECKING:
     from aml_retrain.classic.journal import JobJournal
@@ -127,8 +128,8 @@ class SasCache:
 
     A bare model URL gets a SAS minted per deploy otherwise, and minting builds a storage SDK
     client each time: with one model fanned out to many endpoints that is pure overhead. Only
-    classic targets get it: classic endpoints take the SAS apart from the URL, ARM definitions
-    would store it.
+    kinds that share one (``shares_sas``) get it: classic endpoints take the SAS apart from the
+    URL, ARM definitions would store it.
     """
 
     def __init__(self, *, max_age: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -140,7 +141,7 @@ class SasCache:
     def url(self, spec: TargetSpec, clients: Clients) -> str | None:
         """Return the spec's model URL with a shared SAS when one applies, else None."""
         url, conn = spec.model_url, clients.storage_connection_string
-        if url is None or "?" in url or not conn or spec.target.kind != "classic":
+        if url is None or "?" in url or not conn or not kind_of(spec.target).shares_sas:
             return None
         with self._lock:
             hit = self._urls.get(url)

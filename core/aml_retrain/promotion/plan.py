@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain._structured import json_loads
-from aml_retrain.errors import ConfigError, StalePlanError, ValidationError
+from aml_retrain.errors import StalePlanError, ValidationError
 from aml_retrain.evaluation import Metrics
+from aml_retrain.promotion.kinds.classic import SAS_AT_APPLY
 from aml_retrain.promotion.promote import (
     PromotionResult,
     check_inputs,
@@ -31,9 +32,9 @@ from aml_retrain.promotion.targets import (
     Target,
     canonical_hash,
     deploy,
+    kind_of,
     parse_target,
     read_state,
-    strip_sas,
 )
 
 if TYPE_CHECKING:
@@ -42,10 +43,9 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
 
-__all__ = ["PLAN_VERSION", "Plan", "apply_plan", "make_plan"]
+__all__ = ["PLAN_VERSION", "SAS_AT_APPLY", "Plan", "apply_plan", "make_plan"]
 
 PLAN_VERSION = 1
-SAS_AT_APPLY = "<SAS minted at apply time>"
 _REQUIRED = ("version", "created", "actor", "target", "state_hash", "model_url", "change")
 JsonObject = dict[str, Any]
 
@@ -111,29 +111,6 @@ class Plan:
         return plan
 
 
-def _classic_change(shown: Mapping[str, Any]) -> JsonObject:
-    def location(resource: Any) -> JsonObject:
-        loc = resource.get("Location") if isinstance(resource, Mapping) else None
-        loc = loc if isinstance(loc, Mapping) else {}
-        return {k: loc.get(k) for k in ("BaseLocation", "RelativeLocation")}
-
-    body = json.loads(json.dumps(shown["body"]))
-    for resource in body.get("Resources") or []:
-        loc = resource.get("Location")
-        if isinstance(loc, dict) and "SasBlobToken" in loc:
-            # Even a redacted SAS carries its expiry; apply mints its own, so show only that.
-            loc["SasBlobToken"] = SAS_AT_APPLY
-    return {"kind": "classic", "patch_url": shown["patch_url"],
-            "resource_name": shown["resource_name"], "body": body,
-            "before": location(shown["before"]), "after": location(body["Resources"][0])}
-
-
-def _arm_change(shown: Mapping[str, Any]) -> JsonObject:
-    return {"kind": "arm", "resource_id": shown["resource_id"], "asset_id": shown["asset_id"],
-            "patch": shown["patch"], "before_uri": shown["before_uri"],
-            "after_uri": shown["after_uri"]}
-
-
 def make_plan(
     target: Target,
     clients: Clients,
@@ -154,7 +131,7 @@ def make_plan(
     """Read the target, compute the change a promotion would make, run the gate; write nothing."""
     check_inputs(model_url, job_id, journal, force, reason)
     url, job_metrics = resolve_model(
-        clients, model_url=model_url, job_id=job_id, journal=journal,
+        target, clients, model_url=model_url, job_id=job_id, journal=journal,
         training_service_id=training_service_id, want_metrics=candidate is None,
     )
     candidate = candidate or job_metrics
@@ -168,8 +145,8 @@ def make_plan(
                                       force=force, reason=reason,
                                       require_baseline=require_baseline)
     shown = deploy(target, url, clients, dry_run=True)
-    change = _classic_change(shown) if target.kind == "classic" else _arm_change(shown)
-    new_model = model_key(url)
+    change = kind_of(target).plan_change(shown)
+    new_model = model_key(target, url)
     return Plan({
         "version": PLAN_VERSION, "created": utc_now(), "actor": actor, "target": key,
         "target_detail": state.detail, "state_hash": state.state_hash,
@@ -185,26 +162,21 @@ def _apply_url(plan: Mapping[str, Any], target: Target, clients: Clients,
                journal: JobJournal | None) -> str:
     wanted = str(plan["model_url"])
     job_id = plan.get("job_id")
-    if target.kind != "classic":
-        return wanted  # ARM services read the blob through their own account: no SAS
+    from_job = None
     if job_id and journal is not None:
-        # The job hands out a fresh SAS; it must still name the blob that was reviewed.
-        url, _ = resolve_model(clients, model_url=None, job_id=str(job_id), journal=journal,
-                               training_service_id=plan.get("training_service_id"),
-                               want_metrics=False)
-        if model_key(url) != wanted:
-            raise ValidationError(
-                f"job {job_id} now reports model {model_key(url)}, not the planned {wanted}: "
-                "make a new plan"
-            )
-        return url
-    if not clients.storage_connection_string:
-        raise ConfigError(
-            "applying a classic plan mints a fresh read SAS for the model: set the storage "
-            "connection string (AML_RETRAIN_STORAGE_CONNECTION_STRING), or pass the job journal "
-            "so the job's SAS can be fetched again"
-        )
-    return strip_sas(wanted)
+        def from_job() -> str:
+            # A job hands out a fresh SAS; it must still name the model that was reviewed.
+            url, _ = resolve_model(target, clients, model_url=None, job_id=str(job_id),
+                                   journal=journal,
+                                   training_service_id=plan.get("training_service_id"),
+                                   want_metrics=False)
+            if model_key(target, url) != wanted:
+                raise ValidationError(
+                    f"job {job_id} now reports model {model_key(target, url)}, not the planned "
+                    f"{wanted}: make a new plan"
+                )
+            return url
+    return kind_of(target).fresh_model(wanted, clients, from_job)
 
 
 def apply_plan(

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import (
@@ -18,7 +17,6 @@ from aml_retrain.errors import (
     BusyError,
     ConfigError,
     GatedError,
-    NotFoundError,
     OperationFailedError,
     ServiceError,
     ValidationError,
@@ -30,8 +28,8 @@ from aml_retrain.promotion.targets import (
     Target,
     TargetState,
     deploy,
+    kind_of,
     read_state,
-    strip_sas,
 )
 
 if TYPE_CHECKING:
@@ -78,18 +76,9 @@ class PromotionResult:
         }
 
 
-def model_key(url: str) -> str:
-    """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
-    return _model_key(strip_sas(url))
-
-
-@lru_cache(maxsize=256)
-def _model_key(bare: str) -> str:
-    # Pure (no SAS, so no expiry check) and asked for twice per target of a fan-out; errors are
-    # not cached, a bad URL raises every time.
-    from aml_retrain.classic.validation import parse_model_url
-
-    return parse_model_url(bare).url_without_sas
+def model_key(target: Target, model: str) -> str:
+    """Return a model reference as the ledger records it for ``target``'s kind (validated, no secret)."""
+    return kind_of(target).model_key(model)
 
 
 def metrics_from_entry(entry: Mapping[str, Any] | None) -> Metrics | None:
@@ -118,12 +107,12 @@ def check_inputs(model_url: str | None, job_id: str | None, journal: JobJournal 
 
 
 def resolve_model(
-    clients: Clients, *, model_url: str | None, job_id: str | None, journal: JobJournal | None,
-    training_service_id: str | None, want_metrics: bool,
+    target: Target, clients: Clients, *, model_url: str | None, job_id: str | None,
+    journal: JobJournal | None, training_service_id: str | None, want_metrics: bool,
 ) -> tuple[str, Metrics | None]:
     """Return the model URL to deploy (fresh SAS for a job) and the job's metrics when wanted."""
     if model_url is not None:
-        model_key(model_url)  # refuse a malformed URL before any request
+        model_key(target, model_url)  # refuse a malformed reference before any request
         return model_url, None
     from aml_retrain.classic.retrain import job_status, model_url_from_job
 
@@ -159,33 +148,6 @@ def run_gate(
     if result.outcome != "pass":
         raise ValidationError(f"the gate could not evaluate {key}: {result.summary}")
     return result.to_dict(), [f"gate: {note}" for note in result.notices]
-
-
-def describe_blob(clients: Clients, url: str, new_model: str) -> tuple[JsonObject, list[str]]:
-    """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
-    from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
-
-    cached = clients.fingerprints.get(new_model)
-    if cached is not None:
-        return dict(cached), []
-    conn = clients.storage_connection_string
-    # A SAS in the URL was issued for exactly this blob (maybe in another account); it is not kept.
-    use_sas = "?" in url or not conn
-    try:
-        digest = dict(blob_digest(None if use_sas else conn, url if use_sas else new_model))
-        clients.fingerprints[new_model] = digest
-        return dict(digest), []
-    except NotFoundError:
-        raise ValidationError(
-            f"model blob {new_model} does not exist: check the URL, or that the job's output "
-            "was not deleted; nothing was changed"
-        ) from None
-    except ValidationError:
-        raise  # e.g. a bare URL on another host: refused before anything is sent
-    except AmlRetrainError as exc:
-        # The deploy itself does not need it; an audit gap is reported, not fatal.
-        return {"size": None, "etag": None, "sha256": None}, [
-            f"could not fingerprint {new_model} ({exc}); recorded without size/etag/sha256"]
 
 
 # Refused by our own checks before anything was sent: the target is as it was.
@@ -286,7 +248,7 @@ def promote(
     """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing."""
     check_inputs(model_url, job_id, journal, force, reason)
     url, job_metrics = resolve_model(
-        clients, model_url=model_url, job_id=job_id, journal=journal,
+        target, clients, model_url=model_url, job_id=job_id, journal=journal,
         training_service_id=training_service_id, want_metrics=candidate is None,
     )
     with held(ledger, str(target), dry_run) as hold:
@@ -335,7 +297,7 @@ def execute(
     """Promote a resolved model URL: idempotency check, gate, fingerprint, deploy, ledger entry."""
     hold = hold or TargetHold()
     key = str(target)
-    new_model = model_key(url)
+    new_model = model_key(target, url)
     before = before or read_state(target, clients)
     current = ledger.current(key)
     metrics = candidate.to_dict() if candidate else None
@@ -361,7 +323,7 @@ def execute(
     if dry_run:
         shown = deploy(target, url, clients, dry_run=True)
         return replace(base, deploy=shown, gate=gate_dict, notices=tuple(notices))
-    blob, more = describe_blob(clients, url, new_model)
+    blob, more = kind_of(target).fingerprint_of(clients, url, new_model)
     old_model = before.model_url or None
     # Nothing of ours to finish recording (no entry, no crashed run's intent): it was put in
     # place by other means, so this run is a no-op that records the baseline, not a promotion.

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from aml_retrain.errors import ConfigError, NotFoundError, ValidationError
+from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.promote import (
     PromotionResult,
     deploy_and_report,
@@ -18,13 +18,13 @@ from aml_retrain.promotion.promote import (
     record,
     true_old_model,
 )
-from aml_retrain.promotion.targets import Clients, Target, deploy, read_state
+from aml_retrain.promotion.targets import Clients, Target, deploy, kind_of, read_state
 
 if TYPE_CHECKING:
     from aml_retrain.promotion._locks import TargetHold
     from aml_retrain.promotion.ledger import Ledger
 
-__all__ = ["check_blob", "rollback", "select_entry"]
+__all__ = ["rollback", "select_entry"]
 
 JsonObject = dict[str, Any]
 
@@ -52,39 +52,6 @@ def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonO
     if chosen.get("target") not in (None, key) or not chosen.get("new_model"):
         raise ValidationError(f"ledger entry #{chosen.get('seq')} records no model for {key}")
     return chosen
-
-
-def check_blob(clients: Clients, model: str, chosen: Mapping[str, Any]) -> JsonObject:
-    """Refuse a rollback to a blob that is gone or no longer holds the recorded bytes."""
-    from aml_retrain import storage
-    from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
-
-    conn = clients.storage_connection_string
-    seq = chosen.get("seq")
-    if not conn:
-        raise ConfigError(
-            f"rolling back checks that {model} still exists: set the storage connection string "
-            "(AML_RETRAIN_STORAGE_CONNECTION_STRING) of the account holding it"
-        )
-    gone = ValidationError(
-        f"the model of ledger entry #{seq}, {model}, no longer exists; nothing was changed "
-        "(pick another entry with --to)"
-    )
-    try:
-        if not storage.blob_exists(conn, model):
-            raise gone
-        blob = dict(blob_digest(conn, model))
-    except NotFoundError:
-        raise gone from None
-    recorded = chosen.get("blob")
-    was = recorded.get("sha256") if isinstance(recorded, Mapping) else None
-    if was and blob.get("sha256") and was != blob["sha256"]:
-        raise ValidationError(
-            f"{model} was overwritten since ledger entry #{seq} (sha256 {was[:12]}… recorded, "
-            f"{str(blob['sha256'])[:12]}… now): it is not the model that served then; "
-            "nothing was changed"
-        )
-    return blob
 
 
 def rollback(
@@ -118,7 +85,7 @@ def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
     if state.model_url == model and current and current.get("new_model") == model:
         return replace(base, already_current=True, entry=current, notices=(
             f"{key} already serves {model} (ledger entry #{current.get('seq')}); nothing to do",))
-    blob = check_blob(clients, model, chosen)
+    blob = kind_of(target).check_restorable(clients, model, chosen)
     if dry_run:
         return replace(base, deploy=deploy(target, model, clients, dry_run=True))
     old_model = state.model_url or None
