@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ValidationError
+from aml_retrain.promotion.context import NO_GATE, GateOptions
 
 if TYPE_CHECKING:
     from aml_retrain.evaluation import Metrics
@@ -64,9 +65,18 @@ class TargetSpec:
     data: str | None = None
     training_service: str | None = None
     candidate: Metrics | None = None
-    policy: Policy | None = None
-    gate: bool = False
+    gating: GateOptions = NO_GATE
     canary: bool = False
+
+    @property
+    def gate(self) -> bool:
+        """True when this target's promotion runs the gate."""
+        return self.gating.enabled
+
+    @property
+    def policy(self) -> Policy | None:
+        """The gate rules of this target (None: the default rules, or no gate)."""
+        return self.gating.policy
 
 
 @dataclass(frozen=True)
@@ -207,14 +217,15 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
             data_source = str(read.path(data_source))
     policy_text = read.text(data, "policy", where) or read.text(defaults, "policy", "defaults")
     policy = read.policy(policy_text, f"{where}.policy")
+    # gate: false turns a policy off; otherwise GateOptions lets the policy imply the gate.
     gate = _pick(read, data, defaults, "gate", where)
-    gate = policy is not None if gate is None else gate
+    gating = GateOptions(policy=None if gate is False else policy, gate=bool(gate))
     metrics = read.text(data, "metrics", where)
     return TargetSpec(
         index=index, name=name, target=target, wave=0, model_url=model_url, job_id=job_id,
         data=data_source, training_service=training,
         candidate=_metrics(read, metrics, f"{where}.metrics") if metrics else None,
-        policy=policy if gate else None, gate=gate,
+        gating=gating,
         canary=bool(read.flag(data, "canary", where)),
     )
 

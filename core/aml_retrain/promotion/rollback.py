@@ -18,10 +18,11 @@ from aml_retrain.promotion.promote import (
     record,
     true_old_model,
 )
-from aml_retrain.promotion.targets import Clients, Target, deploy, kind_of, read_state
+from aml_retrain.promotion.targets import Target, deploy, kind_of, read_state
 
 if TYPE_CHECKING:
     from aml_retrain.promotion._locks import TargetHold
+    from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.ledger import Ledger
 
 __all__ = ["rollback", "select_entry"]
@@ -56,28 +57,26 @@ def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonO
 
 def rollback(
     target: Target,
-    clients: Clients,
-    ledger: Ledger,
+    context: PromotionContext,
     *,
-    actor: str,
     to_entry: int | None = None,
     dry_run: bool = False,
     reason: str | None = None,
 ) -> PromotionResult:
     """Redeploy the previous (or ``to_entry``'s) model of ``target`` and record a rollback entry."""
-    with held(ledger, str(target), dry_run) as hold:
-        return _rollback(target, clients, ledger, actor=actor, to_entry=to_entry,
-                         dry_run=dry_run, reason=reason, hold=hold)
+    with held(context.the_ledger(), str(target), dry_run) as hold:
+        return _rollback(target, context, to_entry=to_entry, dry_run=dry_run, reason=reason,
+                         hold=hold)
 
 
-def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
-              to_entry: int | None, dry_run: bool, reason: str | None,
-              hold: TargetHold) -> PromotionResult:
+def _rollback(target: Target, context: PromotionContext, *, to_entry: int | None, dry_run: bool,
+              reason: str | None, hold: TargetHold) -> PromotionResult:
+    ledger = context.the_ledger()
     key = str(target)
     chosen = select_entry(ledger, key, to_entry)
     model = str(chosen["new_model"])
     seq = chosen.get("seq")
-    state = read_state(target, clients)
+    state = read_state(target, context)
     current = ledger.current(key)
     metrics = chosen.get("metrics") if isinstance(chosen.get("metrics"), Mapping) else None
     base = PromotionResult("rollback", key, state.model_url or None, model, dry_run=dry_run,
@@ -85,18 +84,18 @@ def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
     if state.model_url == model and current and current.get("new_model") == model:
         return replace(base, already_current=True, entry=current, notices=(
             f"{key} already serves {model} (ledger entry #{current.get('seq')}); nothing to do",))
-    blob = kind_of(target).check_restorable(clients, model, chosen)
+    blob = kind_of(target).check_restorable(context, model, chosen)
     if dry_run:
-        return replace(base, deploy=deploy(target, model, clients, dry_run=True))
+        return replace(base, deploy=deploy(target, model, context, dry_run=True))
     old_model = state.model_url or None
     if state.model_url == model:  # rolled back by an earlier run that did not record it
         old_model = true_old_model(hold, current, model)
         deployed: JsonObject = {"deployed_earlier": True}
     else:
         hold.intend(old_model, model)
-        deployed = deploy_and_report(target, model, clients, state, model, hold)
+        deployed = deploy_and_report(target, model, context, state, model, hold)
     entry = record(ledger, {
-        "actor": actor, "action": "rollback", "target": key,
+        "actor": context.who(), "action": "rollback", "target": key,
         "target_detail": state.detail, "old_model": old_model, "new_model": model,
         "blob": blob, "job_id": chosen.get("job_id"),
         # The restored model's own metrics: they are the baseline of the next gate.

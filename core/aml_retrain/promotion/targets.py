@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.kinds import (
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aml_retrain.arm.client import ArmWebServiceClient
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
+    from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.training_services import TrainingServices
 
 __all__ = [
@@ -90,22 +91,12 @@ class Clients:
     backup_dir: Path | None = None
     workspace_id: str | None = None
     subscription_id: str | None = None
-    # Seconds an ARM write (PATCH and its polling) may take: `--timeout` of promote and friends.
-    operation_timeout: float = 900.0
     _classic: ClassicManagementClient | None = field(default=None, init=False, repr=False)
     _arm: ArmWebServiceClient | None = field(default=None, init=False, repr=False)
     _training: TrainingServices | None = field(default=None, init=False, repr=False)
-    # Model blob fingerprints by URL (no SAS) for this run: a fan-out of one model to N targets
-    # downloads and hashes it once, not N times.
-    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
-    # Objects read by read_state, handed to the deploy that follows (saves its two GETs); web
-    # services are stable for a run, endpoints are used once.
-    services: dict[str, dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
-    endpoints_read: dict[tuple[str, str], dict[str, Any]] = field(
-        default_factory=dict, init=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, operation_timeout: float | None = None) -> Clients:
+    def from_settings(cls, settings: Settings) -> Clients:
         """Build factories from resolved settings; nothing is contacted until a client is used."""
 
         def classic() -> ClassicManagementClient:
@@ -118,11 +109,13 @@ class Clients:
 
             return ArmWebServiceClient.from_settings(settings)
 
-        made = cls(classic, arm, settings.storage_connection_string, settings.backup_dir,
+        return cls(classic, arm, settings.storage_connection_string, settings.backup_dir,
                    settings.workspace_id, settings.subscription_id)
-        if operation_timeout is not None:
-            made.operation_timeout = operation_timeout
-        return made
+
+    def fresh(self) -> Clients:
+        """The same factories and settings, no client built yet (one set per thread)."""
+        return Clients(self.classic_factory, self.arm_factory, self.storage_connection_string,
+                       self.backup_dir, self.workspace_id, self.subscription_id)
 
     def classic(self) -> ClassicManagementClient:
         """Return the classic management client, building it on first use."""
@@ -157,11 +150,12 @@ class Clients:
                 client.close()
 
 
-def read_state(target: Target, clients: Clients) -> TargetState:
+def read_state(target: Target, context: PromotionContext) -> TargetState:
     """GET the target and return the model it serves and the hash of the state a deploy touches."""
-    return kind_of(target).read_state(target, clients)
+    return kind_of(target).read_state(target, context)
 
 
-def deploy(target: Target, model_url: str, clients: Clients, *, dry_run: bool = False) -> JsonObject:
+def deploy(target: Target, model_url: str, context: PromotionContext, *,
+           dry_run: bool = False) -> JsonObject:
     """Repoint the target at ``model_url`` through the guarded deploy path; return its result."""
-    return kind_of(target).deploy(target, model_url, clients, dry_run=dry_run)
+    return kind_of(target).deploy(target, model_url, context, dry_run=dry_run)

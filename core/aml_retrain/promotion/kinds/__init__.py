@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from aml_retrain.promotion.targets import Clients
+    from aml_retrain.promotion.context import PromotionContext
 
 __all__ = [
     "JsonObject",
@@ -88,10 +88,10 @@ class TargetKind(Protocol):
     def parse(self, path: str, selector: str | None) -> Target:
         """Parse the text after ``prefix:`` (``selector`` is what followed ``#``); ValidationError if bad."""
 
-    def read_state(self, target: Target, clients: Clients) -> TargetState:
+    def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the target: the model it serves, the hash of the state a deploy depends on, detail."""
 
-    def deploy(self, target: Target, model: str, clients: Clients, *,
+    def deploy(self, target: Target, model: str, context: PromotionContext, *,
                dry_run: bool = False) -> JsonObject:
         """Point the target at ``model`` through the guarded path (backup, write, read-back)."""
 
@@ -101,14 +101,14 @@ class TargetKind(Protocol):
     def model_key(self, model: str) -> str:
         """Validate a model reference and return it as the ledger records it (no secret)."""
 
-    def fresh_model(self, planned: str, clients: Clients,
+    def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """Return what to deploy for a reviewed plan's model (e.g. with a fresh SAS)."""
 
-    def fingerprint_of(self, clients: Clients, model: str,
+    def fingerprint_of(self, context: PromotionContext, model: str,
                     key: str) -> tuple[JsonObject, list[str]]:
         """Return the ledger's ``blob`` record of the model to deploy, and notices."""
 
-    def check_restorable(self, clients: Clients, key: str,
+    def check_restorable(self, context: PromotionContext, key: str,
                          chosen: Mapping[str, Any]) -> JsonObject:
         """Refuse a rollback to a model gone or changed since ``chosen``; return its record."""

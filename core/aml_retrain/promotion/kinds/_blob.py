@@ -10,7 +10,7 @@ from aml_retrain.errors import AmlRetrainError, ConfigError, NotFoundError, Vali
 from aml_retrain.promotion.kinds import JsonObject, strip_sas
 
 if TYPE_CHECKING:
-    from aml_retrain.promotion.targets import Clients
+    from aml_retrain.promotion.context import PromotionContext
 
 __all__ = ["BlobModels"]
 
@@ -31,25 +31,25 @@ class BlobModels:
         """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
         return _model_key(strip_sas(model))
 
-    def fresh_model(self, planned: str, clients: Clients,
+    def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """The planned URL as is: the service reads the blob through its own account."""
         return planned
 
-    def fingerprint_of(self, clients: Clients, model: str,
+    def fingerprint_of(self, context: PromotionContext, model: str,
                     key: str) -> tuple[JsonObject, list[str]]:
         """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
         from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
 
-        cached = clients.fingerprints.get(key)
+        cached = context.caches.get("fingerprints", key)
         if cached is not None:
             return dict(cached), []
-        conn = clients.storage_connection_string
+        conn = context.clients.storage_connection_string
         # A SAS in the URL was issued for exactly this blob (maybe in another account); it is not kept.
         use_sas = "?" in model or not conn
         try:
             digest = dict(blob_digest(None if use_sas else conn, model if use_sas else key))
-            clients.fingerprints[key] = digest
+            context.caches.put("fingerprints", key, digest)
             return dict(digest), []
         except NotFoundError:
             raise ValidationError(
@@ -63,13 +63,13 @@ class BlobModels:
             return {"size": None, "etag": None, "sha256": None}, [
                 f"could not fingerprint {key} ({exc}); recorded without size/etag/sha256"]
 
-    def check_restorable(self, clients: Clients, key: str,
+    def check_restorable(self, context: PromotionContext, key: str,
                          chosen: Mapping[str, Any]) -> JsonObject:
         """Refuse a rollback to a blob that is gone or no longer holds the recorded bytes."""
         from aml_retrain import storage
         from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
 
-        conn = clients.storage_connection_string
+        conn = context.clients.storage_connection_string
         seq = chosen.get("seq")
         if not conn:
             raise ConfigError(

@@ -17,7 +17,7 @@ from aml_retrain.promotion.kinds import (
 from aml_retrain.promotion.kinds._blob import BlobModels
 
 if TYPE_CHECKING:
-    from aml_retrain.promotion.targets import Clients
+    from aml_retrain.promotion.context import PromotionContext
 
 __all__ = ["KIND", "ArmKind", "ArmTarget"]
 
@@ -58,12 +58,12 @@ class ArmKind(BlobModels):
         validate_names(resource_group, name)
         return ArmTarget(resource_group, name, selector)
 
-    def read_state(self, target: Target, clients: Clients) -> TargetState:
+    def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the web service; its state hash covers the definition's assets."""
         from aml_retrain.arm.definition import export_definition, refuse_read_only, select_asset
 
         own = _own(target)
-        client = clients.arm()
+        client = context.clients.arm()
         live = export_definition(client.get(own.resource_group, own.name))
         refuse_read_only(live, own.name)  # a plan or gate for a target that cannot change is moot
         asset_id, asset = select_asset(live, own.asset)
@@ -75,15 +75,15 @@ class ArmKind(BlobModels):
         return TargetState(own, strip_sas(uri), canonical_hash(live["properties"]["assets"]),
                            detail, live)
 
-    def deploy(self, target: Target, model: str, clients: Clients, *,
+    def deploy(self, target: Target, model: str, context: PromotionContext, *,
                dry_run: bool = False) -> JsonObject:
         """PATCH the asset's URI and poll it (backup, read-back)."""
         from aml_retrain.arm.webservices import set_model_live
 
         own = _own(target)
         return set_model_live(
-            clients.arm(), own.resource_group, own.name, model, asset_id=own.asset,
-            dry_run=dry_run, backup_dir=clients.backup_dir, timeout=clients.operation_timeout,
+            context.clients.arm(), own.resource_group, own.name, model, asset_id=own.asset,
+            dry_run=dry_run, backup_dir=context.clients.backup_dir, timeout=context.operation_timeout,
         ).to_dict()
 
     def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:

@@ -20,7 +20,7 @@ from aml_retrain.promotion.kinds import (
 from aml_retrain.promotion.kinds._blob import BlobModels
 
 if TYPE_CHECKING:
-    from aml_retrain.promotion.targets import Clients
+    from aml_retrain.promotion.context import PromotionContext
 
 __all__ = ["KIND", "SAS_AT_APPLY", "ClassicKind", "ClassicTarget"]
 
@@ -78,21 +78,21 @@ class ClassicKind(BlobModels):
         validate_endpoint_name(endpoint)
         return ClassicTarget(service_id, endpoint, selector)
 
-    def read_state(self, target: Target, clients: Clients) -> TargetState:
+    def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the endpoint; its state hash covers the resources without their SAS."""
         from aml_retrain.classic.validation import select_resource
         from aml_retrain.classic.views import hide_secrets
 
         own = _own(target)
-        client = clients.classic()
+        client = context.clients.classic()
         obj = client.get_endpoint(own.service_id, own.endpoint)
-        clients.endpoints_read[(own.service_id, own.endpoint)] = obj
+        context.caches.put("endpoints", str(own), obj)
         resource = select_resource(obj, own.resource)
         location = resource.get("Location")
         loc: Mapping[str, Any] = location if isinstance(location, Mapping) else {}
         model = str(loc.get("BaseLocation") or "") + str(loc.get("RelativeLocation") or "")
         detail: JsonObject = {
-            "workspace_id": clients.workspace_id or client.workspace_id,
+            "workspace_id": context.clients.workspace_id or client.workspace_id,
             "service_id": own.service_id,
             "endpoint": own.endpoint,
             "resource": str(resource["Name"]),
@@ -100,22 +100,23 @@ class ClassicKind(BlobModels):
         return TargetState(own, strip_sas(model), canonical_hash(_resources_without_sas(obj)),
                            detail, hide_secrets(obj))
 
-    def deploy(self, target: Target, model: str, clients: Clients, *,
+    def deploy(self, target: Target, model: str, context: PromotionContext, *,
                dry_run: bool = False) -> JsonObject:
         """PATCH the resource's location (backup, read-back); a bare URL gets a minted SAS."""
         from aml_retrain.classic.endpoints import set_trained_model
 
         own = _own(target)
-        client = clients.classic()
-        service = clients.services.get(own.service_id)
+        client = context.clients.classic()
+        service = context.caches.get("services", own.service_id)
         if service is None:
-            service = clients.services[own.service_id] = client.get_web_service(own.service_id)
+            service = context.caches.put("services", own.service_id,
+                                         client.get_web_service(own.service_id))
         # A URL without SAS gets a short-lived one minted from the connection string in there.
         return set_trained_model(
             client, own.service_id, own.endpoint, model,
-            resource_name=own.resource, dry_run=dry_run, backup_dir=clients.backup_dir,
-            storage_connection_string=clients.storage_connection_string, service=service,
-            current=clients.endpoints_read.pop((own.service_id, own.endpoint), None),
+            resource_name=own.resource, dry_run=dry_run, backup_dir=context.clients.backup_dir,
+            storage_connection_string=context.clients.storage_connection_string, service=service,
+            current=context.caches.take("endpoints", str(own)),
         ).to_dict()
 
     def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:
@@ -135,13 +136,13 @@ class ClassicKind(BlobModels):
                 "resource_name": shown["resource_name"], "body": body,
                 "before": location(shown["before"]), "after": location(body["Resources"][0])}
 
-    def fresh_model(self, planned: str, clients: Clients,
+    def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """The job's URL with its fresh SAS (same blob as planned), or the bare URL to mint one for."""
         if from_job is not None:
             # The job hands out a fresh SAS; it must still name the blob that was reviewed.
             return from_job()
-        if not clients.storage_connection_string:
+        if not context.clients.storage_connection_string:
             raise ConfigError(
                 "applying a classic plan mints a fresh read SAS for the model: set the storage "
                 "connection string (AML_RETRAIN_STORAGE_CONNECTION_STRING), or pass the job journal "
