@@ -34,6 +34,7 @@ from aml_retrain_cli.commands import (
     fanout,
     promotion,
     storage,
+    target,
     webservice,
 )
 from aml_retrain_cli.context import State
@@ -237,6 +238,7 @@ app.command("apply")(promotion.apply)
 app.command("rollback")(promotion.rollback)
 app.add_typer(promotion.ledger_app, name="ledger")
 app.add_typer(fanout.app, name="fanout")
+app.add_typer(target.app, name="target")
 app.add_typer(storage.app, name="storage")
 app.add_typer(emulator.app, name="emulator")
 
