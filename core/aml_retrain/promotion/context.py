@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.ledger import Ledger
     from aml_retrain.promotion.targets import Clients
 
-__all__ = ["NO_GATE", "GateOptions", "ModelRef", "PromotionContext", "RunCaches"]
+__all__ = ["NO_GATE", "GateOptions", "ModelRef", "PromotionContext", "RunCaches", "as_model"]
 
 JsonObject = dict[str, Any]
 DEFAULT_OPERATION_TIMEOUT = 900.0
@@ -37,6 +37,11 @@ class ModelRef:
         """Refuse a reference naming both or neither of a URL and a job."""
         if (self.url is None) == (self.job_id is None):
             raise ValidationError("pass exactly one of a model URL or a BES job id to promote")
+
+
+def as_model(model: ModelRef | str) -> ModelRef:
+    """Return ``model`` as a ModelRef; text is a model URL (the library accepts both)."""
+    return ModelRef(url=model) if isinstance(model, str) else model
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 from aml_retrain._structured import json_loads
 from aml_retrain.errors import StalePlanError, ValidationError
 from aml_retrain.evaluation import Metrics
-from aml_retrain.promotion.context import NO_GATE, GateOptions, ModelRef, PromotionContext
+from aml_retrain.promotion.context import (
+    NO_GATE,
+    GateOptions,
+    ModelRef,
+    PromotionContext,
+    as_model,
+)
 from aml_retrain.promotion.kinds.classic import SAS_AT_APPLY
 from aml_retrain.promotion.promote import (
     PromotionResult,
@@ -30,6 +36,7 @@ from aml_retrain.promotion.promote import (
 )
 from aml_retrain.promotion.targets import (
     Target,
+    as_target,
     canonical_hash,
     deploy,
     kind_of,
@@ -109,14 +116,15 @@ class Plan:
 
 
 def make_plan(
-    target: Target,
+    target: Target | str,
     context: PromotionContext,
-    model: ModelRef,
+    model: ModelRef | str,
     gate: GateOptions = NO_GATE,
     *,
     candidate: Metrics | None = None,
 ) -> Plan:
     """Read the target, compute the change a promotion would make, run the gate; write nothing."""
+    target, model = as_target(target), as_model(model)
     check_inputs(model, context, gate)
     url, job_metrics = resolve_model(target, context, model, want_metrics=candidate is None)
     candidate = candidate or job_metrics

@@ -23,10 +23,17 @@ from aml_retrain.errors import (
 )
 from aml_retrain.evaluation import Metrics
 from aml_retrain.promotion._locks import TargetHold
-from aml_retrain.promotion.context import NO_GATE, GateOptions, ModelRef, PromotionContext
+from aml_retrain.promotion.context import (
+    NO_GATE,
+    GateOptions,
+    ModelRef,
+    PromotionContext,
+    as_model,
+)
 from aml_retrain.promotion.targets import (
     Target,
     TargetState,
+    as_target,
     deploy,
     kind_of,
     read_state,
@@ -219,9 +226,9 @@ def record(ledger: Ledger, entry: JsonObject, key: str) -> JsonObject:
 
 
 def promote(
-    target: Target,
+    target: Target | str,
     context: PromotionContext,
-    model: ModelRef,
+    model: ModelRef | str,
     gate: GateOptions = NO_GATE,
     *,
     candidate: Metrics | None = None,
@@ -229,6 +236,7 @@ def promote(
     plan_hash: str | None = None,
 ) -> PromotionResult:
     """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing."""
+    target, model = as_target(target), as_model(model)
     check_inputs(model, context, gate)
     url, job_metrics = resolve_model(target, context, model, want_metrics=candidate is None)
     with held(context.the_ledger(), str(target), dry_run) as hold:

@@ -18,7 +18,7 @@ from aml_retrain.promotion.promote import (
     record,
     true_old_model,
 )
-from aml_retrain.promotion.targets import Target, deploy, kind_of, read_state
+from aml_retrain.promotion.targets import Target, as_target, deploy, kind_of, read_state
 
 if TYPE_CHECKING:
     from aml_retrain.promotion._locks import TargetHold
@@ -56,7 +56,7 @@ def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonO
 
 
 def rollback(
-    target: Target,
+    target: Target | str,
     context: PromotionContext,
     *,
     to_entry: int | None = None,
@@ -64,6 +64,7 @@ def rollback(
     reason: str | None = None,
 ) -> PromotionResult:
     """Redeploy the previous (or ``to_entry``'s) model of ``target`` and record a rollback entry."""
+    target = as_target(target)
     with held(context.the_ledger(), str(target), dry_run) as hold:
         return _rollback(target, context, to_entry=to_entry, dry_run=dry_run, reason=reason,
                          hold=hold)

@@ -39,6 +39,7 @@ __all__ = [
     "Target",
     "TargetKind",
     "TargetState",
+    "as_target",
     "canonical_hash",
     "deploy",
     "kind_of",
@@ -56,6 +57,11 @@ TARGET_USAGE = " or ".join(kind.usage for kind in KINDS.values())
 def kind_of(target: Target) -> TargetKind:
     """Return the kind that handles ``target``."""
     return KINDS[target.kind]
+
+
+def as_target(target: Target | str) -> Target:
+    """Return ``target`` parsed when it is text (the library accepts both)."""
+    return parse_target(target) if isinstance(target, str) else target
 
 
 def _bad(text: str, why: str) -> ValidationError:
