@@ -90,6 +90,7 @@ def main() -> None:
     from aml_emulator import start_services, stop_services
     from aml_retrain._blobs import parse_model_url
     from aml_retrain.config import Settings
+    from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.fanout import parse_manifest, run_fanout
     from aml_retrain.promotion.ledger import LocalLedger
     from aml_retrain.promotion.targets import Clients
@@ -138,8 +139,8 @@ def main() -> None:
                 ledger = LocalLedger(tmp / f"ledger-{concurrency}.jsonl")
                 logged = len(raw.control("requests"))
                 start, cpu = time.perf_counter(), time.process_time()
-                result = run_fanout(manifest, lambda: Clients.from_settings(settings), ledger,
-                                    actor="bench", concurrency=concurrency)
+                context = PromotionContext(Clients.from_settings(settings), ledger, actor="bench")
+                result = run_fanout(manifest, context, concurrency=concurrency)
                 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
                 if concurrency == 1:
                     sent = [r["method"] for r in raw.control("requests")[logged:]]

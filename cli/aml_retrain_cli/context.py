@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
     from aml_retrain.errors import AmlRetrainError
+    from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
     from aml_retrain.promotion.targets import Clients
@@ -79,11 +80,19 @@ class State:
         settings = self.settings()
         return open_ledger(settings.ledger, storage_connection_string=settings.storage_connection_string)
 
-    def promotion_clients(self, operation_timeout: float | None = None) -> Clients:
+    def promotion_clients(self) -> Clients:
         """Clients and settings a promotion needs, built lazily per target kind."""
         from aml_retrain.promotion.targets import Clients
 
-        return Clients.from_settings(self.settings(), operation_timeout=operation_timeout)
+        return Clients.from_settings(self.settings())
+
+    def promotion_context(self, operation_timeout: float | None = None) -> PromotionContext:
+        """Clients, ledger, journal and actor of a promotion command (nothing contacted yet)."""
+        from aml_retrain.promotion.context import DEFAULT_OPERATION_TIMEOUT, PromotionContext
+
+        timeout = DEFAULT_OPERATION_TIMEOUT if operation_timeout is None else operation_timeout
+        return PromotionContext(self.promotion_clients(), self.ledger(), self.journal(),
+                                self.settings().actor, timeout)
 
     def policy(self, path: Path | None, enabled: bool) -> Policy | None:
         """The gate policy from a file, or None (default rules / no gate, per ``enabled``)."""

@@ -72,6 +72,7 @@ COMMANDS = {
     "ledger": Entry("promotion", "ledger_app",
                     "The promotion ledger: history per target, tamper check."),
     "fanout": Entry("fanout", "app", "Retrain and/or deploy many targets from a manifest, canary first."),
+    "target": Entry("target", "app", "Promotion targets: what they serve now."),
     "storage": Entry("storage", "app", "Blob storage for models and training data."),
     "emulator": Entry("emulator", "app", "Local HTTPS emulator of the Azure ML APIs (plus Azurite)."),
 }

@@ -39,8 +39,12 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     monkeypatch.setattr(retrain, "model_url_from_job", record("service_id"))
     monkeypatch.setattr(retrain, "job_status", record("service_id"))
     monkeypatch.setattr(endpoints, "set_model_from_job", record("training_service_id"))
-    monkeypatch.setattr(promote, "promote", record("training_service_id"))
-    monkeypatch.setattr(plan, "make_plan", record("training_service_id"))
+    def record_model(_target: Any, _context: Any, model: Any, *_a: Any, **_kw: Any) -> Any:
+        got.append(model.training_service)  # the ModelRef names the job's training service
+        raise Stop
+
+    monkeypatch.setattr(promote, "promote", record_model)
+    monkeypatch.setattr(plan, "make_plan", record_model)
     for name in ("classic_client", "arm_client", "ledger", "promotion_clients"):
         monkeypatch.setattr(context.State, name, lambda self, *a, **k: object())
     return got

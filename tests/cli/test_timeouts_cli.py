@@ -40,21 +40,21 @@ def budgets(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     seen: list[float] = []
 
-    def via_clients(clients: Any, *_a: Any, **_k: Any) -> Any:
-        seen.append(clients.operation_timeout)
+    def via_clients(context: Any, *_a: Any, **_k: Any) -> Any:
+        seen.append(context.operation_timeout)
         raise Stop
 
     def via_kwarg(*_a: Any, timeout: float, **_k: Any) -> Any:
         seen.append(timeout)
         raise Stop
 
-    def fanout_stub(_manifest: Any, factory: Any, *_a: Any, **_k: Any) -> Any:
-        seen.append(factory().operation_timeout)
+    def fanout_stub(_manifest: Any, context: Any, *_a: Any, **_k: Any) -> Any:
+        seen.append(context.operation_timeout)
         raise Stop
 
-    monkeypatch.setattr(promote, "promote", lambda _t, clients, *a, **k: via_clients(clients))
-    monkeypatch.setattr(rollback, "rollback", lambda _t, clients, *a, **k: via_clients(clients))
-    monkeypatch.setattr(plan, "apply_plan", lambda _p, clients, *a, **k: via_clients(clients))
+    monkeypatch.setattr(promote, "promote", lambda _t, context, *a, **k: via_clients(context))
+    monkeypatch.setattr(rollback, "rollback", lambda _t, context, *a, **k: via_clients(context))
+    monkeypatch.setattr(plan, "apply_plan", lambda _p, context, *a, **k: via_clients(context))
     monkeypatch.setattr(fanout, "run_fanout", fanout_stub)
     monkeypatch.setattr(fanout, "load_manifest", lambda _p: object())
     monkeypatch.setattr(webservices, "set_model_live", via_kwarg)

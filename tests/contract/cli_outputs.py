@@ -27,6 +27,7 @@ CLI_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
     ("classic", "endpoints", "patch-url"): frozenset({"patchUrl", "endpointKey"}),
     ("webservice", "set-model"): CHANGE,
     ("webservice", "update"): CHANGE,
+    ("target", "show"): frozenset({"modelUrl", "stateHash"}),
 }
 
 SECRET_OUTPUTS = frozenset({"endpointKey"})

@@ -23,7 +23,7 @@ from tests.integration import test_pwsh_json_contract as flows
 pytestmark = pytest.mark.integration
 RG, WS = "aml-retrain-demo", "census-model-ws"
 OTHERS = {("storage", "upload"), ("auth", "show"), ("ledger", "repair"), ("jobs", "status"),
-          ("jobs", "wait"), ("jobs", "cancel")}
+          ("jobs", "wait"), ("jobs", "cancel"), ("target", "show")}
 # install-azurite's exact snake_case keys are asserted in tests/cli/test_emulator_cli.py (fake npm).
 EMULATOR = {("emulator", "start"), ("emulator", "stop"), ("emulator", "sample-data"),
             ("emulator", "install-azurite")}
@@ -63,6 +63,10 @@ def test_the_other_commands_print_snake_case(
     assets = checked("webservice", "show", RG, WS)["properties"]["assets"]
     uri = next(a["locationInfo"]["uri"] for a in assets.values() if a["type"] == "Resource")
     assert checked("webservice", "set-model", RG, WS, "--model-url", uri)["already_applied"] is True
+    # target show reads the same asset through the arm kind: the model in place, a state hash
+    shown = checked("target", "show", f"ARM:{RG}/{WS}")
+    assert (shown["target"], shown["model_url"]) == (f"arm:{RG}/{WS}", uri.split("?", 1)[0])
+    assert len(shown["state_hash"]) == 64 and shown["detail"]["resource_id"].endswith(f"/{WS}")
 
 
 def test_emulator_start_and_stop_print_snake_case(

@@ -14,7 +14,11 @@ from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import NotFoundError
 from aml_retrain.evaluation import Metrics
 from aml_retrain.promotion import ledger as ledger_mod
+from aml_retrain.promotion.context import GateOptions, ModelRef, PromotionContext
 from aml_retrain.promotion.ledger import LocalLedger
+from aml_retrain.promotion.plan import Plan, apply_plan, make_plan
+from aml_retrain.promotion.promote import PromotionResult, promote
+from aml_retrain.promotion.rollback import rollback
 from aml_retrain.promotion.targets import Clients
 
 from .conftest import WS
@@ -161,3 +165,49 @@ def recording(ledger: LocalLedger, adapter: FakeAdapter) -> None:
         return real(entry)
 
     ledger.append = append  # type: ignore[method-assign]
+
+
+# -- the promotion calls with the tests' flat arguments --------------------------------------------
+
+def ctx_of(clients: Clients, ledger: Any = None, *, actor: str | None = None,
+           journal: Any = None, timeout: float = 900.0) -> PromotionContext:
+    """A PromotionContext over ``clients`` (fresh caches: one per call, as a CLI run has)."""
+    return PromotionContext(clients, ledger, journal, actor, timeout)
+
+
+def gate_of(policy: Any = None, gate: bool = False, force: bool = False, reason: str | None = None,
+            require_baseline: bool = False) -> GateOptions:
+    return GateOptions(policy, gate, force, reason, require_baseline)
+
+
+def call_promote(target: Any, clients: Clients, ledger: Any, *, actor: str,
+                 model_url: str | None = None, job_id: str | None = None, journal: Any = None,
+                 training_service_id: str | None = None, candidate: Any = None,
+                 dry_run: bool = False, plan_hash: str | None = None,
+                 **gate: Any) -> PromotionResult:
+    """promote() with the model, gate and context spelled out as keywords."""
+    return promote(target, ctx_of(clients, ledger, actor=actor, journal=journal),
+                   ModelRef(model_url, job_id, training_service_id), gate_of(**gate),
+                   candidate=candidate, dry_run=dry_run, plan_hash=plan_hash)
+
+
+def call_make_plan(target: Any, clients: Clients, *, actor: str, ledger: Any = None,
+                   model_url: str | None = None, job_id: str | None = None, journal: Any = None,
+                   training_service_id: str | None = None, candidate: Any = None,
+                   **gate: Any) -> Plan:
+    """make_plan() with the model, gate and context spelled out as keywords."""
+    return make_plan(target, ctx_of(clients, ledger, actor=actor, journal=journal),
+                     ModelRef(model_url, job_id, training_service_id), gate_of(**gate),
+                     candidate=candidate)
+
+
+def call_apply(path: Any, clients: Clients, ledger: Any, *, actor: str | None = None,
+               journal: Any = None) -> PromotionResult:
+    """apply_plan() with the context spelled out as keywords."""
+    return apply_plan(path, ctx_of(clients, ledger, actor=actor, journal=journal))
+
+
+def call_rollback(target: Any, clients: Clients, ledger: Any, *, actor: str,
+                  **kw: Any) -> PromotionResult:
+    """rollback() with the context spelled out as keywords."""
+    return rollback(target, ctx_of(clients, ledger, actor=actor), **kw)

@@ -13,6 +13,7 @@ import yaml
 
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import GatedError, NotFoundError, ValidationError
+from aml_retrain.promotion.context import PromotionContext
 from aml_retrain.promotion.fanout import (
     FanoutResult,
     RunLedger,
@@ -33,6 +34,7 @@ from .promotion_fakes import (
     SVC,
     TARGET,
     classic_clients,
+    ctx_of,
     local_ledger,
     model,
     seed,
@@ -161,10 +163,10 @@ class Recorder:
         self.clients: dict[int, set[int]] = {}
         self.lock = threading.Lock()
 
-    def __call__(self, spec: TargetSpec, clients: Clients, ledger: Any) -> PromotionResult:
+    def __call__(self, spec: TargetSpec, context: PromotionContext) -> PromotionResult:
         with self.lock:
             self.started.append(spec.name)
-            self.clients.setdefault(threading.get_ident(), set()).add(id(clients))
+            self.clients.setdefault(threading.get_ident(), set()).add(id(context.clients))
         return self.outcomes.get(spec.name, done)(spec)
 
 
@@ -177,14 +179,9 @@ def gated(_spec: TargetSpec) -> PromotionResult:
 
 
 def go(manifest: Any, worker: Any, tmp_path: Path, **kw: Any) -> FanoutResult:
-    made: list[Clients] = []
-
-    def factory() -> Clients:
-        made.append(Clients())
-        return made[-1]
-
     kw.setdefault("concurrency", 1)
-    return run_fanout(manifest, factory, local_ledger(tmp_path), actor="ci", worker=worker, **kw)
+    return run_fanout(manifest, ctx_of(Clients(), local_ledger(tmp_path), actor="ci"),
+                      worker=worker, **kw)
 
 
 def statuses(result: FanoutResult) -> list[str]:
@@ -331,10 +328,10 @@ def test_real_promote_through_fake_transport_then_rerun_skips(
     manifest = parse({"targets": [{"name": "one", "target": TARGET, "model_url": URL}]})
     serve_read(adapter, "a")
     serve_deploy(adapter, "a", "b")
-    first = run_fanout(manifest, lambda: classic_clients(client, tmp_path), ledger, actor="ci")
+    first = run_fanout(manifest, ctx_of(classic_clients(client, tmp_path), ledger, actor="ci"))
     assert statuses(first) == ["promoted"] and first.results[0].seq == 1
     serve_read(adapter, "b")
-    again = run_fanout(manifest, lambda: classic_clients(client, tmp_path), ledger, actor="ci")
+    again = run_fanout(manifest, ctx_of(classic_clients(client, tmp_path), ledger, actor="ci"))
     assert statuses(again) == ["skipped"] and again.results[0].seq == 1
 
 
@@ -352,12 +349,12 @@ def test_sas_is_minted_once_per_model_and_only_for_bare_classic_urls(
     monkeypatch.setattr(storage_mod, "make_read_sas_url", mint)
     now = [0.0]
     cache = SasCache(max_age=60, clock=lambda: now[0])
-    clients = Clients(storage_connection_string="conn")
+    clients = ctx_of(Clients(storage_connection_string="conn"))
     rows = [*targets(3), {"name": "arm", "target": "arm:rg/ws1", "model_url": URL},
             {"name": "sas", "target": f"classic:{SVC}/es", "model_url": f"{URL}?sv=1&sig=x"}]
     specs = parse({"targets": rows}).targets
     assert [cache.url(s, clients) for s in specs] == [f"{URL}?sig=S1"] * 3 + [None, None]
-    assert cache.url(specs[0], Clients()) is None  # no connection string: promote reports it
+    assert cache.url(specs[0], ctx_of(Clients())) is None  # no connection string: promote reports it
     now[0] = 61.0
     assert cache.url(specs[0], clients) == f"{URL}?sig=S2" and minted == [URL, URL]
 
@@ -393,10 +390,10 @@ def test_threads_have_their_own_clients_but_share_the_run_caches(tmp_path: Path)
     seen: list[tuple[int, int, int]] = []
     barrier = threading.Barrier(3, timeout=5)
 
-    def worker(spec: TargetSpec, clients: Clients, ledger: Any) -> PromotionResult:
+    def worker(spec: TargetSpec, context: PromotionContext) -> PromotionResult:
         if spec.wave > 1:
             barrier.wait()  # three threads at once, so three Clients
-        seen.append((id(clients), id(clients.fingerprints), id(clients.services)))
+        seen.append((id(context.clients), id(context.caches), id(context.ledger)))
         return done(spec)
 
     result = go(parse({"targets": targets(4)}), worker, tmp_path, concurrency=3)

@@ -13,12 +13,18 @@ from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import BusyError, ValidationError
 from aml_retrain.promotion.fanout import RunLedger
 from aml_retrain.promotion.ledger import LocalLedger
-from aml_retrain.promotion.promote import promote
-from aml_retrain.promotion.rollback import rollback
 from aml_retrain.promotion.targets import Clients, parse_target
 
 from .fakes import FakeAdapter
-from .promotion_fakes import TARGET, classic_clients, local_ledger, model, stub_storage
+from .promotion_fakes import (
+    TARGET,
+    call_promote,
+    call_rollback,
+    classic_clients,
+    local_ledger,
+    model,
+    stub_storage,
+)
 
 
 @pytest.fixture
@@ -43,9 +49,9 @@ def test_a_held_target_refuses_promote_and_rollback_before_any_request(
     with ledger.lock(TARGET):
         with pytest.raises(BusyError, match=r"another promotion or rollback of .* is in progress "
                                               r"\(pid \d+ on .* since .*\); nothing was changed"):
-            promote(target, clients, ledger, actor="bob", model_url=model("b"))
+            call_promote(target, clients, ledger, actor="bob", model_url=model("b"))
         with pytest.raises(BusyError):
-            rollback(target, clients, ledger, actor="bob")
+            call_rollback(target, clients, ledger, actor="bob")
     assert adapter.requests == [] and ledger.entries() == []
     assert BusyError("x").exit_code == 6
 
@@ -95,7 +101,7 @@ def test_a_torn_or_unterminated_tail_is_refused_before_deploy(
     with ledger.path.open("ab") as handle:
         handle.write(tail)
     with pytest.raises(ValidationError, match="ledger repair"):
-        promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
+        call_promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
     assert adapter.requests == []
 
 
@@ -202,7 +208,7 @@ def test_a_failed_write_is_reported_from_a_re_read(
     stub_storage(monkeypatch, adapter)
     _serve_failed_readback(adapter, read_back, patch_status)
     with pytest.raises(AmlRetrainError) as caught:
-        promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
+        call_promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
     assert said in str(caught.value)
     assert caught.value.exit_code in (1, 2)  # the failure's own code
     assert ledger.entries() == []
@@ -223,7 +229,7 @@ def test_a_crashed_deploy_is_recorded_with_the_model_it_really_replaced(
         {"pid": 1, "host": "agent", "since": "2026-12-03T00:00:00+00:00",
          "intent": {"old_model": model("a"), "new_model": model("b")}}), encoding="utf-8")
     serve_read(adapter, "b")
-    result = promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
+    result = call_promote(parse_target(TARGET), clients, ledger, actor="bob", model_url=model("b"))
     [recorded] = ledger.entries()
     assert (recorded["old_model"], recorded["new_model"]) == (model("a"), model("b"))
     assert result.entry == recorded and [m for m, _ in adapter.calls()] == ["GET"]

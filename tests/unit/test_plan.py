@@ -11,7 +11,7 @@ import pytest
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import ConfigError, GatedError, StalePlanError, ValidationError
 from aml_retrain.promotion.ledger import LocalLedger
-from aml_retrain.promotion.plan import SAS_AT_APPLY, Plan, apply_plan, make_plan
+from aml_retrain.promotion.plan import SAS_AT_APPLY, Plan
 from aml_retrain.promotion.targets import Clients, parse_target
 
 from .arm_fakes import (
@@ -32,6 +32,8 @@ from .promotion_fakes import (
     SECRETS,
     TARGET,
     Storage,
+    call_apply,
+    call_make_plan,
     classic_clients,
     good,
     local_ledger,
@@ -69,7 +71,7 @@ def planned(clients: Clients, adapter: FakeAdapter, ledger: LocalLedger, path: P
     """Make and write a gated plan for model b while ``live`` is served."""
     serve_read(adapter, live)
     serve_deploy(adapter, live, "b")
-    plan = make_plan(parse_target(TARGET), clients, actor="alice", ledger=ledger,
+    plan = call_make_plan(parse_target(TARGET), clients, actor="alice", ledger=ledger,
                      model_url=f"{model('b')}?{SAS}", candidate=good(), gate=True)
     plan.write(path)
     adapter.routes.clear()  # the dry run stopped before PATCH; drop its unused routes
@@ -108,7 +110,7 @@ def test_plan_with_a_gated_candidate_is_refused(
     seed(ledger, "a")
     serve_read(adapter, "a")
     with pytest.raises(GatedError):
-        make_plan(parse_target(TARGET), clients, actor="alice", ledger=ledger,
+        call_make_plan(parse_target(TARGET), clients, actor="alice", ledger=ledger,
                   model_url=model("b"), candidate=worse(), gate=True)
     assert "PATCH" not in methods(adapter)
 
@@ -127,7 +129,7 @@ def test_edited_plan_is_refused_before_any_request(
     path.write_text(json.dumps(data))
     adapter.requests.clear()
     with pytest.raises(ValidationError, match="changed after it was made"):
-        apply_plan(path, clients, ledger)
+        call_apply(path, clients, ledger)
     assert adapter.calls() == [] and ledger.entries() == []
 
 
@@ -140,7 +142,7 @@ def test_stale_plan_is_refused_and_nothing_is_deployed(
     adapter.requests.clear()
     serve_read(adapter, "c")  # someone repointed the endpoint after the plan was reviewed
     with pytest.raises(StalePlanError) as caught:
-        apply_plan(path, clients, ledger)
+        call_apply(path, clients, ledger)
     assert caught.value.exit_code == 9
     assert str(plan.data["created"]) in str(caught.value) and "make a new plan" in str(caught.value)
     assert caught.value.expected == plan.data["state_hash"] != caught.value.actual
@@ -156,7 +158,7 @@ def test_apply_mints_a_fresh_sas_and_records_the_plan_hash(
     storage.minted.clear()
     serve_read(adapter, "a", sas=MINTED)  # only the SAS was re-issued: not a change of state
     serve_deploy(adapter, "a", "b")
-    result = apply_plan(path, clients, ledger, actor="bob")
+    result = call_apply(path, clients, ledger, actor="bob")
     assert storage.minted == [model("b")]
     patch = next(i for i, (m, _) in enumerate(adapter.calls()) if m == "PATCH")
     assert adapter.body(patch)["Resources"][0]["Location"]["SasBlobToken"] == f"?{MINTED}"
@@ -175,10 +177,10 @@ def test_reapplying_an_applied_plan_changes_nothing(
     planned(clients, adapter, ledger, path)
     serve_read(adapter, "a")
     serve_deploy(adapter, "a", "b")
-    apply_plan(path, clients, ledger)
+    call_apply(path, clients, ledger)
     adapter.requests.clear()
     serve_read(adapter, "b")
-    again = apply_plan(path, clients, ledger)
+    again = call_apply(path, clients, ledger)
     assert again.already_current is True
     assert methods(adapter) == ["GET"] and len(ledger.entries()) == 1
 
@@ -192,7 +194,7 @@ def test_classic_apply_without_a_way_to_sign_is_refused(
     serve_read(adapter, "a")
     clients.storage_connection_string = None
     with pytest.raises(ConfigError, match="fresh read SAS"):
-        apply_plan(path, clients, ledger)
+        call_apply(path, clients, ledger)
     assert "PATCH" not in methods(adapter)
 
 
@@ -203,7 +205,7 @@ def test_arm_plan_shows_the_json_patch_and_applies(tmp_path: Path, ledger: Local
     clients = Clients(arm_factory=lambda: arm, backup_dir=tmp_path / "backups")
     target = parse_target(f"arm:{RG}/{NAME}")
     adapter.add("GET", WS_PATH, json=webservice(), times=2)
-    plan = make_plan(target, clients, actor="alice", model_url=NEW_URI)
+    plan = call_make_plan(target, clients, actor="alice", model_url=NEW_URI)
     change = plan.data["change"]
     assert change["kind"] == "arm" and change["before_uri"] == OLD_URI
     assert change["after_uri"] == NEW_URI
@@ -211,7 +213,7 @@ def test_arm_plan_shows_the_json_patch_and_applies(tmp_path: Path, ledger: Local
     path = plan.write(tmp_path / "arm-plan.json")
     adapter.add("GET", WS_PATH, json=webservice(), times=2)
     add_update_flow(adapter, webservice(NEW_URI))
-    result = apply_plan(path, clients, ledger)
+    result = call_apply(path, clients, ledger)
     assert result.entry is not None and result.entry["plan_hash"] == plan.plan_hash
     assert [m for m, _ in adapter.calls()].count("PATCH") == 1
 

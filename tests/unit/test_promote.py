@@ -16,7 +16,7 @@ from aml_retrain.errors import ConfigError, GatedError, ValidationError
 from aml_retrain.evaluation import Metrics
 from aml_retrain.promotion.gate import Policy, Rule
 from aml_retrain.promotion.ledger import LocalLedger
-from aml_retrain.promotion.promote import PromotionResult, promote
+from aml_retrain.promotion.promote import PromotionResult
 from aml_retrain.promotion.targets import Clients, parse_target
 
 from .arm_fakes import (
@@ -42,7 +42,9 @@ from .promotion_fakes import (
     SVC,
     TARGET,
     Storage,
+    call_promote,
     classic_clients,
+    ctx_of,
     good,
     local_ledger,
     methods,
@@ -78,7 +80,7 @@ def run(clients: Clients, ledger: LocalLedger, **kw: Any) -> PromotionResult:
     kw.setdefault("actor", "alice")
     if "job_id" not in kw:
         kw.setdefault("model_url", model("b"))
-    return promote(parse_target(TARGET), clients, ledger, **kw)
+    return call_promote(parse_target(TARGET), clients, ledger, **kw)
 
 
 @pytest.mark.usefixtures("storage")
@@ -275,9 +277,9 @@ def test_job_promotion_uses_the_job_url_and_its_metrics(
 
 def test_exactly_one_model_source_is_required(clients: Clients, ledger: LocalLedger) -> None:
     with pytest.raises(ValidationError, match="exactly one"):
-        promote(parse_target(TARGET), clients, ledger, actor="a")
+        call_promote(parse_target(TARGET), clients, ledger, actor="a")
     with pytest.raises(ValidationError, match="journal"):
-        promote(parse_target(TARGET), clients, ledger, actor="a", job_id="job-1")
+        call_promote(parse_target(TARGET), clients, ledger, actor="a", job_id="job-1")
 
 
 @pytest.mark.usefixtures("storage")
@@ -303,7 +305,7 @@ def test_arm_promotion_records_resource_and_asset(tmp_path: Path, ledger: LocalL
                       storage_connection_string=None)
     adapter.add("GET", WS_PATH, json=webservice(), times=2)
     add_update_flow(adapter, webservice(NEW_URI))
-    result = promote(parse_target(f"arm:{RG}/{NAME}"), clients, ledger, actor="ci",
+    result = call_promote(parse_target(f"arm:{RG}/{NAME}"), clients, ledger, actor="ci",
                      model_url=NEW_URL_WITH_SAS.replace("2020-01-01", "2099-01-01"),
                      candidate=Metrics("classification", {"AUC": 0.9}))
     entry = result.entry
@@ -316,9 +318,9 @@ def test_arm_promotion_records_resource_and_asset(tmp_path: Path, ledger: LocalL
     assert MINTED not in json.dumps(result.to_dict())
 
 
-def test_model_fingerprint_is_cached_per_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_fingerprint_is_cached_per_context(monkeypatch: pytest.MonkeyPatch) -> None:
     from aml_retrain.promotion import ledger as ledger_module
-    from aml_retrain.promotion.promote import describe_blob
+    from aml_retrain.promotion.kinds.classic import KIND
     from aml_retrain.promotion.targets import Clients
 
     calls: list[str] = []
@@ -328,10 +330,10 @@ def test_model_fingerprint_is_cached_per_clients(monkeypatch: pytest.MonkeyPatch
         return {"size": 3, "etag": "e", "sha256": "abc"}
 
     monkeypatch.setattr(ledger_module, "model_fingerprint", digest)
-    clients = Clients(storage_connection_string="UseDevelopmentStorage=true")
+    context = ctx_of(Clients(storage_connection_string="UseDevelopmentStorage=true"))
     url = "https://acct.blob.core.windows.net/models/m.ilearner"
-    first, _ = describe_blob(clients, url, url)
-    second, _ = describe_blob(clients, url, url)
+    first, _ = KIND.fingerprint_of(context, url, url)
+    second, _ = KIND.fingerprint_of(context, url, url)
     assert first == second == {"size": 3, "etag": "e", "sha256": "abc"}
     assert len(calls) == 1
 

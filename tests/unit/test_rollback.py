@@ -10,7 +10,6 @@ import pytest
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import ConfigError, ValidationError
 from aml_retrain.promotion.ledger import LocalLedger, open_ledger
-from aml_retrain.promotion.rollback import rollback
 from aml_retrain.promotion.targets import Clients, parse_target
 
 from .conftest import WS
@@ -20,6 +19,7 @@ from .promotion_fakes import (
     SECRETS,
     TARGET,
     Storage,
+    call_rollback,
     classic_clients,
     local_ledger,
     methods,
@@ -62,7 +62,7 @@ def test_rollback_returns_to_the_previous_model_and_records_it(
     seed(ledger, "a", "b")
     serve_read(adapter, "b")
     serve_deploy(adapter, "b", "a")
-    result = rollback(parse_target(TARGET), clients, ledger, actor="oncall", reason="AUC drop")
+    result = call_rollback(parse_target(TARGET), clients, ledger, actor="oncall", reason="AUC drop")
     sent = adapter.body(2)["Resources"][0]["Location"]
     assert sent["RelativeLocation"] == "models/a/model.ilearner"
     assert sent["SasBlobToken"] == f"?{MINTED}"  # the ledger keeps no SAS: a fresh one is minted
@@ -85,7 +85,7 @@ def test_rollback_to_a_chosen_entry(clients: Clients, adapter: FakeAdapter, ledg
     seed(ledger, "a", "b", "c")
     serve_read(adapter, "c")
     serve_deploy(adapter, "c", "a")
-    result = rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=1)
+    result = call_rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=1)
     assert result.new_model == model("a") and result.old_model == model("c")
     assert adapter.body(2)["Resources"][0]["Location"]["RelativeLocation"] == "models/a/model.ilearner"
     entry = ledger.current(TARGET)
@@ -98,7 +98,7 @@ def test_rollback_to_an_unknown_entry_is_refused(
 ) -> None:
     seed(ledger, "a", "b")
     with pytest.raises(ValidationError, match="no entry 9"):
-        rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=9)
+        call_rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=9)
     assert adapter.calls() == []
 
 
@@ -109,7 +109,7 @@ def test_nothing_to_roll_back_to(
 ) -> None:
     seed(ledger, *names)
     with pytest.raises(ValidationError) as caught:
-        rollback(parse_target(TARGET), clients, ledger, actor="oncall")
+        call_rollback(parse_target(TARGET), clients, ledger, actor="oncall")
     assert str(caught.value) == f"no earlier model recorded for {TARGET}; nothing to roll back to"
     assert adapter.calls() == [] and len(ledger.entries()) == len(names)
 
@@ -121,7 +121,7 @@ def test_missing_old_blob_is_refused_before_any_write(
     storage.missing.add(model("a"))
     serve_read(adapter, "b")
     with pytest.raises(ValidationError, match="no longer exists") as caught:
-        rollback(parse_target(TARGET), clients, ledger, actor="oncall")
+        call_rollback(parse_target(TARGET), clients, ledger, actor="oncall")
     assert model("a") in str(caught.value)
     assert storage.fingerprinted == []  # a HEAD answered: nothing was streamed
     assert methods(adapter) == ["GET"] and len(ledger.entries()) == 2
@@ -134,7 +134,7 @@ def test_overwritten_old_blob_is_refused(
     storage.changed.add(model("a"))
     serve_read(adapter, "b")
     with pytest.raises(ValidationError, match="overwritten since ledger entry #1"):
-        rollback(parse_target(TARGET), clients, ledger, actor="oncall")
+        call_rollback(parse_target(TARGET), clients, ledger, actor="oncall")
     assert "PATCH" not in methods(adapter) and len(ledger.entries()) == 2
 
 
@@ -146,7 +146,7 @@ def test_rollback_needs_storage_access_to_check_the_blob(
     serve_read(adapter, "b")
     clients.storage_connection_string = None
     with pytest.raises(ConfigError, match="still exists"):
-        rollback(parse_target(TARGET), clients, ledger, actor="oncall")
+        call_rollback(parse_target(TARGET), clients, ledger, actor="oncall")
     assert "PATCH" not in methods(adapter)
 
 
@@ -157,7 +157,7 @@ def test_dry_run_rollback_writes_nothing(
     seed(ledger, "a", "b")
     serve_read(adapter, "b")
     serve_deploy(adapter, "b", "a")
-    result = rollback(parse_target(TARGET), clients, ledger, actor="oncall", dry_run=True)
+    result = call_rollback(parse_target(TARGET), clients, ledger, actor="oncall", dry_run=True)
     assert result.deploy is not None and result.deploy["dry_run"] is True
     assert result.new_model == model("a")
     assert "PATCH" not in methods(adapter) and len(ledger.entries()) == 2
@@ -169,7 +169,7 @@ def test_rollback_to_the_model_already_served_changes_nothing(
 ) -> None:
     seed(ledger, "a", "b", "a")
     serve_read(adapter, "a")
-    result = rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=3)
+    result = call_rollback(parse_target(TARGET), clients, ledger, actor="oncall", to_entry=3)
     assert result.already_current is True
     assert methods(adapter) == ["GET"] and len(ledger.entries()) == 3
 
@@ -184,7 +184,7 @@ def test_rollback_days_later_needs_only_the_ledger_file(
     fresh = classic_clients(client, tmp_path)
     serve_read(adapter, "b")
     serve_deploy(adapter, "b", "a")
-    result = rollback(parse_target(TARGET), fresh, later, actor="oncall")
+    result = call_rollback(parse_target(TARGET), fresh, later, actor="oncall")
     assert result.new_model == model("a")
     assert [e["action"] for e in LocalLedger(path).entries()] == ["promote", "promote", "rollback"]
 

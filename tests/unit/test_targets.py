@@ -11,6 +11,9 @@ import pytest
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.config import Settings
 from aml_retrain.errors import ValidationError
+from aml_retrain.promotion.context import PromotionContext
+from aml_retrain.promotion.kinds.arm import ArmTarget
+from aml_retrain.promotion.kinds.classic import ClassicTarget
 from aml_retrain.promotion.targets import (
     Clients,
     Target,
@@ -44,6 +47,7 @@ from .promotion_fakes import (
     TARGET,
     Storage,
     classic_clients,
+    ctx_of,
     endpoint_obj,
     methods,
     model,
@@ -66,14 +70,14 @@ def storage(monkeypatch: pytest.MonkeyPatch, adapter: FakeAdapter) -> Storage:
 # -- parsing ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "expected", "canonical"), [
-    (f"classic:{SVC}/ep1", Target("classic", service_id=SVC, endpoint="ep1"), f"classic:{SVC}/ep1"),
+    (f"classic:{SVC}/ep1", ClassicTarget(SVC, "ep1"), f"classic:{SVC}/ep1"),
     (f"classic:{SVC}/ep1#{RESOURCE}",
-     Target("classic", service_id=SVC, endpoint="ep1", resource=RESOURCE),
+     ClassicTarget(SVC, "ep1", RESOURCE),
      f"classic:{SVC}/ep1#{RESOURCE}"),
-    ("arm:ml-rg/predictive-ws", Target("arm", resource_group="ml-rg", name="predictive-ws"),
+    ("arm:ml-rg/predictive-ws", ArmTarget("ml-rg", "predictive-ws"),
      "arm:ml-rg/predictive-ws"),
     ("  ARM:ml-rg/predictive-ws#asset3 ",
-     Target("arm", resource_group="ml-rg", name="predictive-ws", asset="asset3"),
+     ArmTarget("ml-rg", "predictive-ws", "asset3"),
      "arm:ml-rg/predictive-ws#asset3"),
 ])
 def test_parse_target_accepts_the_documented_forms(text: str, expected: Target, canonical: str) -> None:
@@ -111,7 +115,7 @@ def test_classic_state_hash_ignores_the_sas_but_not_the_model(
     serve_read(adapter, "a", SAS)
     serve_read(adapter, "a", MINTED)
     serve_read(adapter, "b", SAS)
-    first, resigned, moved = (read_state(target, clients) for _ in range(3))
+    first, resigned, moved = (read_state(target, ctx_of(clients)) for _ in range(3))
     assert first.state_hash == resigned.state_hash
     assert first.state_hash != moved.state_hash
     assert first.model_url == model("a") and moved.model_url == model("b")
@@ -125,7 +129,7 @@ def test_classic_state_hash_is_over_the_resources_list(clients: Clients, adapter
     obj = endpoint_obj("a")
     obj["Description"] = "changed description: not part of the deploy state"
     adapter.add("GET", EP, json=obj)
-    state = read_state(parse_target(TARGET), clients)
+    state = read_state(parse_target(TARGET), ctx_of(clients))
     resources = [{"Name": RESOURCE, "Kind": "TrainedModel",
                   "Location": {"BaseLocation": "https://acct.blob.core.windows.net/",
                                "RelativeLocation": "models/a/model.ilearner"}}]
@@ -139,8 +143,8 @@ def test_classic_state_needs_a_resource_name_when_there_are_several(
     obj["Resources"].append({**obj["Resources"][0], "Name": "Other [trained model]"})
     adapter.add("GET", EP, json=obj, times=2)
     with pytest.raises(ValidationError, match="pass --resource-name"):
-        read_state(parse_target(TARGET), clients)
-    chosen = read_state(parse_target(f"{TARGET}#Other [trained model]"), clients)
+        read_state(parse_target(TARGET), ctx_of(clients))
+    chosen = read_state(parse_target(f"{TARGET}#Other [trained model]"), ctx_of(clients))
     assert chosen.detail["resource"] == "Other [trained model]"
 
 
@@ -153,7 +157,7 @@ def test_arm_state_hashes_the_assets_map(tmp_path: Path) -> None:
     adapter.add("GET", WS_PATH, json=retitled)
     adapter.add("GET", WS_PATH, json=webservice(NEW_URI))
     target = parse_target(f"arm:{RG}/{NAME}")
-    first, other_title, moved = (read_state(target, clients) for _ in range(3))
+    first, other_title, moved = (read_state(target, ctx_of(clients)) for _ in range(3))
     assert first.model_url == OLD_URI and moved.model_url == NEW_URI
     assert first.state_hash == other_title.state_hash != moved.state_hash
     assert first.state_hash == canonical_hash(webservice()["properties"]["assets"])
@@ -171,7 +175,7 @@ def test_classic_deploy_mints_a_sas_backs_up_and_verifies(
     clients: Clients, adapter: FakeAdapter, tmp_path: Path
 ) -> None:
     serve_deploy(adapter, "a", "b", after_read=False)
-    result = deploy(parse_target(TARGET), model("b"), clients)
+    result = deploy(parse_target(TARGET), model("b"), ctx_of(clients))
     assert methods(adapter) == ["GET", "GET", "PATCH", "GET"]
     sent = adapter.body(2)["Resources"][0]["Location"]
     assert sent["RelativeLocation"] == "models/b/model.ilearner"
@@ -186,7 +190,7 @@ def test_arm_deploy_dry_run_sends_no_patch(tmp_path: Path) -> None:
     arm, _ = make_client(adapter)
     clients = Clients(arm_factory=lambda: arm, backup_dir=tmp_path / "backups")
     adapter.add("GET", WS_PATH, json=webservice())
-    result = deploy(parse_target(f"arm:{RG}/{NAME}"), NEW_URL_WITH_SAS, clients, dry_run=True)
+    result = deploy(parse_target(f"arm:{RG}/{NAME}"), NEW_URL_WITH_SAS, ctx_of(clients), dry_run=True)
     assert [m for m, _ in adapter.calls()] == ["GET"]
     assert result["after_uri"] == NEW_URI and result["dry_run"] is True
     assert result["patch"][-1] == {"op": "replace", "path": "/properties/assets/asset3/locationInfo/uri",
@@ -206,11 +210,11 @@ def test_arm_deploy_gives_the_write_the_operation_budget(
 
     monkeypatch.setattr(webservices, "set_model_live", fake_set_model_live)
     settings = Settings.resolve(env={"AML_RETRAIN_SUBSCRIPTION_ID": "sub"})
-    clients = Clients.from_settings(settings, operation_timeout=7.0)
+    context = PromotionContext.from_settings(settings, operation_timeout=7.0, ledger=Any)
     with pytest.raises(RuntimeError):
-        deploy(parse_target(f"arm:{RG}/{NAME}"), NEW_URL_WITH_SAS, clients)
+        deploy(parse_target(f"arm:{RG}/{NAME}"), NEW_URL_WITH_SAS, context)
     assert seen == [7.0]
-    assert Clients.from_settings(settings).operation_timeout == 900.0
+    assert PromotionContext.from_settings(settings, ledger=Any).operation_timeout == 900.0
 
 
 def test_clients_build_each_client_once_and_refuse_a_missing_factory() -> None:

@@ -44,10 +44,8 @@ def run(
 
     st = state(ctx)
     parsed = load_manifest(manifest)
-    settings = st.settings()
-    result = run_fanout(parsed, lambda: st.promotion_clients(timeout), st.ledger(),
-                        actor=settings.actor,
-                        journal=st.journal(), concurrency=concurrency, keep_going=keep_going)
+    result = run_fanout(parsed, st.promotion_context(timeout), concurrency=concurrency,
+                        keep_going=keep_going)
     if junit is not None:
         write_junit(result, junit)
     data = result.to_dict()

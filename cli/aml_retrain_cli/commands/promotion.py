@@ -6,10 +6,11 @@ TARGET is ``classic:SERVICE_ID/ENDPOINT[#RESOURCE]`` or ``arm:RG/NAME[#ASSET_ID]
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from aml_retrain.promotion.targets import TARGET_USAGE
 from aml_retrain_cli import pipelines
 from aml_retrain_cli.commands.classic_jobs import (
     DEFAULT_OPERATION_TIMEOUT,
@@ -19,11 +20,13 @@ from aml_retrain_cli.commands.classic_jobs import (
 from aml_retrain_cli.context import State, model_url_arg, state
 from aml_retrain_cli.render import brief, emit, emit_pairs, field, notice
 
+if TYPE_CHECKING:
+    from aml_retrain.promotion.context import GateOptions, ModelRef
+
 ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
                          no_args_is_help=True)
 
-TargetArg = Annotated[str, typer.Argument(
-    metavar="TARGET", help="classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID].")]
+TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help=f"{TARGET_USAGE}.")]
 ModelUrl = Annotated[str | None, typer.Option(help="URL of the .ilearner blob.")]
 FromJob = Annotated[str | None, typer.Option(help="Use the .ilearner output (and metrics) of this BES job.")]
 PolicyOpt = Annotated[Path | None, typer.Option(
@@ -43,6 +46,21 @@ def _one_model(model_url: str | None, from_job: str | None, service: str | None 
     if service is not None and from_job is None:
         raise typer.BadParameter("--service names the training service of --from-job's job",
                                  param_hint="--service")
+
+
+def _model(model_url: str | None, from_job: str | None, service: str | None) -> ModelRef:
+    from aml_retrain.promotion.context import ModelRef
+
+    _one_model(model_url, from_job, service)
+    return ModelRef(url=model_url_arg(model_url), job_id=from_job, training_service=service)
+
+
+def _gate(st: State, gate: bool, policy: Path | None, force: bool = False,
+          reason: str | None = None, require_baseline: bool = False) -> GateOptions:
+    from aml_retrain.promotion.context import GateOptions
+
+    return GateOptions(policy=st.policy(policy, True), gate=gate, force=force, reason=reason,
+                       require_baseline=require_baseline)
 
 
 def _render_gate(st: State, gate: dict[str, Any] | None) -> None:
@@ -140,15 +158,10 @@ def promote(
     from aml_retrain.promotion.promote import promote as run_promote
     from aml_retrain.promotion.targets import parse_target
 
-    _one_model(model_url, from_job, service)
+    model = _model(model_url, from_job, service)
     st = state(ctx)
-    result = run_promote(
-        parse_target(target), st.promotion_clients(timeout), st.ledger(),
-        model_url=model_url_arg(model_url),
-        job_id=from_job, journal=st.journal(), training_service_id=service,
-        policy=st.policy(policy, gate_ or policy is not None),
-        gate=gate_ or policy is not None, force=force, reason=reason,
-        require_baseline=require_baseline, dry_run=dry_run, actor=st.settings().actor)
+    result = run_promote(parse_target(target), st.promotion_context(timeout), model,
+                         _gate(st, gate_, policy, force, reason, require_baseline), dry_run=dry_run)
     _render_result(st, result.to_dict())
 
 
@@ -162,13 +175,9 @@ def plan(
     from aml_retrain.promotion.plan import make_plan
     from aml_retrain.promotion.targets import parse_target
 
-    _one_model(model_url, from_job, service)
+    model = _model(model_url, from_job, service)
     st = state(ctx)
-    made = make_plan(parse_target(target), st.promotion_clients(), model_url=model_url_arg(model_url),
-                     job_id=from_job, journal=st.journal(), training_service_id=service,
-                     ledger=st.ledger(),
-                     policy=st.policy(policy, gate_ or policy is not None),
-                     gate=gate_ or policy is not None, actor=st.settings().actor)
+    made = make_plan(parse_target(target), st.promotion_context(), model, _gate(st, gate_, policy))
     made.write(out)
     data = {**made.to_dict(), "plan_file": str(out)}
     pipelines.set_outputs({"planFile": str(out), "planHash": data.get("plan_hash"),
@@ -191,8 +200,7 @@ def apply(
     from aml_retrain.promotion.plan import apply_plan
 
     st = state(ctx)
-    result = apply_plan(plan_file, st.promotion_clients(timeout), st.ledger(), journal=st.journal(),
-                        actor=st.settings().actor)
+    result = apply_plan(plan_file, st.promotion_context(timeout))
     _render_result(st, result.to_dict())
 
 
@@ -209,8 +217,8 @@ def rollback(
     from aml_retrain.promotion.targets import parse_target
 
     st = state(ctx)
-    result = run_rollback(parse_target(target), st.promotion_clients(timeout), st.ledger(), to_entry=to,
-                          dry_run=dry_run, reason=reason, actor=st.settings().actor)
+    result = run_rollback(parse_target(target), st.promotion_context(timeout), to_entry=to,
+                          dry_run=dry_run, reason=reason)
     _render_result(st, result.to_dict())
 
 

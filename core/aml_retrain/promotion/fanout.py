@@ -9,8 +9,9 @@ Rules (the ``fanout run`` help repeats them):
   the canary exists to catch a bad model; gated targets elsewhere are reported and do not stop.
 * A target already serving the wanted model, as the ledger also records, is ``skipped`` (re-runs).
 
-Every worker thread builds its own :class:`Clients` (one HTTP session each: ``requests.Session``
-is not documented as thread-safe); the ledger is shared, its appends are serialised.
+Every worker thread gets its own copy of the :class:`PromotionContext` with its own clients (one
+HTTP session each: ``requests.Session`` is not documented as thread-safe) and the run's caches;
+the ledger is shared, its appends are serialised.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import AmlRetrainError, ConfigError, GatedError, ValidationError
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
+from aml_retrain.promotion.targets import kind_of
 
 if TYPE_CHECKING:
-    from aml_retrain.classic.journal import JobJournal
     from aml_retrain.promotion._locks import TargetHold
+    from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.ledger import Ledger, VerifyResult
     from aml_retrain.promotion.promote import PromotionResult
-    from aml_retrain.promotion.targets import Clients
 
 __all__ = [
     "STATUSES",
@@ -50,7 +51,8 @@ __all__ = [
 STATUSES = ("promoted", "skipped", "gated", "failed", "not-run")
 DEFAULT_CONCURRENCY = 4
 JsonObject = dict[str, Any]
-Worker = Callable[[TargetSpec, "Clients", "Ledger"], "PromotionResult"]
+# One target's promotion, given the worker thread's context (whose ledger is the run's).
+Worker = Callable[[TargetSpec, "PromotionContext"], "PromotionResult"]
 
 
 @dataclass(frozen=True)
@@ -104,22 +106,22 @@ class FanoutResult:
                 "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results]}
 
 
-def promote_target(spec: TargetSpec, clients: Clients, ledger: Ledger, *, actor: str,
-                   journal: JobJournal | None = None, budget: float = 1800.0,
+def promote_target(spec: TargetSpec, context: PromotionContext, *, budget: float = 1800.0,
                    model_url: str | None = None) -> PromotionResult:
     """Retrain (for ``data`` targets) and promote one manifest target; errors propagate.
 
     ``model_url`` replaces the spec's (the run passes it with a SAS minted once per model).
     """
+    from aml_retrain.promotion.context import ModelRef
     from aml_retrain.promotion.promote import promote
 
     job_id, candidate = spec.job_id, spec.candidate
     if spec.data is not None:
-        job_id, metrics = _retrain(spec, clients, journal, budget)
+        job_id, metrics = _retrain(spec, context, budget)
         candidate = candidate or metrics
-    return promote(spec.target, clients, ledger, actor=actor, model_url=model_url or spec.model_url,
-                   job_id=job_id, journal=journal, training_service_id=spec.training_service,
-                   candidate=candidate, policy=spec.policy, gate=spec.gate)
+    model = ModelRef(url=model_url or spec.model_url, job_id=job_id,
+                     training_service=spec.training_service)
+    return promote(spec.target, context, model, spec.gating, candidate=candidate)
 
 
 class SasCache:
@@ -127,8 +129,8 @@ class SasCache:
 
     A bare model URL gets a SAS minted per deploy otherwise, and minting builds a storage SDK
     client each time: with one model fanned out to many endpoints that is pure overhead. Only
-    classic targets get it: classic endpoints take the SAS apart from the URL, ARM definitions
-    would store it.
+    kinds that share one (``shares_sas``) get it: classic endpoints take the SAS apart from the
+    URL, ARM definitions would store it.
     """
 
     def __init__(self, *, max_age: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -137,10 +139,10 @@ class SasCache:
         self._lock = threading.Lock()
         self._urls: dict[str, tuple[float, str]] = {}
 
-    def url(self, spec: TargetSpec, clients: Clients) -> str | None:
+    def url(self, spec: TargetSpec, context: PromotionContext) -> str | None:
         """Return the spec's model URL with a shared SAS when one applies, else None."""
-        url, conn = spec.model_url, clients.storage_connection_string
-        if url is None or "?" in url or not conn or spec.target.kind != "classic":
+        url, conn = spec.model_url, context.clients.storage_connection_string
+        if url is None or "?" in url or not conn or not kind_of(spec.target).shares_sas:
             return None
         with self._lock:
             hit = self._urls.get(url)
@@ -154,19 +156,18 @@ class SasCache:
         return minted
 
 
-def _retrain(spec: TargetSpec, clients: Clients, journal: JobJournal | None,
-             budget: float) -> tuple[str, Any]:
+def _retrain(spec: TargetSpec, context: PromotionContext, budget: float) -> tuple[str, Any]:
     from aml_retrain.classic.retrain import retrain
 
-    if not clients.storage_connection_string:
+    conn = context.clients.storage_connection_string
+    if not conn:
         raise ConfigError("retraining needs AML_RETRAIN_STORAGE_CONNECTION_STRING (data and "
                           "outputs live in that account)")
-    if journal is None:
+    if context.journal is None:
         raise ValidationError("retraining needs the job journal to record the BES job")
     assert spec.data is not None and spec.training_service is not None  # checked by the manifest
-    result = retrain(clients.training(), spec.training_service, spec.data,
-                     storage_connection_string=clients.storage_connection_string,
-                     journal=journal, budget=budget)
+    result = retrain(context.clients.training(), spec.training_service, spec.data,
+                     storage_connection_string=conn, journal=context.journal, budget=budget)
     return result.job_id, result.metrics
 
 
@@ -247,49 +248,43 @@ class RunLedger:
         return self.inner.get(target, seq)
 
 
-class _ThreadClients:
-    """One Clients per worker thread, all closed at the end of the run.
+class _ThreadContexts:
+    """One context per worker thread (own clients, the run's ledger and caches), all closed at the end.
 
     The run-wide caches (model fingerprints, web service objects) are shared by the threads: a
-    model is downloaded and hashed once per run, not once per thread. Plain dicts: an entry is set
-    whole, and two threads filling the same key at once store equal values.
+    model is downloaded and hashed once per run, not once per thread.
     """
 
-    def __init__(self, factory: Callable[[], Clients]) -> None:
-        self._factory = factory
+    def __init__(self, context: PromotionContext, ledger: Ledger) -> None:
+        self._context = context
+        self._ledger = ledger
         self._local = threading.local()
-        self._made: list[Clients] = []
+        self._made: list[PromotionContext] = []
         self._lock = threading.Lock()
-        self._fingerprints: dict[str, dict[str, Any]] = {}
-        self._services: dict[str, dict[str, Any]] = {}
 
-    def get(self) -> Clients:
-        clients: Clients | None = getattr(self._local, "clients", None)
-        if clients is None:
-            clients = self._factory()
-            self._fingerprints.update(clients.fingerprints)
-            self._services.update(clients.services)
-            clients.fingerprints, clients.services = self._fingerprints, self._services
-            self._local.clients = clients
+    def get(self) -> PromotionContext:
+        made: PromotionContext | None = getattr(self._local, "context", None)
+        if made is None:
+            made = self._local.context = self._context.for_thread(self._ledger)
             with self._lock:
-                self._made.append(clients)
-        return clients
+                self._made.append(made)
+        return made
 
     def close(self) -> None:
-        for clients in self._made:
-            clients.close()
+        for made in self._made:
+            made.close()
 
 
 class _Run:
     """State shared by the workers of one run: the stop flag and its first reason."""
 
-    def __init__(self, manifest: Manifest, worker: Callable[[TargetSpec, Clients], PromotionResult],
-                 clients: _ThreadClients, keep_going: bool,
+    def __init__(self, manifest: Manifest, worker: Worker, contexts: _ThreadContexts,
+                 keep_going: bool,
                  on_result: Callable[[TargetResult], None] | None,
                  clock: Callable[[], float]) -> None:
         self.manifest = manifest
         self.worker = worker
-        self.clients = clients
+        self.contexts = contexts
         self.keep_going = keep_going
         self.on_result = on_result
         self.clock = clock
@@ -315,7 +310,7 @@ class _Run:
         if self.stop.is_set():
             return _not_run(spec, self.reason)
         start = self.clock()
-        result = _classify(spec, lambda: self.worker(spec, self.clients.get()))
+        result = _classify(spec, lambda: self.worker(spec, self.contexts.get()))
         result = replace(result, seconds=self.clock() - start)
         stops = result.status == "failed" or (
             result.status == "gated" and spec.wave == self.manifest.canary_wave)
@@ -360,11 +355,8 @@ def _line(text: str) -> str:
 
 def run_fanout(
     manifest: Manifest,
-    clients_factory: Callable[[], Clients],
-    ledger: Ledger,
+    context: PromotionContext,
     *,
-    actor: str,
-    journal: JobJournal | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     keep_going: bool = False,
     budget: float = 1800.0,
@@ -374,22 +366,19 @@ def run_fanout(
 ) -> FanoutResult:
     """Promote every manifest target wave by wave; see the module docstring for the rules.
 
-    :param clients_factory: builds one :class:`Clients` per worker thread.
+    :param context: copied per worker thread (own clients; shared ledger, journal and caches).
     :param on_result: called from the worker thread as each target ends (progress).
     :param worker: replaces :func:`promote_target` (tests).
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ValidationError(f"concurrency must be between 1 and 256, not {concurrency!r}")
-    run_ledger, sas = RunLedger(ledger), SasCache()
+    sas = SasCache()
 
-    def default(spec: TargetSpec, clients: Clients, led: Ledger) -> PromotionResult:
-        return promote_target(spec, clients, led, actor=actor, journal=journal, budget=budget,
-                              model_url=sas.url(spec, clients))
+    def default(spec: TargetSpec, ctx: PromotionContext) -> PromotionResult:
+        return promote_target(spec, ctx, budget=budget, model_url=sas.url(spec, ctx))
 
-    chosen = worker or default
-    pool_clients = _ThreadClients(clients_factory)
-    run = _Run(manifest, lambda spec, clients: chosen(spec, clients, run_ledger), pool_clients,
-               keep_going, on_result, clock)
+    contexts = _ThreadContexts(context, RunLedger(context.the_ledger()))
+    run = _Run(manifest, worker or default, contexts, keep_going, on_result, clock)
     results: dict[int, TargetResult] = {}
     start = clock()
     try:
@@ -400,7 +389,7 @@ def run_fanout(
                     continue
                 results.update(_wave(pool, run, specs))
     finally:
-        pool_clients.close()
+        contexts.close()
     ordered = tuple(results[s.index] for s in manifest.targets)
     return FanoutResult(ordered, concurrency, keep_going, clock() - start, run.reason)
 

@@ -453,7 +453,7 @@ def _fingerprint_blob(
         blob_client = open_blob(connection_string, blob_url)
     digest, size = hashlib.sha256(), 0
     with storage_errors(safe_url):
-        # One connection, chunks in order: .ilearner files can be large, never hold one in memory.
+        # One connection, chunks in order: model files can be large, never hold one in memory.
         downloader = blob_client.download_blob(max_concurrency=1)
         for chunk in downloader.chunks():
             digest.update(chunk)

@@ -11,9 +11,9 @@ Format (YAML or JSON; relative paths resolve against the manifest's folder)::
     waves: true                      # false: one wave, no canary
     targets:
       - name: site-a                 # unique; default: the target string
-        target: classic:<SERVICE_ID>/site-a   # or arm:RG/NAME (docs/promotion.md)
-        model_url: https://…/model.ilearner   # exactly one of model_url, from_job, data
-        # from_job: <BES job id>     # the job's .ilearner output (and its metrics for the gate)
+        target: classic:<SERVICE_ID>/site-a   # or another kind's form (docs/promotion.md)
+        model_url: https://…/model-blob       # exactly one of model_url, from_job, data
+        # from_job: <BES job id>     # the job's model output (and its metrics for the gate)
         # data: site-a.csv           # retrain on this file or blob URL first, deploy its model
         metrics: site-a-eval.csv     # candidate metrics for a gated model_url target
         policy: strict.yaml          # per-target overrides of the defaults
@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ValidationError
+from aml_retrain.promotion.context import NO_GATE, GateOptions
 
 if TYPE_CHECKING:
     from aml_retrain.evaluation import Metrics
@@ -64,9 +65,18 @@ class TargetSpec:
     data: str | None = None
     training_service: str | None = None
     candidate: Metrics | None = None
-    policy: Policy | None = None
-    gate: bool = False
+    gating: GateOptions = NO_GATE
     canary: bool = False
+
+    @property
+    def gate(self) -> bool:
+        """True when this target's promotion runs the gate."""
+        return self.gating.enabled
+
+    @property
+    def policy(self) -> Policy | None:
+        """The gate rules of this target (None: the default rules, or no gate)."""
+        return self.gating.policy
 
 
 @dataclass(frozen=True)
@@ -170,7 +180,10 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
     data = read.mapping(item, where, TARGET_KEYS)
     text = read.text(data, "target", where)
     if text is None:
-        raise read.error(where, "missing 'target' (classic:SERVICE_ID/ENDPOINT or arm:RG/NAME)")
+        from aml_retrain.promotion.targets import KINDS
+
+        forms = " or ".join(kind.forms[0] for kind in KINDS.values())
+        raise read.error(where, f"missing 'target' ({forms})")
     name = read.text(data, "name", where) or text
     where = f"targets[{index}] ({name})"
     try:
@@ -183,7 +196,7 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
         raise read.error(where, f"give exactly one of model_url, from_job, data (got {what})")
     model_url, job_id, data_source = (read.text(data, key, where) for key in SOURCES)
     if model_url is not None:
-        _check(read, f"{where}.model_url", _model_key, model_url)
+        _check(read, f"{where}.model_url", lambda text: _model_key(target, text), model_url)
     if job_id is not None:
         _check(read, f"{where}.from_job", _job_id, job_id)
     retrain = _pick(read, data, defaults, "retrain", where)
@@ -204,14 +217,15 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
             data_source = str(read.path(data_source))
     policy_text = read.text(data, "policy", where) or read.text(defaults, "policy", "defaults")
     policy = read.policy(policy_text, f"{where}.policy")
+    # gate: false turns a policy off; otherwise GateOptions lets the policy imply the gate.
     gate = _pick(read, data, defaults, "gate", where)
-    gate = policy is not None if gate is None else gate
+    gating = GateOptions(policy=None if gate is False else policy, gate=bool(gate))
     metrics = read.text(data, "metrics", where)
     return TargetSpec(
         index=index, name=name, target=target, wave=0, model_url=model_url, job_id=job_id,
         data=data_source, training_service=training,
         candidate=_metrics(read, metrics, f"{where}.metrics") if metrics else None,
-        policy=policy if gate else None, gate=gate,
+        gating=gating,
         canary=bool(read.flag(data, "canary", where)),
     )
 
@@ -222,10 +236,10 @@ def _pick(read: _Reader, data: Mapping[str, Any], defaults: Mapping[str, Any], k
     return read.flag(defaults, key, "defaults") if value is None else value
 
 
-def _model_key(text: str) -> None:
-    from aml_retrain.promotion.promote import model_key
+def _model_key(target: Target, text: str) -> None:
+    from aml_retrain.promotion.targets import kind_of
 
-    model_key(text)
+    kind_of(target).model_key(text)
 
 
 def _job_id(text: str) -> None:

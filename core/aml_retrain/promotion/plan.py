@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain._structured import json_loads
-from aml_retrain.errors import ConfigError, StalePlanError, ValidationError
+from aml_retrain.errors import StalePlanError, ValidationError
 from aml_retrain.evaluation import Metrics
+from aml_retrain.promotion.context import (
+    NO_GATE,
+    GateOptions,
+    ModelRef,
+    PromotionContext,
+    as_model,
+)
+from aml_retrain.promotion.kinds.classic import SAS_AT_APPLY
 from aml_retrain.promotion.promote import (
     PromotionResult,
     check_inputs,
@@ -27,25 +35,21 @@ from aml_retrain.promotion.promote import (
     utc_now,
 )
 from aml_retrain.promotion.targets import (
-    Clients,
     Target,
+    as_target,
     canonical_hash,
     deploy,
+    kind_of,
     parse_target,
     read_state,
-    strip_sas,
 )
 
 if TYPE_CHECKING:
-    from aml_retrain.classic.journal import JobJournal
     from aml_retrain.promotion._locks import TargetHold
-    from aml_retrain.promotion.gate import Policy
-    from aml_retrain.promotion.ledger import Ledger
 
-__all__ = ["PLAN_VERSION", "Plan", "apply_plan", "make_plan"]
+__all__ = ["PLAN_VERSION", "SAS_AT_APPLY", "Plan", "apply_plan", "make_plan"]
 
 PLAN_VERSION = 1
-SAS_AT_APPLY = "<SAS minted at apply time>"
 _REQUIRED = ("version", "created", "actor", "target", "state_hash", "model_url", "change")
 JsonObject = dict[str, Any]
 
@@ -111,123 +115,72 @@ class Plan:
         return plan
 
 
-def _classic_change(shown: Mapping[str, Any]) -> JsonObject:
-    def location(resource: Any) -> JsonObject:
-        loc = resource.get("Location") if isinstance(resource, Mapping) else None
-        loc = loc if isinstance(loc, Mapping) else {}
-        return {k: loc.get(k) for k in ("BaseLocation", "RelativeLocation")}
-
-    body = json.loads(json.dumps(shown["body"]))
-    for resource in body.get("Resources") or []:
-        loc = resource.get("Location")
-        if isinstance(loc, dict) and "SasBlobToken" in loc:
-            # Even a redacted SAS carries its expiry; apply mints its own, so show only that.
-            loc["SasBlobToken"] = SAS_AT_APPLY
-    return {"kind": "classic", "patch_url": shown["patch_url"],
-            "resource_name": shown["resource_name"], "body": body,
-            "before": location(shown["before"]), "after": location(body["Resources"][0])}
-
-
-def _arm_change(shown: Mapping[str, Any]) -> JsonObject:
-    return {"kind": "arm", "resource_id": shown["resource_id"], "asset_id": shown["asset_id"],
-            "patch": shown["patch"], "before_uri": shown["before_uri"],
-            "after_uri": shown["after_uri"]}
-
-
 def make_plan(
-    target: Target,
-    clients: Clients,
+    target: Target | str,
+    context: PromotionContext,
+    model: ModelRef | str,
+    gate: GateOptions = NO_GATE,
     *,
-    actor: str,
-    ledger: Ledger | None = None,
-    model_url: str | None = None,
-    job_id: str | None = None,
-    journal: JobJournal | None = None,
-    training_service_id: str | None = None,
     candidate: Metrics | None = None,
-    policy: Policy | None = None,
-    gate: bool = False,
-    force: bool = False,
-    reason: str | None = None,
-    require_baseline: bool = False,
 ) -> Plan:
     """Read the target, compute the change a promotion would make, run the gate; write nothing."""
-    check_inputs(model_url, job_id, journal, force, reason)
-    url, job_metrics = resolve_model(
-        clients, model_url=model_url, job_id=job_id, journal=journal,
-        training_service_id=training_service_id, want_metrics=candidate is None,
-    )
+    target, model = as_target(target), as_model(model)
+    check_inputs(model, context, gate)
+    url, job_metrics = resolve_model(target, context, model, want_metrics=candidate is None)
     candidate = candidate or job_metrics
     key = str(target)
-    state = read_state(target, clients)
+    state = read_state(target, context)
     notices: list[str] = []
     gate_dict: JsonObject | None = None
-    if policy is not None or gate:
-        current = ledger.current(key) if ledger is not None else None
-        gate_dict, notices = run_gate(key, candidate, metrics_from_entry(current), policy,
-                                      force=force, reason=reason,
-                                      require_baseline=require_baseline)
-    shown = deploy(target, url, clients, dry_run=True)
-    change = _classic_change(shown) if target.kind == "classic" else _arm_change(shown)
-    new_model = model_key(url)
+    if gate.enabled:
+        current = context.ledger.current(key) if context.ledger is not None else None
+        gate_dict, notices = run_gate(key, candidate, metrics_from_entry(current), gate)
+    shown = deploy(target, url, context, dry_run=True)
+    change = kind_of(target).plan_change(shown)
+    new_model = model_key(target, url)
     return Plan({
-        "version": PLAN_VERSION, "created": utc_now(), "actor": actor, "target": key,
+        "version": PLAN_VERSION, "created": utc_now(), "actor": context.who(), "target": key,
         "target_detail": state.detail, "state_hash": state.state_hash,
-        "old_model": state.model_url or None, "model_url": new_model, "job_id": job_id,
-        "training_service_id": training_service_id,
+        "old_model": state.model_url or None, "model_url": new_model, "job_id": model.job_id,
+        "training_service_id": model.training_service,
         "already_current": state.model_url == new_model, "change": change, "gate": gate_dict,
-        "metrics": candidate.to_dict() if candidate else None, "reason": reason,
+        "metrics": candidate.to_dict() if candidate else None, "reason": gate.reason,
         "notices": notices,
     })
 
 
-def _apply_url(plan: Mapping[str, Any], target: Target, clients: Clients,
-               journal: JobJournal | None) -> str:
+def _apply_url(plan: Mapping[str, Any], target: Target, context: PromotionContext) -> str:
     wanted = str(plan["model_url"])
     job_id = plan.get("job_id")
-    if target.kind != "classic":
-        return wanted  # ARM services read the blob through their own account: no SAS
-    if job_id and journal is not None:
-        # The job hands out a fresh SAS; it must still name the blob that was reviewed.
-        url, _ = resolve_model(clients, model_url=None, job_id=str(job_id), journal=journal,
-                               training_service_id=plan.get("training_service_id"),
-                               want_metrics=False)
-        if model_key(url) != wanted:
-            raise ValidationError(
-                f"job {job_id} now reports model {model_key(url)}, not the planned {wanted}: "
-                "make a new plan"
-            )
-        return url
-    if not clients.storage_connection_string:
-        raise ConfigError(
-            "applying a classic plan mints a fresh read SAS for the model: set the storage "
-            "connection string (AML_RETRAIN_STORAGE_CONNECTION_STRING), or pass the job journal "
-            "so the job's SAS can be fetched again"
-        )
-    return strip_sas(wanted)
+    from_job = None
+    if job_id and context.journal is not None:
+        def from_job() -> str:
+            # A job hands out a fresh SAS; it must still name the model that was reviewed.
+            ref = ModelRef(job_id=str(job_id), training_service=plan.get("training_service_id"))
+            url, _ = resolve_model(target, context, ref, want_metrics=False)
+            if model_key(target, url) != wanted:
+                raise ValidationError(
+                    f"job {job_id} now reports model {model_key(target, url)}, not the planned "
+                    f"{wanted}: make a new plan"
+                )
+            return url
+    return kind_of(target).fresh_model(wanted, context, from_job)
 
 
-def apply_plan(
-    path: str | Path,
-    clients: Clients,
-    ledger: Ledger,
-    *,
-    actor: str | None = None,
-    journal: JobJournal | None = None,
-) -> PromotionResult:
+def apply_plan(path: str | Path, context: PromotionContext) -> PromotionResult:
     """Apply a plan file if the target is as it was planned; StalePlanError otherwise."""
     plan = Plan.load(path)
     target = parse_target(str(plan.data["target"]))
-    with held(ledger, str(target)) as hold:
-        return _apply(plan, target, clients, ledger, actor, journal, hold)
+    with held(context.the_ledger(), str(target)) as hold:
+        return _apply(plan, target, context, hold)
 
 
-def _apply(plan: Plan, target: Target, clients: Clients, ledger: Ledger, actor: str | None,
-           journal: JobJournal | None, hold: TargetHold) -> PromotionResult:
+def _apply(plan: Plan, target: Target, context: PromotionContext,
+           hold: TargetHold) -> PromotionResult:
     data = plan.data
     key = str(target)
-    state = read_state(target, clients)
-    current = ledger.current(key)
+    state = read_state(target, context)
+    current = context.the_ledger().current(key)
     if (state.model_url == data["model_url"] and current
             and current.get("plan_hash") == plan.plan_hash):
         return PromotionResult(
@@ -242,12 +195,13 @@ def _apply(plan: Plan, target: Target, clients: Clients, ledger: Ledger, actor: 
             f"{state.model_url or 'no model'}); nothing was applied: make a new plan",
             expected=str(data["state_hash"]), actual=state.state_hash,
         )
-    url = _apply_url(data, target, clients, journal)
-    metrics = metrics_from_entry(data)
+    url = _apply_url(data, target, context)
     gate_record = data.get("gate")
+    # The plan's actor applies it unless this context names who does.
+    as_actor = context if context.actor else replace(context, actor=str(data["actor"]))
     return execute(
-        target, clients, ledger, url, actor=actor or str(data["actor"]),
-        job_id=data.get("job_id"), candidate=metrics, reason=data.get("reason"),
+        target, as_actor, url, GateOptions(reason=data.get("reason")),
+        job_id=data.get("job_id"), candidate=metrics_from_entry(data),
         plan_hash=plan.plan_hash, before=state, hold=hold,
         gate_record=gate_record if isinstance(gate_record, Mapping) else None,
     )

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import (
@@ -18,25 +17,29 @@ from aml_retrain.errors import (
     BusyError,
     ConfigError,
     GatedError,
-    NotFoundError,
     OperationFailedError,
     ServiceError,
     ValidationError,
 )
 from aml_retrain.evaluation import Metrics
 from aml_retrain.promotion._locks import TargetHold
+from aml_retrain.promotion.context import (
+    NO_GATE,
+    GateOptions,
+    ModelRef,
+    PromotionContext,
+    as_model,
+)
 from aml_retrain.promotion.targets import (
-    Clients,
     Target,
     TargetState,
+    as_target,
     deploy,
+    kind_of,
     read_state,
-    strip_sas,
 )
 
 if TYPE_CHECKING:
-    from aml_retrain.classic.journal import JobJournal
-    from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
 
 __all__ = [
@@ -78,18 +81,9 @@ class PromotionResult:
         }
 
 
-def model_key(url: str) -> str:
-    """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
-    return _model_key(strip_sas(url))
-
-
-@lru_cache(maxsize=256)
-def _model_key(bare: str) -> str:
-    # Pure (no SAS, so no expiry check) and asked for twice per target of a fan-out; errors are
-    # not cached, a bad URL raises every time.
-    from aml_retrain._blobs import parse_model_url
-
-    return parse_model_url(bare).url_without_sas
+def model_key(target: Target, model: str) -> str:
+    """Return a model reference as the ledger records it for ``target``'s kind (validated, no secret)."""
+    return kind_of(target).model_key(model)
 
 
 def metrics_from_entry(entry: Mapping[str, Any] | None) -> Metrics | None:
@@ -106,40 +100,34 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def check_inputs(model_url: str | None, job_id: str | None, journal: JobJournal | None,
-                  force: bool, reason: str | None) -> None:
+def check_inputs(model: ModelRef, context: PromotionContext, gate: GateOptions) -> None:
     """Refuse contradictory promotion inputs before any request."""
-    if (model_url is None) == (job_id is None):
-        raise ValidationError("pass exactly one of a model URL or a BES job id to promote")
-    if job_id is not None and journal is None:
-        raise ValidationError(f"job {job_id}: the job journal is needed to look the job up")
-    if force and not (reason or "").strip():
-        raise ValidationError("--force needs --reason: overriding the gate is recorded with why")
+    model.check()
+    if model.job_id is not None and context.journal is None:
+        raise ValidationError(f"job {model.job_id}: the job journal is needed to look the job up")
+    gate.check()
 
 
-def resolve_model(
-    clients: Clients, *, model_url: str | None, job_id: str | None, journal: JobJournal | None,
-    training_service_id: str | None, want_metrics: bool,
-) -> tuple[str, Metrics | None]:
-    """Return the model URL to deploy (fresh SAS for a job) and the job's metrics when wanted."""
-    if model_url is not None:
-        model_key(model_url)  # refuse a malformed URL before any request
-        return model_url, None
+def resolve_model(target: Target, context: PromotionContext, model: ModelRef, *,
+                  want_metrics: bool) -> tuple[str, Metrics | None]:
+    """Return the model to deploy (fresh SAS for a job) and the job's metrics when wanted."""
+    if model.url is not None:
+        model_key(target, model.url)  # refuse a malformed reference before any request
+        return model.url, None
     from aml_retrain.classic.retrain import job_status, model_url_from_job
 
+    job_id, journal, service = model.job_id, context.journal, model.training_service
     assert job_id is not None and journal is not None  # checked by check_inputs
-    mgmt = clients.training()
-    url = model_url_from_job(mgmt, job_id, journal=journal, service_id=training_service_id)
+    mgmt = context.clients.training()
+    url = model_url_from_job(mgmt, job_id, journal=journal, service_id=service)
     metrics = None
     if want_metrics:
-        metrics = job_status(mgmt, job_id, journal=journal, service_id=training_service_id).metrics
+        metrics = job_status(mgmt, job_id, journal=journal, service_id=service).metrics
     return url, metrics
 
 
-def run_gate(
-    key: str, candidate: Metrics | None, baseline: Metrics | None, policy: Policy | None, *,
-    force: bool, reason: str | None, require_baseline: bool,
-) -> tuple[JsonObject, list[str]]:
+def run_gate(key: str, candidate: Metrics | None, baseline: Metrics | None,
+             gate: GateOptions) -> tuple[JsonObject, list[str]]:
     """Evaluate the gate before any write: ``gated`` raises GatedError, ``error`` ValidationError."""
     from aml_retrain.promotion.gate import default_policy, evaluate_gate
 
@@ -150,10 +138,10 @@ def run_gate(
             f"file first with 'aml-retrain gate --candidate FILE --target {key}' and then deploy "
             "the URL without --gate"
         )
-    chosen = policy if policy is not None else default_policy(candidate.kind)
-    if require_baseline and not chosen.require_baseline:
+    chosen = gate.policy if gate.policy is not None else default_policy(candidate.kind)
+    if gate.require_baseline and not chosen.require_baseline:
         chosen = replace(chosen, require_baseline=True)
-    result = evaluate_gate(candidate, baseline, chosen, force=force, reason=reason)
+    result = evaluate_gate(candidate, baseline, chosen, force=gate.force, reason=gate.reason)
     if result.outcome == "gated":
         raise GatedError.from_result(result)
     if result.outcome != "pass":
@@ -161,38 +149,11 @@ def run_gate(
     return result.to_dict(), [f"gate: {note}" for note in result.notices]
 
 
-def describe_blob(clients: Clients, url: str, new_model: str) -> tuple[JsonObject, list[str]]:
-    """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
-    from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
-
-    cached = clients.fingerprints.get(new_model)
-    if cached is not None:
-        return dict(cached), []
-    conn = clients.storage_connection_string
-    # A SAS in the URL was issued for exactly this blob (maybe in another account); it is not kept.
-    use_sas = "?" in url or not conn
-    try:
-        digest = dict(blob_digest(None if use_sas else conn, url if use_sas else new_model))
-        clients.fingerprints[new_model] = digest
-        return dict(digest), []
-    except NotFoundError:
-        raise ValidationError(
-            f"model blob {new_model} does not exist: check the URL, or that the job's output "
-            "was not deleted; nothing was changed"
-        ) from None
-    except ValidationError:
-        raise  # e.g. a bare URL on another host: refused before anything is sent
-    except AmlRetrainError as exc:
-        # The deploy itself does not need it; an audit gap is reported, not fatal.
-        return {"size": None, "etag": None, "sha256": None}, [
-            f"could not fingerprint {new_model} ({exc}); recorded without size/etag/sha256"]
-
-
 # Refused by our own checks before anything was sent: the target is as it was.
 _LOCAL_REFUSALS = (ValidationError, ConfigError, GatedError, BusyError)
 
 
-def deploy_and_report(target: Target, url: str, clients: Clients, before: TargetState,
+def deploy_and_report(target: Target, url: str, context: PromotionContext, before: TargetState,
                       new_model: str, hold: TargetHold) -> JsonObject:
     """Deploy; if the write fails or times out, re-read the target and say what really happened.
 
@@ -200,12 +161,12 @@ def deploy_and_report(target: Target, url: str, clients: Clients, before: Target
     "unknown — …": a failed poll or read-back does not mean the change did not land.
     """
     try:
-        return deploy(target, url, clients)
+        return deploy(target, url, context)
     except _LOCAL_REFUSALS:
         hold.done()
         raise
     except AmlRetrainError as exc:
-        outcome = outcome_after_failure(target, clients, before.model_url or None, new_model,
+        outcome = outcome_after_failure(target, context, before.model_url or None, new_model,
                                         refused=_write_refused(exc))
         if outcome.startswith("not applied"):
             hold.done()
@@ -223,7 +184,7 @@ def _write_refused(exc: AmlRetrainError) -> bool:
         and (exc.method or "").upper() in ("PATCH", "PUT", "POST", "DELETE")
 
 
-def outcome_after_failure(target: Target, clients: Clients, old_model: str | None,
+def outcome_after_failure(target: Target, context: PromotionContext, old_model: str | None,
                           new_model: str, *, refused: bool = False) -> str:
     """Re-read ``target`` after a failed write: "applied: …", "not applied: …" or "unknown — …".
 
@@ -232,7 +193,7 @@ def outcome_after_failure(target: Target, clients: Clients, old_model: str | Non
     """
     key = str(target)
     try:
-        now = read_state(target, clients)
+        now = read_state(target, context)
     except AmlRetrainError as exc:
         return (f"unknown — {key} could not be read back ({type(exc).__name__}); check what it "
                 f"serves with `aml-retrain plan {key} --model-url {new_model} --out check.json`")
@@ -265,37 +226,23 @@ def record(ledger: Ledger, entry: JsonObject, key: str) -> JsonObject:
 
 
 def promote(
-    target: Target,
-    clients: Clients,
-    ledger: Ledger,
+    target: Target | str,
+    context: PromotionContext,
+    model: ModelRef | str,
+    gate: GateOptions = NO_GATE,
     *,
-    actor: str,
-    model_url: str | None = None,
-    job_id: str | None = None,
-    journal: JobJournal | None = None,
-    training_service_id: str | None = None,
     candidate: Metrics | None = None,
-    policy: Policy | None = None,
-    gate: bool = False,
-    force: bool = False,
-    reason: str | None = None,
-    require_baseline: bool = False,
     dry_run: bool = False,
     plan_hash: str | None = None,
 ) -> PromotionResult:
     """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing."""
-    check_inputs(model_url, job_id, journal, force, reason)
-    url, job_metrics = resolve_model(
-        clients, model_url=model_url, job_id=job_id, journal=journal,
-        training_service_id=training_service_id, want_metrics=candidate is None,
-    )
-    with held(ledger, str(target), dry_run) as hold:
-        return execute(
-            target, clients, ledger, url, actor=actor, job_id=job_id,
-            candidate=candidate or job_metrics, policy=policy, gate=gate, force=force,
-            reason=reason, require_baseline=require_baseline, dry_run=dry_run,
-            plan_hash=plan_hash, hold=hold,
-        )
+    target, model = as_target(target), as_model(model)
+    check_inputs(model, context, gate)
+    url, job_metrics = resolve_model(target, context, model, want_metrics=candidate is None)
+    with held(context.the_ledger(), str(target), dry_run) as hold:
+        return execute(target, context, url, gate, job_id=model.job_id,
+                       candidate=candidate or job_metrics, dry_run=dry_run, plan_hash=plan_hash,
+                       hold=hold)
 
 
 def held(ledger: Ledger, key: str, dry_run: bool = False) -> AbstractContextManager[TargetHold]:
@@ -314,18 +261,12 @@ def true_old_model(hold: TargetHold, current: Mapping[str, Any] | None,
 
 def execute(
     target: Target,
-    clients: Clients,
-    ledger: Ledger,
+    context: PromotionContext,
     url: str,
+    gate: GateOptions = NO_GATE,
     *,
-    actor: str,
     job_id: str | None = None,
     candidate: Metrics | None = None,
-    policy: Policy | None = None,
-    gate: bool = False,
-    force: bool = False,
-    reason: str | None = None,
-    require_baseline: bool = False,
     dry_run: bool = False,
     plan_hash: str | None = None,
     gate_record: Mapping[str, Any] | None = None,
@@ -334,9 +275,10 @@ def execute(
 ) -> PromotionResult:
     """Promote a resolved model URL: idempotency check, gate, fingerprint, deploy, ledger entry."""
     hold = hold or TargetHold()
+    ledger = context.the_ledger()
     key = str(target)
-    new_model = model_key(url)
-    before = before or read_state(target, clients)
+    new_model = model_key(target, url)
+    before = before or read_state(target, context)
     current = ledger.current(key)
     metrics = candidate.to_dict() if candidate else None
     base = PromotionResult("promote", key, before.model_url or None, new_model, dry_run=dry_run,
@@ -353,15 +295,12 @@ def execute(
     unrecorded = bool(before.model_url) and before.model_url == new_model
     gate_dict: JsonObject | None = dict(gate_record) if gate_record is not None else None
     notices: list[str] = []
-    if gate_record is None and (policy is not None or gate):
-        gate_dict, notices = run_gate(
-            key, candidate, metrics_from_entry(current), policy, force=force, reason=reason,
-            require_baseline=require_baseline,
-        )
+    if gate_record is None and gate.enabled:
+        gate_dict, notices = run_gate(key, candidate, metrics_from_entry(current), gate)
     if dry_run:
-        shown = deploy(target, url, clients, dry_run=True)
+        shown = deploy(target, url, context, dry_run=True)
         return replace(base, deploy=shown, gate=gate_dict, notices=tuple(notices))
-    blob, more = describe_blob(clients, url, new_model)
+    blob, more = kind_of(target).fingerprint_of(context, url, new_model)
     old_model = before.model_url or None
     # Nothing of ours to finish recording (no entry, no crashed run's intent): it was put in
     # place by other means, so this run is a no-op that records the baseline, not a promotion.
@@ -378,12 +317,12 @@ def execute(
                            f"replaced ({old_model})")
     else:
         hold.intend(old_model, new_model)
-        deployed = deploy_and_report(target, url, clients, before, new_model, hold)
+        deployed = deploy_and_report(target, url, context, before, new_model, hold)
     entry = record(ledger, {
-        "actor": actor, "action": "promote", "target": key,
+        "actor": context.who(), "action": "promote", "target": key,
         "target_detail": before.detail, "old_model": old_model,
         "new_model": new_model, "blob": blob, "job_id": job_id, "metrics": metrics,
-        "gate": gate_dict, "plan_hash": plan_hash, "reason": reason,
+        "gate": gate_dict, "plan_hash": plan_hash, "reason": gate.reason,
     }, key)
     hold.done()
     return replace(base, old_model=old_model, already_current=in_place, deploy=deployed,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from aml_retrain.errors import ConfigError, NotFoundError, ValidationError
+from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.promote import (
     PromotionResult,
     deploy_and_report,
@@ -18,13 +18,14 @@ from aml_retrain.promotion.promote import (
     record,
     true_old_model,
 )
-from aml_retrain.promotion.targets import Clients, Target, deploy, read_state
+from aml_retrain.promotion.targets import Target, as_target, deploy, kind_of, read_state
 
 if TYPE_CHECKING:
     from aml_retrain.promotion._locks import TargetHold
+    from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.ledger import Ledger
 
-__all__ = ["check_blob", "rollback", "select_entry"]
+__all__ = ["rollback", "select_entry"]
 
 JsonObject = dict[str, Any]
 
@@ -54,63 +55,29 @@ def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonO
     return chosen
 
 
-def check_blob(clients: Clients, model: str, chosen: Mapping[str, Any]) -> JsonObject:
-    """Refuse a rollback to a blob that is gone or no longer holds the recorded bytes."""
-    from aml_retrain import storage
-    from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
-
-    conn = clients.storage_connection_string
-    seq = chosen.get("seq")
-    if not conn:
-        raise ConfigError(
-            f"rolling back checks that {model} still exists: set the storage connection string "
-            "(AML_RETRAIN_STORAGE_CONNECTION_STRING) of the account holding it"
-        )
-    gone = ValidationError(
-        f"the model of ledger entry #{seq}, {model}, no longer exists; nothing was changed "
-        "(pick another entry with --to)"
-    )
-    try:
-        if not storage.blob_exists(conn, model):
-            raise gone
-        blob = dict(blob_digest(conn, model))
-    except NotFoundError:
-        raise gone from None
-    recorded = chosen.get("blob")
-    was = recorded.get("sha256") if isinstance(recorded, Mapping) else None
-    if was and blob.get("sha256") and was != blob["sha256"]:
-        raise ValidationError(
-            f"{model} was overwritten since ledger entry #{seq} (sha256 {was[:12]}… recorded, "
-            f"{str(blob['sha256'])[:12]}… now): it is not the model that served then; "
-            "nothing was changed"
-        )
-    return blob
-
-
 def rollback(
-    target: Target,
-    clients: Clients,
-    ledger: Ledger,
+    target: Target | str,
+    context: PromotionContext,
     *,
-    actor: str,
     to_entry: int | None = None,
     dry_run: bool = False,
     reason: str | None = None,
 ) -> PromotionResult:
     """Redeploy the previous (or ``to_entry``'s) model of ``target`` and record a rollback entry."""
-    with held(ledger, str(target), dry_run) as hold:
-        return _rollback(target, clients, ledger, actor=actor, to_entry=to_entry,
-                         dry_run=dry_run, reason=reason, hold=hold)
+    target = as_target(target)
+    with held(context.the_ledger(), str(target), dry_run) as hold:
+        return _rollback(target, context, to_entry=to_entry, dry_run=dry_run, reason=reason,
+                         hold=hold)
 
 
-def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
-              to_entry: int | None, dry_run: bool, reason: str | None,
-              hold: TargetHold) -> PromotionResult:
+def _rollback(target: Target, context: PromotionContext, *, to_entry: int | None, dry_run: bool,
+              reason: str | None, hold: TargetHold) -> PromotionResult:
+    ledger = context.the_ledger()
     key = str(target)
     chosen = select_entry(ledger, key, to_entry)
     model = str(chosen["new_model"])
     seq = chosen.get("seq")
-    state = read_state(target, clients)
+    state = read_state(target, context)
     current = ledger.current(key)
     metrics = chosen.get("metrics") if isinstance(chosen.get("metrics"), Mapping) else None
     base = PromotionResult("rollback", key, state.model_url or None, model, dry_run=dry_run,
@@ -118,18 +85,18 @@ def _rollback(target: Target, clients: Clients, ledger: Ledger, *, actor: str,
     if state.model_url == model and current and current.get("new_model") == model:
         return replace(base, already_current=True, entry=current, notices=(
             f"{key} already serves {model} (ledger entry #{current.get('seq')}); nothing to do",))
-    blob = check_blob(clients, model, chosen)
+    blob = kind_of(target).check_restorable(context, model, chosen)
     if dry_run:
-        return replace(base, deploy=deploy(target, model, clients, dry_run=True))
+        return replace(base, deploy=deploy(target, model, context, dry_run=True))
     old_model = state.model_url or None
     if state.model_url == model:  # rolled back by an earlier run that did not record it
         old_model = true_old_model(hold, current, model)
         deployed: JsonObject = {"deployed_earlier": True}
     else:
         hold.intend(old_model, model)
-        deployed = deploy_and_report(target, model, clients, state, model, hold)
+        deployed = deploy_and_report(target, model, context, state, model, hold)
     entry = record(ledger, {
-        "actor": actor, "action": "rollback", "target": key,
+        "actor": context.who(), "action": "rollback", "target": key,
         "target_detail": state.detail, "old_model": old_model, "new_model": model,
         "blob": blob, "job_id": chosen.get("job_id"),
         # The restored model's own metrics: they are the baseline of the next gate.

@@ -1,0 +1,97 @@
+"""What classic and ARM targets share: a model is an ``.ilearner`` blob, recorded without SAS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from aml_retrain.errors import AmlRetrainError, ConfigError, NotFoundError, ValidationError
+from aml_retrain.promotion.kinds import JsonObject, strip_sas
+
+if TYPE_CHECKING:
+    from aml_retrain.promotion.context import PromotionContext
+
+__all__ = ["BlobModels"]
+
+
+@lru_cache(maxsize=256)
+def _model_key(bare: str) -> str:
+    # Pure (no SAS, so no expiry check) and asked for twice per target of a fan-out; errors are
+    # not cached, a bad URL raises every time.
+    from aml_retrain._blobs import parse_model_url
+
+    return parse_model_url(bare).url_without_sas
+
+
+class BlobModels:
+    """Model handling of kinds whose model is a blob URL: validation, fingerprint, rollback check."""
+
+    def model_key(self, model: str) -> str:
+        """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
+        return _model_key(strip_sas(model))
+
+    def fresh_model(self, planned: str, context: PromotionContext,
+                    from_job: Callable[[], str] | None) -> str:
+        """The planned URL as is: the service reads the blob through its own account."""
+        return planned
+
+    def fingerprint_of(self, context: PromotionContext, model: str,
+                    key: str) -> tuple[JsonObject, list[str]]:
+        """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
+        from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
+
+        cached = context.caches.get("fingerprints", key)
+        if cached is not None:
+            return dict(cached), []
+        conn = context.clients.storage_connection_string
+        # A SAS in the URL was issued for exactly this blob (maybe in another account); it is not kept.
+        use_sas = "?" in model or not conn
+        try:
+            digest = dict(blob_digest(None if use_sas else conn, model if use_sas else key))
+            context.caches.put("fingerprints", key, digest)
+            return dict(digest), []
+        except NotFoundError:
+            raise ValidationError(
+                f"model blob {key} does not exist: check the URL, or that the job's output "
+                "was not deleted; nothing was changed"
+            ) from None
+        except ValidationError:
+            raise  # e.g. a bare URL on another host: refused before anything is sent
+        except AmlRetrainError as exc:
+            # The deploy itself does not need it; an audit gap is reported, not fatal.
+            return {"size": None, "etag": None, "sha256": None}, [
+                f"could not fingerprint {key} ({exc}); recorded without size/etag/sha256"]
+
+    def check_restorable(self, context: PromotionContext, key: str,
+                         chosen: Mapping[str, Any]) -> JsonObject:
+        """Refuse a rollback to a blob that is gone or no longer holds the recorded bytes."""
+        from aml_retrain import storage
+        from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
+
+        conn = context.clients.storage_connection_string
+        seq = chosen.get("seq")
+        if not conn:
+            raise ConfigError(
+                f"rolling back checks that {key} still exists: set the storage connection string "
+                "(AML_RETRAIN_STORAGE_CONNECTION_STRING) of the account holding it"
+            )
+        gone = ValidationError(
+            f"the model of ledger entry #{seq}, {key}, no longer exists; nothing was changed "
+            "(pick another entry with --to)"
+        )
+        try:
+            if not storage.blob_exists(conn, key):
+                raise gone
+            blob = dict(blob_digest(conn, key))
+        except NotFoundError:
+            raise gone from None
+        recorded = chosen.get("blob")
+        was = recorded.get("sha256") if isinstance(recorded, Mapping) else None
+        if was and blob.get("sha256") and was != blob["sha256"]:
+            raise ValidationError(
+                f"{key} was overwritten since ledger entry #{seq} (sha256 {was[:12]}… recorded, "
+                f"{str(blob['sha256'])[:12]}… now): it is not the model that served then; "
+                "nothing was changed"
+            )
+        return blob
