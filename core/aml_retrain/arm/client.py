@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from aml_retrain._json import JsonObject
 from aml_retrain._redact import redact_text, redact_url
 from aml_retrain._version import __version__
 from aml_retrain.arm._errors import REQUEST_ID_HEADER, error_from_response, translate
@@ -53,7 +54,6 @@ _MAX_PAGES = 1000
 _RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
 _SERVICE_NAME = re.compile(r"^[^/\\?#\s]{1,260}$")
 
-JsonObject = dict[str, Any]
 
 
 def validate_names(resource_group: str, name: str | None = None) -> None:

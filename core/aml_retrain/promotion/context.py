@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._json import JsonObject
 from aml_retrain.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NO_GATE", "GateOptions", "ModelRef", "PromotionContext", "RunCaches", "as_model"]
 
-JsonObject = dict[str, Any]
 DEFAULT_OPERATION_TIMEOUT = 900.0
 
 

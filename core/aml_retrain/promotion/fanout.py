@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._json import JsonObject
 from aml_retrain.errors import AmlRetrainError, ConfigError, GatedError, ValidationError
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
 from aml_retrain.promotion.targets import kind_of
@@ -50,7 +51,6 @@ __all__ = [
 
 STATUSES = ("promoted", "skipped", "gated", "failed", "not-run")
 DEFAULT_CONCURRENCY = 4
-JsonObject = dict[str, Any]
 # One target's promotion, given the worker thread's context (whose ledger is the run's).
 Worker = Callable[[TargetSpec, "PromotionContext"], "PromotionResult"]
 

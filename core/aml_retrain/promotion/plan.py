@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._json import JsonObject
 from aml_retrain._structured import json_loads
 from aml_retrain.errors import StalePlanError, ValidationError
 from aml_retrain.evaluation import Metrics
@@ -51,7 +52,6 @@ __all__ = ["PLAN_VERSION", "SAS_AT_APPLY", "Plan", "apply_plan", "make_plan"]
 
 PLAN_VERSION = 1
 _REQUIRED = ("version", "created", "actor", "target", "state_hash", "model_url", "change")
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)

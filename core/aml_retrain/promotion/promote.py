@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._json import JsonObject
 from aml_retrain.errors import (
     AmlRetrainError,
     BusyError,
@@ -50,7 +51,6 @@ __all__ = [
     "promote",
 ]
 
-JsonObject = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aml_retrain._json import JsonObject
 from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.promote import (
     PromotionResult,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["rollback", "select_entry"]
 
-JsonObject = dict[str, Any]
 
 
 def select_entry(ledger: Ledger, key: str, to_entry: int | None = None) -> JsonObject:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from aml_retrain._json import JsonObject
+
 if TYPE_CHECKING:
     from aml_retrain.promotion.context import PromotionContext
 
@@ -25,7 +27,6 @@ __all__ = [
     "strip_sas",
 ]
 
-JsonObject = dict[str, Any]
 
 
 def canonical_hash(value: Any) -> str:
