@@ -1,8 +1,9 @@
-"""Private local files (backups of live definitions): written 0600, never overwritten, no SAS kept."""
+"""Local files: private backups (0600, never overwritten, no SAS kept) and atomic replacement."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from aml_retrain.errors import ConfigError
 
-__all__ = ["without_signatures", "write_private_json"]
+__all__ = ["replace_file", "without_signatures", "write_private_json"]
 
 
 def without_signatures(value: Any) -> Any:
@@ -55,3 +56,22 @@ def write_private_json(folder: Path, text: str, *, now: datetime | None = None) 
             f"cannot write the backup under {folder}: {exc.strerror or exc}; nothing was changed"
         ) from exc
     raise ConfigError(f"too many backups in {folder} for {stamp}; nothing was changed")
+
+
+def replace_file(path: Path, text: str, *, keep_backup: bool) -> Path | None:
+    """Write ``text`` to ``path`` atomically; first copy an existing different file to ``<path>.bak``."""
+    backup: Path | None = None
+    data = text.encode("utf-8")  # once, for the comparison and the write (definitions can be MBs)
+    try:
+        if keep_backup and path.exists():
+            # A different size is a different file: copy it without holding it in memory too.
+            if path.stat().st_size != len(data) or path.read_bytes() != data:
+                backup = path.with_name(path.name + ".bak")
+                shutil.copyfile(path, backup)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        # os.replace is atomic: a crash leaves the old file or the new one, never half of each.
+        os.replace(temp, path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return backup

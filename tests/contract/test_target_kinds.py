@@ -69,3 +69,12 @@ def test_every_kind_parses_its_own_forms_and_prints_them_back() -> None:
         assert kind.prefix == prefix and kind.forms
         sample = parse_target(f"{prefix}:first/second")
         assert kind_of(sample) is kind and str(sample) == f"{prefix}:first/second"
+
+
+@pytest.mark.parametrize("name", ["promote.py", "plan.py", "rollback.py"])
+def test_a_job_becomes_a_model_through_the_target_kind(name: str) -> None:
+    # What a training job produced (a BES .ilearner today, a registered model version for an online
+    # endpoint) is the kind's business: promote/plan/rollback never call a job API themselves.
+    tree = ast.parse((PROMOTION / name).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not {m for m in imported if m.startswith(("aml_retrain.classic", "aml_retrain.arm"))}

@@ -52,7 +52,7 @@ def base_path(path: str | Path) -> Path:
 
 def write_base(path: str | Path, definition: Mapping[str, Any], resource_id: str) -> Path:
     """Write the sidecar of an exported file: the definition as exported, and from where."""
-    from aml_retrain.arm.results import replace_file
+    from aml_retrain._files import replace_file
 
     sidecar = base_path(path)
     record = {"format": BASE_FORMAT, "resource_id": resource_id, "definition": definition}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +12,6 @@ from typing import Any
 from aml_retrain._files import without_signatures, write_private_json
 from aml_retrain._json import JsonObject
 from aml_retrain.arm.definition import dumps_definition
-from aml_retrain.errors import ConfigError
 
 __all__ = [
     "HIDDEN",
@@ -22,7 +19,6 @@ __all__ = [
     "UpdateResult",
     "hide_secrets",
     "hide_secrets_in_patch",
-    "replace_file",
     "write_arm_backup",
 ]
 
@@ -92,25 +88,6 @@ def write_arm_backup(
     """Save an exported definition as ``backup_dir/arm/<sub>/<rg>/<name>/<UTC>.json`` (0600)."""
     folder = Path(backup_dir).expanduser() / "arm" / subscription_id / resource_group / name
     return write_private_json(folder, dumps_definition(without_signatures(definition)), now=now)
-
-
-def replace_file(path: Path, text: str, *, keep_backup: bool) -> Path | None:
-    """Write ``text`` to ``path`` atomically; first copy an existing different file to ``<path>.bak``."""
-    backup: Path | None = None
-    data = text.encode("utf-8")  # once, for the comparison and the write (definitions can be MBs)
-    try:
-        if keep_backup and path.exists():
-            # A different size is a different file: copy it without holding it in memory too.
-            if path.stat().st_size != len(data) or path.read_bytes() != data:
-                backup = path.with_name(path.name + ".bak")
-                shutil.copyfile(path, backup)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_bytes(data)
-        # os.replace is atomic: a crash leaves the old file or the new one, never half of each.
-        os.replace(temp, path)
-    except OSError as exc:
-        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return backup
 
 
 # Credential-typed module parameters (Import/Export Data's "Account Key"; PSREC2): a user may

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aml_retrain._files import replace_file
 from aml_retrain._json import JsonObject, copy_json, drop_nulls_in_place
 from aml_retrain.arm.client import DEFAULT_UPDATE_TIMEOUT, ArmWebServiceClient, validate_names
 from aml_retrain.arm.definition import (
@@ -46,7 +47,6 @@ from aml_retrain.arm.results import (
     UpdateResult,
     hide_secrets,
     hide_secrets_in_patch,
-    replace_file,
     write_arm_backup,
 )
 from aml_retrain.errors import (

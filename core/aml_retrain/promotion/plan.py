@@ -71,7 +71,7 @@ class Plan:
 
     def write(self, path: str | Path) -> Path:
         """Write the plan as indented JSON (atomically) and return the path."""
-        from aml_retrain.arm.results import replace_file
+        from aml_retrain._files import replace_file
 
         target = Path(path)
         if target.is_dir():

@@ -114,16 +114,10 @@ def resolve_model(target: Target, context: PromotionContext, model: ModelRef, *,
     if model.url is not None:
         model_key(target, model.url)  # refuse a malformed reference before any request
         return model.url, None
-    from aml_retrain.classic.retrain import job_status, model_url_from_job
-
-    job_id, journal, service = model.job_id, context.journal, model.training_service
-    assert job_id is not None and journal is not None  # checked by check_inputs
-    mgmt = context.clients.training()
-    url = model_url_from_job(mgmt, job_id, journal=journal, service_id=service)
-    metrics = None
-    if want_metrics:
-        metrics = job_status(mgmt, job_id, journal=journal, service_id=service).metrics
-    return url, metrics
+    assert model.job_id is not None  # checked by check_inputs
+    # What a job produced is the target kind's business (a BES .ilearner, a registered version, …).
+    return kind_of(target).model_from_job(context, model.job_id, model.training_service,
+                                          want_metrics=want_metrics)
 
 
 def run_gate(key: str, candidate: Metrics | None, baseline: Metrics | None,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aml_retrain._json import JsonObject
 
 if TYPE_CHECKING:
+    from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.context import PromotionContext
 
 __all__ = [
@@ -101,6 +102,10 @@ class TargetKind(Protocol):
 
     def model_key(self, model: str) -> str:
         """Validate a model reference and return it as the ledger records it (no secret)."""
+
+    def model_from_job(self, context: PromotionContext, job_id: str, training_service: str | None,
+                       *, want_metrics: bool) -> tuple[str, Metrics | None]:
+        """Return the model a training job produced (deployable as is) and, if wanted, its metrics."""
 
     def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:

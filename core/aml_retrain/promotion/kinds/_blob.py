@@ -10,6 +10,7 @@ from aml_retrain.errors import AmlRetrainError, ConfigError, NotFoundError, Vali
 from aml_retrain.promotion.kinds import JsonObject, strip_sas
 
 if TYPE_CHECKING:
+    from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.context import PromotionContext
 
 __all__ = ["BlobModels"]
@@ -30,6 +31,21 @@ class BlobModels:
     def model_key(self, model: str) -> str:
         """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
         return _model_key(strip_sas(model))
+
+    def model_from_job(self, context: PromotionContext, job_id: str, training_service: str | None,
+                       *, want_metrics: bool) -> tuple[str, Metrics | None]:
+        """The job's trained-model output with a fresh SAS: a BES job of a training web service."""
+        from aml_retrain.classic.retrain import job_status, model_url_from_job
+
+        if context.journal is None:
+            raise ValidationError(f"job {job_id}: the job journal is needed to look the job up")
+        services = context.clients.training()
+        url = model_url_from_job(services, job_id, journal=context.journal, service_id=training_service)
+        metrics = None
+        if want_metrics:
+            metrics = job_status(services, job_id, journal=context.journal,
+                                 service_id=training_service).metrics
+        return url, metrics
 
     def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
