@@ -204,22 +204,17 @@ def endpoints_set_model(
     emit_pairs(st, data if st.json else _set_model_summary(data))
 
 
-def _model_of(resource: Any) -> str | None:
-    """The model a classic resource names: BaseLocation + RelativeLocation, never its SAS."""
-    location = resource.get("Location") if isinstance(resource, dict) else None
-    if not isinstance(location, dict):
-        return None
-    return f"{location.get('BaseLocation') or ''}{location.get('RelativeLocation') or ''}" or None
-
-
 def _set_model_summary(data: dict[str, Any]) -> dict[str, Any]:
     """One short row per fact of a set-model result; `-o json` has the PATCH body and both resources."""
+    from aml_retrain.classic.views import model_location
+
     sent = (data.get("body") or {}).get("Resources") or [{}]
     rows = {
         "web_service_id": data.get("web_service_id"), "endpoint": data.get("endpoint"),
-        "resource_name": data.get("resource_name"), "model_before": _model_of(data.get("before")),
+        "resource_name": data.get("resource_name"),
+        "model_before": model_location(data.get("before")) or None,
         ("model_to_set" if data.get("dry_run") else "model_after"):
-            _model_of(sent[0]) if data.get("dry_run") else _model_of(data.get("after")),
+            model_location(sent[0] if data.get("dry_run") else data.get("after")) or None,
         "dry_run": data.get("dry_run") or None,
         "verified": None if data.get("dry_run") else data.get("verified"),
         "backup_path": data.get("backup_path"),

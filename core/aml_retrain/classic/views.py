@@ -25,8 +25,17 @@ __all__ = [
     "delete_endpoint",
     "hide_secrets",
     "list_endpoints",
+    "model_location",
     "show_endpoint",
 ]
+
+
+def model_location(resource: Any) -> str:
+    """The model an endpoint resource names: ``BaseLocation`` + ``RelativeLocation``, never its SAS."""
+    location = resource.get("Location") if isinstance(resource, dict) else None
+    if not isinstance(location, dict):
+        return ""
+    return f"{location.get('BaseLocation') or ''}{location.get('RelativeLocation') or ''}"
 
 
 def hide_secrets(endpoint: dict[str, Any], *, include_keys: bool = False) -> dict[str, Any]:

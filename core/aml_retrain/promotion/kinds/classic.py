@@ -81,16 +81,14 @@ class ClassicKind(BlobModels):
     def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the endpoint; its state hash covers the resources without their SAS."""
         from aml_retrain.classic.validation import select_resource
-        from aml_retrain.classic.views import hide_secrets
+        from aml_retrain.classic.views import hide_secrets, model_location
 
         own = _own(target)
         client = context.clients.classic()
         obj = client.get_endpoint(own.service_id, own.endpoint)
         context.caches.put("endpoints", str(own), obj)
         resource = select_resource(obj, own.resource)
-        location = resource.get("Location")
-        loc: Mapping[str, Any] = location if isinstance(location, Mapping) else {}
-        model = str(loc.get("BaseLocation") or "") + str(loc.get("RelativeLocation") or "")
+        model = model_location(resource)
         detail: JsonObject = {
             "workspace_id": context.clients.workspace_id or client.workspace_id,
             "service_id": own.service_id,
