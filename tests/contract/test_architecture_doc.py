@@ -107,3 +107,17 @@ def test_the_settings_scan_finds_what_config_reads() -> None:
     read = settings_read()
     assert read["AML_RETRAIN_TIMEOUT"] == "timeout" and read["AML_RETRAIN_ENDPOINT_KEY"] == ""
     assert read["AML_RETRAIN_POLL_INTERVAL"] == "poll_interval" and len(read) >= 20
+
+
+def test_the_kinds_table_lists_every_member_of_the_target_kind_protocol() -> None:
+    """docs/architecture.md's table of a kind's members is the protocol's member list, no more, no less."""
+    from aml_retrain.promotion.kinds import TargetKind
+
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    section = text.split("## Promotion targets: one module per kind", 1)[1].split("\n## ", 1)[0]
+    first_cells = re.findall(r"^\| (`[^|]+)\|", section, re.M)
+    documented = {code.split("(", 1)[0] for cell in first_cells
+                  for code in re.findall(r"`([^`]+)`", cell)}
+    members = {name for name in vars(TargetKind) if not name.startswith("_")}
+    members |= set(TargetKind.__annotations__)
+    assert documented == members

@@ -146,7 +146,7 @@ def stub_storage(monkeypatch: pytest.MonkeyPatch, adapter: FakeAdapter) -> Stora
 
 def classic_clients(client: ClassicManagementClient, tmp_path: Path) -> Clients:
     """Clients whose classic factory returns the fake-transport client."""
-    return Clients(classic_factory=lambda: client, storage_connection_string=CONN,
+    return Clients({"classic": lambda: client}, storage_connection_string=CONN,
                    backup_dir=tmp_path / "backups", workspace_id=WS)
 
 

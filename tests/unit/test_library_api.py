@@ -26,7 +26,7 @@ def test_connect_resolves_settings_without_contacting_anything(tmp_path: Path) -
     assert isinstance(context, aml_retrain.PromotionContext)
     assert context.actor == "lib-user" and context.operation_timeout == 12.0
     assert context.ledger is not None and str(context.ledger.location).endswith("ledger.jsonl")
-    assert context.clients._classic is None and context.clients._arm is None  # built on first use
+    assert context.clients._built == {}  # built on first use
     context.close()
 
 

@@ -202,7 +202,7 @@ def test_classic_apply_without_a_way_to_sign_is_refused(
 def test_arm_plan_shows_the_json_patch_and_applies(tmp_path: Path, ledger: LocalLedger) -> None:
     adapter = ArmAdapter()
     arm, _ = make_client(adapter)
-    clients = Clients(arm_factory=lambda: arm, backup_dir=tmp_path / "backups")
+    clients = Clients({"arm": lambda: arm}, backup_dir=tmp_path / "backups")
     target = parse_target(f"arm:{RG}/{NAME}")
     adapter.add("GET", WS_PATH, json=webservice(), times=2)
     plan = call_make_plan(target, clients, actor="alice", model_url=NEW_URI)

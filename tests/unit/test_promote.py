@@ -301,7 +301,7 @@ def test_ledger_failure_after_deploy_says_the_model_was_deployed(
 def test_arm_promotion_records_resource_and_asset(tmp_path: Path, ledger: LocalLedger) -> None:
     adapter = ArmAdapter()
     arm, _ = make_client(adapter)
-    clients = Clients(arm_factory=lambda: arm, backup_dir=tmp_path / "backups",
+    clients = Clients({"arm": lambda: arm}, backup_dir=tmp_path / "backups",
                       storage_connection_string=None)
     adapter.add("GET", WS_PATH, json=webservice(), times=2)
     add_update_flow(adapter, webservice(NEW_URI))

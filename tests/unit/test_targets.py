@@ -151,7 +151,7 @@ def test_classic_state_needs_a_resource_name_when_there_are_several(
 def test_arm_state_hashes_the_assets_map(tmp_path: Path) -> None:
     adapter = ArmAdapter()
     arm, _ = make_client(adapter)
-    clients = Clients(arm_factory=lambda: arm, backup_dir=tmp_path / "backups")
+    clients = Clients({"arm": lambda: arm}, backup_dir=tmp_path / "backups")
     retitled = webservice(title="another title")
     adapter.add("GET", WS_PATH, json=webservice())
     adapter.add("GET", WS_PATH, json=retitled)
@@ -188,7 +188,7 @@ def test_classic_deploy_mints_a_sas_backs_up_and_verifies(
 def test_arm_deploy_dry_run_sends_no_patch(tmp_path: Path) -> None:
     adapter = ArmAdapter()
     arm, _ = make_client(adapter)
-    clients = Clients(arm_factory=lambda: arm, backup_dir=tmp_path / "backups")
+    clients = Clients({"arm": lambda: arm}, backup_dir=tmp_path / "backups")
     adapter.add("GET", WS_PATH, json=webservice())
     result = deploy(parse_target(f"arm:{RG}/{NAME}"), NEW_URL_WITH_SAS, ctx_of(clients), dry_run=True)
     assert [m for m, _ in adapter.calls()] == ["GET"]
@@ -224,9 +224,21 @@ def test_clients_build_each_client_once_and_refuse_a_missing_factory() -> None:
         built.append(1)
         return ClassicManagementClient("https://mgmt.test", WS, "t")
 
-    clients = Clients(classic_factory=factory)
-    assert clients.classic() is clients.classic()
+    clients = Clients({"classic": factory})
+    assert clients.get("classic") is clients.get("classic")
     assert built == [1]
-    with pytest.raises(ValidationError, match="no ARM client"):
-        clients.arm()
+    with pytest.raises(ValidationError, match="no client configured for arm: targets"):
+        clients.get("arm")
     assert "CONN" not in repr(Clients(storage_connection_string="CONN"))
+    assert clients.fresh().get("classic") is not clients.get("classic")  # one set per thread
+    assert built == [1, 1]
+
+
+def test_clients_from_settings_has_a_factory_per_registered_kind(tmp_path: Path) -> None:
+    """A new kind reaches its client through the registry alone: no factory to add on Clients."""
+    from aml_retrain.promotion.targets import KINDS
+
+    settings = Settings(workspace_id=WS, workspace_token="t", backup_dir=tmp_path)
+    clients = Clients.from_settings(settings)
+    assert set(clients.factories) == set(KINDS)
+    assert isinstance(clients.get("classic"), ClassicManagementClient)

@@ -7,10 +7,11 @@ a deploy depends on); ``deploy`` repoints it through the kind's guarded path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.kinds import (
@@ -25,8 +26,6 @@ from aml_retrain.promotion.kinds import arm as _arm
 from aml_retrain.promotion.kinds import classic as _classic
 
 if TYPE_CHECKING:
-    from aml_retrain.arm.client import ArmWebServiceClient
-    from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
     from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.training_services import TrainingServices
@@ -89,71 +88,58 @@ def parse_target(text: str) -> Target:
 
 @dataclass
 class Clients:
-    """What a promotion needs to reach targets: client factories (built once, on first use)."""
+    """What a promotion needs to reach targets: one client factory per kind, each built on first use.
 
-    classic_factory: Callable[[], ClassicManagementClient] | None = None
-    arm_factory: Callable[[], ArmWebServiceClient] | None = None
+    ``factories`` maps a kind's prefix to a callable that builds its client (by default the kind's
+    ``make_client`` on the settings); a kind asks for its own with ``get(prefix)``.
+    """
+
+    factories: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
     storage_connection_string: str | None = field(default=None, repr=False)
     backup_dir: Path | None = None
     workspace_id: str | None = None
     subscription_id: str | None = None
-    _classic: ClassicManagementClient | None = field(default=None, init=False, repr=False)
-    _arm: ArmWebServiceClient | None = field(default=None, init=False, repr=False)
+    _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _training: TrainingServices | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Clients:
         """Build factories from resolved settings; nothing is contacted until a client is used."""
-
-        def classic() -> ClassicManagementClient:
-            from aml_retrain.classic.management import ClassicManagementClient
-
-            return ClassicManagementClient.from_settings(settings)
-
-        def arm() -> ArmWebServiceClient:
-            from aml_retrain.arm.client import ArmWebServiceClient
-
-            return ArmWebServiceClient.from_settings(settings)
-
-        return cls(classic, arm, settings.storage_connection_string, settings.backup_dir,
+        factories = {prefix: partial(kind.make_client, settings) for prefix, kind in KINDS.items()}
+        return cls(factories, settings.storage_connection_string, settings.backup_dir,
                    settings.workspace_id, settings.subscription_id)
 
     def fresh(self) -> Clients:
         """The same factories and settings, no client built yet (one set per thread)."""
-        return Clients(self.classic_factory, self.arm_factory, self.storage_connection_string,
-                       self.backup_dir, self.workspace_id, self.subscription_id)
+        return Clients(self.factories, self.storage_connection_string, self.backup_dir,
+                       self.workspace_id, self.subscription_id)
 
-    def classic(self) -> ClassicManagementClient:
-        """Return the classic management client, building it on first use."""
-        if self._classic is None:
-            if self.classic_factory is None:
-                raise ValidationError("no classic workspace client configured for a classic target")
-            self._classic = self.classic_factory()
-        return self._classic
-
-    def arm(self) -> ArmWebServiceClient:
-        """Return the ARM web service client, building it on first use."""
-        if self._arm is None:
-            if self.arm_factory is None:
-                raise ValidationError("no ARM client configured for an arm target")
-            self._arm = self.arm_factory()
-        return self._arm
+    def get(self, prefix: str) -> Any:
+        """Return the client of the kind ``prefix``, building it on first use."""
+        client = self._built.get(prefix)
+        if client is None:
+            factory = self.factories.get(prefix)
+            if factory is None:
+                raise ValidationError(f"no client configured for {prefix}: targets")
+            client = self._built[prefix] = factory()
+        return client
 
     def training(self) -> TrainingServices:
-        """Return the training services of either kind (for jobs), sharing these clients."""
+        """Return the BES training services (classic ids or ``arm:RG/NAME``), sharing these clients."""
         if self._training is None:
             from aml_retrain.training_services import TrainingServices
 
-            self._training = TrainingServices(classic=self.classic, arm=self.arm)
+            # Training references name a classic or an ARM web service: their kinds' clients serve them.
+            self._training = TrainingServices(classic=partial(self.get, "classic"),
+                                              arm=partial(self.get, "arm"))
         return self._training
 
     def close(self) -> None:
         """Close the clients that were built."""
         if self._training is not None:
             self._training.close()
-        for client in (self._classic, self._arm):
-            if client is not None:
-                client.close()
+        for client in self._built.values():
+            client.close()
 
 
 def read_state(target: Target, context: PromotionContext) -> TargetState:

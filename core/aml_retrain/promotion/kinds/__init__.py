@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aml_retrain._json import JsonObject
 
 if TYPE_CHECKING:
+    from aml_retrain.config import Settings
     from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.context import PromotionContext
 
@@ -89,6 +90,9 @@ class TargetKind(Protocol):
 
     def parse(self, path: str, selector: str | None) -> Target:
         """Parse the text after ``prefix:`` (``selector`` is what followed ``#``); ValidationError if bad."""
+
+    def make_client(self, settings: Settings) -> Any:
+        """Build the API client this kind's targets use (``context.clients.get(prefix)``); no request."""
 
     def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the target: the model it serves, the hash of the state a deploy depends on, detail."""

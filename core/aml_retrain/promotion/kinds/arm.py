@@ -17,6 +17,8 @@ from aml_retrain.promotion.kinds import (
 from aml_retrain.promotion.kinds._blob import BlobModels
 
 if TYPE_CHECKING:
+    from aml_retrain.arm.client import ArmWebServiceClient
+    from aml_retrain.config import Settings
     from aml_retrain.promotion.context import PromotionContext
 
 __all__ = ["KIND", "ArmKind", "ArmTarget"]
@@ -41,6 +43,11 @@ def _own(target: Target) -> ArmTarget:
     return target
 
 
+def _client(context: PromotionContext) -> ArmWebServiceClient:
+    client: ArmWebServiceClient = context.clients.get("arm")
+    return client
+
+
 class ArmKind(BlobModels):
     """ARM web services: PATCH of the asset's ``locationInfo.uri``, polled; the URL stored bare."""
 
@@ -58,12 +65,18 @@ class ArmKind(BlobModels):
         validate_names(resource_group, name)
         return ArmTarget(resource_group, name, selector)
 
+    def make_client(self, settings: Settings) -> ArmWebServiceClient:
+        """Build the client this kind's targets use (nothing is contacted yet)."""
+        from aml_retrain.arm.client import ArmWebServiceClient
+
+        return ArmWebServiceClient.from_settings(settings)
+
     def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the web service; its state hash covers the definition's assets."""
         from aml_retrain.arm.definition import export_definition, refuse_read_only, select_asset
 
         own = _own(target)
-        client = context.clients.arm()
+        client = _client(context)
         live = export_definition(client.get(own.resource_group, own.name))
         refuse_read_only(live, own.name)  # a plan or gate for a target that cannot change is moot
         asset_id, asset = select_asset(live, own.asset)
@@ -82,7 +95,7 @@ class ArmKind(BlobModels):
 
         own = _own(target)
         return set_model_live(
-            context.clients.arm(), own.resource_group, own.name, model, asset_id=own.asset,
+            _client(context), own.resource_group, own.name, model, asset_id=own.asset,
             dry_run=dry_run, backup_dir=context.clients.backup_dir, timeout=context.operation_timeout,
         ).to_dict()
 

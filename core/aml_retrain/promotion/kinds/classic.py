@@ -20,6 +20,8 @@ from aml_retrain.promotion.kinds import (
 from aml_retrain.promotion.kinds._blob import BlobModels
 
 if TYPE_CHECKING:
+    from aml_retrain.classic.management import ClassicManagementClient
+    from aml_retrain.config import Settings
     from aml_retrain.promotion.context import PromotionContext
 
 __all__ = ["KIND", "SAS_AT_APPLY", "ClassicKind", "ClassicTarget"]
@@ -60,6 +62,11 @@ def _own(target: Target) -> ClassicTarget:
     return target
 
 
+def _client(context: PromotionContext) -> ClassicManagementClient:
+    client: ClassicManagementClient = context.clients.get("classic")
+    return client
+
+
 class ClassicKind(BlobModels):
     """Classic endpoints: PATCH of the endpoint's resource location, SAS passed apart."""
 
@@ -78,13 +85,19 @@ class ClassicKind(BlobModels):
         validate_endpoint_name(endpoint)
         return ClassicTarget(service_id, endpoint, selector)
 
+    def make_client(self, settings: Settings) -> ClassicManagementClient:
+        """Build the client this kind's targets use (nothing is contacted yet)."""
+        from aml_retrain.classic.management import ClassicManagementClient
+
+        return ClassicManagementClient.from_settings(settings)
+
     def read_state(self, target: Target, context: PromotionContext) -> TargetState:
         """GET the endpoint; its state hash covers the resources without their SAS."""
         from aml_retrain.classic.validation import select_resource
         from aml_retrain.classic.views import hide_secrets, model_location
 
         own = _own(target)
-        client = context.clients.classic()
+        client = _client(context)
         obj = client.get_endpoint(own.service_id, own.endpoint)
         context.caches.put("endpoints", str(own), obj)
         resource = select_resource(obj, own.resource)
@@ -104,7 +117,7 @@ class ClassicKind(BlobModels):
         from aml_retrain.classic.endpoints import set_trained_model
 
         own = _own(target)
-        client = context.clients.classic()
+        client = _client(context)
         service = context.caches.get("services", own.service_id)
         if service is None:
             service = context.caches.put("services", own.service_id,
