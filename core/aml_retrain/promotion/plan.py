@@ -23,7 +23,6 @@ from aml_retrain.promotion.context import (
     PromotionContext,
     as_model,
 )
-from aml_retrain.promotion.kinds.classic import SAS_AT_APPLY
 from aml_retrain.promotion.promote import (
     PromotionResult,
     check_inputs,
@@ -48,7 +47,7 @@ from aml_retrain.promotion.targets import (
 if TYPE_CHECKING:
     from aml_retrain.promotion._locks import TargetHold
 
-__all__ = ["PLAN_VERSION", "SAS_AT_APPLY", "Plan", "apply_plan", "make_plan"]
+__all__ = ["PLAN_VERSION", "Plan", "apply_plan", "make_plan"]
 
 PLAN_VERSION = 1
 _REQUIRED = ("version", "created", "actor", "target", "state_hash", "model_url", "change")
