@@ -45,8 +45,12 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(promote, "promote", record_model)
     monkeypatch.setattr(plan, "make_plan", record_model)
-    for name in ("classic_client", "arm_client", "ledger", "promotion_clients"):
+    for name in ("classic_client", "arm_client", "ledger"):
         monkeypatch.setattr(context.State, name, lambda self, *a, **k: object())
+    from aml_retrain.promotion.targets import Clients
+
+    # No factory: a job lookup that got past the stubs would fail here, not reach a service.
+    monkeypatch.setattr(context.State, "promotion_clients", lambda self, *a, **k: Clients())
     return got
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from aml_retrain.classic.management import ClassicManagementClient
 from aml_retrain.errors import ConfigError, GatedError, StalePlanError, ValidationError
-from aml_retrain.promotion.ledger import LocalLedger
 from aml_retrain.promotion.kinds.classic import SAS_AT_APPLY
+from aml_retrain.promotion.ledger import LocalLedger
 from aml_retrain.promotion.plan import Plan
 from aml_retrain.promotion.targets import Clients, parse_target
 

@@ -132,8 +132,7 @@ def gate(
     st = state(ctx)
     result = run_gate(candidate, baseline=baseline, target=target, policy_path=policy,
                       require_baseline=require_baseline, force=force, reason=reason,
-                      ledger=st.ledger(), classic=st.training_services, journal=st.journal,
-                      service_id=service)
+                      context=st.promotion_context(), service_id=service)
     data = result.to_dict()
     pipelines.set_outputs({"gateOutcome": data.get("outcome"), "gateSummary": data.get("summary")})
     if data.get("outcome") == "gated":

@@ -111,6 +111,10 @@ class TargetKind(Protocol):
                        *, want_metrics: bool) -> tuple[str, Metrics | None]:
         """Return the model a training job produced (deployable as is) and, if wanted, its metrics."""
 
+    def job_metrics(self, context: PromotionContext, job_id: str,
+                    training_service: str | None) -> Metrics | None:
+        """Return a training job's evaluation metrics (None when it has none), for the gate."""
+
     def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """Return what to deploy for a reviewed plan's model (e.g. with a fresh SAS)."""

@@ -35,17 +35,23 @@ class BlobModels:
     def model_from_job(self, context: PromotionContext, job_id: str, training_service: str | None,
                        *, want_metrics: bool) -> tuple[str, Metrics | None]:
         """The job's trained-model output with a fresh SAS: a BES job of a training web service."""
-        from aml_retrain.classic.retrain import job_status, model_url_from_job
+        from aml_retrain.classic.retrain import model_url_from_job
 
         if context.journal is None:
             raise ValidationError(f"job {job_id}: the job journal is needed to look the job up")
         services = context.clients.training()
         url = model_url_from_job(services, job_id, journal=context.journal, service_id=training_service)
-        metrics = None
-        if want_metrics:
-            metrics = job_status(services, job_id, journal=context.journal,
-                                 service_id=training_service).metrics
-        return url, metrics
+        return url, self.job_metrics(context, job_id, training_service) if want_metrics else None
+
+    def job_metrics(self, context: PromotionContext, job_id: str,
+                    training_service: str | None) -> Metrics | None:
+        """The evaluation output of a BES job of a training web service (None without one)."""
+        from aml_retrain.classic.retrain import job_status
+
+        if context.journal is None:
+            raise ValidationError(f"job {job_id}: the job journal is needed to look the job up")
+        return job_status(context.clients.training(), job_id, journal=context.journal,
+                          service_id=training_service).metrics
 
     def fresh_model(self, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
