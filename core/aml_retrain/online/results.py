@@ -203,11 +203,10 @@ class Job:
         return self.status in JOB_TERMINAL
 
     def to_dict(self) -> JsonObject:
-        """Return a JSON-ready dict; input and output URIs lose any SAS signature."""
+        """Return a JSON-ready dict (input and output URIs are held without SAS signatures)."""
         return {"name": self.name, "status": self.status, "job_type": self.job_type,
                 "display_name": self.display_name, "experiment_name": self.experiment_name,
-                "inputs": {k: redact_url(v) for k, v in self.inputs.items()},
-                "outputs": {k: redact_url(v) for k, v in self.outputs.items()},
+                "inputs": dict(self.inputs), "outputs": dict(self.outputs),
                 "error": self.error}
 
 
@@ -217,7 +216,8 @@ def _bindings(value: Any) -> dict[str, str]:
     found = {}
     for name, binding in value.items():
         if isinstance(binding, dict):
-            found[str(name)] = str(binding.get("uri") or binding.get("value") or "")
+            # Redacted here, so no repr or dict shows a SAS; ``raw`` keeps the URI as sent.
+            found[str(name)] = redact_url(str(binding.get("uri") or binding.get("value") or ""))
     return found
 
 
