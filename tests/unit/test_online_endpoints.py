@@ -27,8 +27,8 @@ from .test_online_fakes import (
     OP_PATH,
     PRIMARY_KEY,
     SCORING,
-    W,
     FakeClock,
+    W,
     add_put_flow,
     deployment,
     endpoint,
@@ -192,7 +192,7 @@ def test_lro_past_its_budget_is_a_timeout(adapter: ArmAdapter) -> None:
     adapter.add("GET", OP_PATH, json={"status": "InProgress"}, headers={"Retry-After": "30"},
                 times=None)
     client, _ = make_client(adapter)
-    with pytest.raises(OperationTimeoutError, match="PUT .* was still InProgress after 45 s"):
+    with pytest.raises(OperationTimeoutError, match=r"PUT .* was still InProgress after 45 s"):
         client.put_endpoint(EP, endpoint(), timeout=45)
 
 

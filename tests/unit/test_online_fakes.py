@@ -25,7 +25,8 @@ W = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearni
 EP = "census-online"
 EP_PATH = f"{W}/onlineEndpoints/{EP}"
 DEP_PATH = f"{EP_PATH}/deployments"
-OP_PATH = f"/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/locations/westeurope/mfeOperationsStatus/op-1"
+OP_PATH = (f"/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/locations/westeurope"
+           "/mfeOperationsStatus/op-1")
 OP_URL = f"{ARM}{OP_PATH}?api-version=2025-12-01"
 SCORING = "https://score.test/online/census-online/score"
 PRIMARY_KEY = "primary-KEY-SECRET"

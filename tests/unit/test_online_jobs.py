@@ -21,7 +21,6 @@ from .arm_fakes import ArmAdapter
 from .test_online_fakes import (
     ARM_TOKEN,
     EP_PATH,
-    SAS_URL,
     W,
     add_put_flow,
     deployment,

@@ -92,6 +92,12 @@ class _CommandJob:
     def fail(self, message: str) -> ValidationError:
         return ValidationError(f"{self.source}: {message}")
 
+    def name(self, value: Any, what: str) -> str:
+        try:
+            return check_resource(str(value), what)
+        except ValidationError as exc:
+            raise self.fail(str(exc)) from None
+
     def body(self) -> JsonObject:
         spec = self.spec
         unknown = sorted(str(k) for k in spec if k not in _KEYS)
@@ -123,7 +129,7 @@ class _CommandJob:
         props.update(self.resources_and_limits())
         body: JsonObject = {"properties": props}
         if spec.get("name") is not None:
-            body["name"] = check_resource(str(spec["name"]), "job")
+            body["name"] = self.name(spec["name"], "job")
         return body
 
     def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
@@ -160,8 +166,8 @@ class _CommandJob:
         parts = ref.split(":")
         if len(parts) != (2 if versioned else 1) or not all(parts):
             raise self.fail(f"{key} {text!r} is not of the form {form}")
-        path = f"{self.workspace_id}/{collection}/{check_resource(parts[0], key)}"
-        return f"{path}/versions/{check_resource(parts[1], key + ' version')}" if versioned else path
+        path = f"{self.workspace_id}/{collection}/{self.name(parts[0], key)}"
+        return f"{path}/versions/{self.name(parts[1], key + ' version')}" if versioned else path
 
     def job_input(self, name: str, value: Any) -> JsonObject:
         if not isinstance(value, Mapping):
