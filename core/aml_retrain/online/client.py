@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.online._arm import API_VERSION, DEFAULT_ARM_URL, DEFAULT_REQUEST_TIMEOUT, ArmJson
@@ -18,8 +19,6 @@ from aml_retrain.online.mlflow import MetricsOps
 from aml_retrain.online.names import check_subscription
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import requests
     from azure.core.credentials import TokenCredential
 

@@ -95,8 +95,8 @@ class JobOps(EndpointOps, ModelOps):
         """Return the job that trained the model ``deployment`` (default: the most traffic) serves."""
         chosen = deployment or self.get_endpoint(endpoint).serving()
         if chosen is None:
-            raise ValidationError(f"no deployment of {endpoint} takes traffic: name one with "
-                                  "--deployment")
+            raise ValidationError(f"no deployment of {endpoint} takes traffic: name the deployment "
+                                  "whose model to retrain")
         model, version = parse_model_ref(self.get_deployment(endpoint, chosen).model)
         found = self.get_model_version(model, version)
         if not found.job_name:

@@ -252,7 +252,7 @@ def resubmission_body(source: JsonObject, input_name: str, uri: str) -> JsonObje
     if not isinstance(binding, dict) or binding.get("jobInputType") == "literal":
         raise ValidationError(
             f"job {name} has no data input {input_name!r} (it has "
-            f"{', '.join(sorted(inputs)) or 'none'}): name the training input with --input")
+            f"{', '.join(sorted(inputs)) or 'none'}): name the training input to rebind")
     if not re.match(r"^(https://|azureml:|wasbs://|abfss://)", uri):
         raise ValidationError(f"training data {redact_url(uri)!r} must be an https:// or azureml:// "
                               "URI the workspace can read")
