@@ -33,7 +33,7 @@ from aml_retrain.errors import (
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
 
-__all__ = ["API_VERSION", "ArmJson", "online_error"]
+__all__ = ["API_VERSION", "ArmJson", "decode_json", "online_error"]
 
 logger = logging.getLogger("aml_retrain.online")
 
@@ -80,11 +80,16 @@ def online_error(status: int, headers: Mapping[str, str], content: bytes | None,
     )
 
 
-def _flat_error(content: bytes | None) -> tuple[str | None, str | None]:
+def decode_json(content: bytes | None) -> Any:
+    """Return the JSON in ``content`` (a BOM allowed), or None when it is empty or not JSON."""
     try:
-        body = json.loads(content or b"null")
+        return json.loads((content or b"").decode("utf-8-sig") or "null")
     except (ValueError, UnicodeDecodeError):
-        return None, None
+        return None
+
+
+def _flat_error(content: bytes | None) -> tuple[str | None, str | None]:
+    body = decode_json(content)
     if not isinstance(body, dict):
         return None, None
     code, message = body.get("error_code"), body.get("message")
@@ -207,10 +212,7 @@ class ArmJson:
             raise online_error(status, headers, content, method=method, url=url)
         if not content.strip():
             return status, None
-        try:
-            parsed = json.loads(content.decode("utf-8-sig"))
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
+        parsed = decode_json(content)
         if not isinstance(parsed, dict):
             raise ServiceError("Azure ML answered with something other than a JSON object",
                                status_code=status, request_id=headers.get(REQUEST_ID_HEADER),

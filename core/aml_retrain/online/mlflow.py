@@ -7,16 +7,16 @@ reached over https with an ARM token; the run id is the job name. Metric keys go
 
 from __future__ import annotations
 
-import json
-import math
+import csv
+import io
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from aml_retrain import _http
 from aml_retrain.errors import ServiceError, ValidationError
-from aml_retrain.evaluation import CLASSIFICATION, REGRESSION, Metrics, normalise_header
-from aml_retrain.online._arm import online_error
+from aml_retrain.evaluation import Metrics, parse_evaluation_csv
+from aml_retrain.online._arm import decode_json, online_error
 from aml_retrain.online._base import WorkspaceScope
 from aml_retrain.online.names import check_resource
 from aml_retrain.online.results import RunMetrics, as_object
@@ -35,28 +35,27 @@ def tracking_base(uri: str) -> str:
 
 
 def metrics_from_run(entries: Iterable[Any]) -> Metrics:
-    """Map MLflow ``[{key, value, …}]`` to Metrics; ValidationError if no known metric is there."""
-    values: dict[str, float] = {}
-    classification = regression = 0
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("value"), (int, float)):
-            continue
-        value, name = float(entry["value"]), str(entry.get("key") or "")
-        if not name or not math.isfinite(value):
-            continue
-        key = normalise_header(name)
-        if key in CLASSIFICATION:
-            values[CLASSIFICATION[key]] = value
-            classification += 1
-        elif key in REGRESSION:
-            values[REGRESSION[key]] = value
-            regression += 1
-        else:
-            values[name] = value
-    if not classification and not regression:
-        raise ValidationError("the job's MLflow run logged no known evaluation metric (expected e.g. "
-                              "Accuracy, AUC or Mean Absolute Error): log one in the training script")
-    return Metrics("classification" if classification >= regression else "regression", values)
+    """Map MLflow ``[{key, value, …}]`` to Metrics; ValidationError if no known metric is there.
+
+    The pairs go through ``evaluation.parse_evaluation_csv`` itself (as a header and one row), so
+    names, kinds and the keeping of unknown metrics are exactly the gate's for classic evaluations.
+    """
+    pairs = [(str(e["key"]), float(e["value"])) for e in entries
+             if isinstance(e, dict) and e.get("key") and isinstance(e.get("value"), (int, float))
+             and not isinstance(e.get("value"), bool)]
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([name for name, _v in pairs])
+    writer.writerow([repr(value) for _n, value in pairs])
+    try:
+        return parse_evaluation_csv(text.getvalue()) if pairs else _no_metric()
+    except ValidationError:
+        return _no_metric()
+
+
+def _no_metric() -> Metrics:
+    raise ValidationError("the job's MLflow run logged no known evaluation metric (expected e.g. "
+                          "Accuracy, AUC or Mean Absolute Error): log one in the training script")
 
 
 def _mlflow_hint(status: int) -> str:
@@ -92,10 +91,7 @@ class MetricsOps(WorkspaceScope):
         if response.status_code >= 300:
             raise online_error(response.status_code, dict(response.headers), response.content,
                                method="GET", url=url, hint=_mlflow_hint)
-        try:
-            body = json.loads(response.content.decode("utf-8-sig") or "null")
-        except (ValueError, UnicodeDecodeError):
-            body = None
+        body = decode_json(response.content)
         run = body.get("run") if isinstance(body, dict) else None
         if not isinstance(run, dict):
             raise ServiceError("the MLflow answer has no run", status_code=response.status_code,

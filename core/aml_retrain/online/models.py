@@ -67,7 +67,8 @@ class ModelOps(WorkspaceScope):
                                   "can be registered; wait for it")
         if output not in job.outputs:
             raise ValidationError(f"job {job.name} has no output {output!r} (it has "
-                                  f"{', '.join(sorted(job.outputs)) or 'none'}): name the output that holds the model")
+                                  f"{', '.join(sorted(job.outputs)) or 'none'}): name the output "
+                                  "that holds the model")
         version = next_version([v.version for v in self.list_model_versions(name)])
         props: JsonObject = {
             "modelUri": f"azureml://jobs/{job.name}/outputs/{output}/paths/",

@@ -8,14 +8,13 @@ a JSON list of predictions out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain import _http
 from aml_retrain._json import JsonObject
 from aml_retrain.errors import ServiceError, ValidationError
-from aml_retrain.online._arm import online_error
+from aml_retrain.online._arm import decode_json, online_error
 from aml_retrain.online.names import check_deployment
 from aml_retrain.online.results import ScoreOutcome
 
@@ -77,10 +76,7 @@ def score(session: requests.Session, scoring_uri: str, rows: Rows, *, bearer: st
     if response.status_code >= 300:
         raise online_error(response.status_code, dict(response.headers), response.content,
                            method="POST", url=scoring_uri, hint=_score_hint)
-    try:
-        body = json.loads(response.content.decode("utf-8-sig") or "null")
-    except (ValueError, UnicodeDecodeError):
-        body = None
+    body = decode_json(response.content)
     if isinstance(body, dict) and isinstance(body.get("predictions"), list):
         body = body["predictions"]
     if not isinstance(body, list):
