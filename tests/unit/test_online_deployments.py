@@ -59,6 +59,18 @@ def test_create_copies_the_source_settings_and_swaps_the_model(adapter: ArmAdapt
     assert "provisioningState" not in sent["properties"] and "id" not in sent
 
 
+def test_instance_count_overrides_the_source_and_is_checked_first(adapter: ArmAdapter) -> None:
+    assert deployment_body(deployment("blue"), NEW_MODEL, instance_count=5)["sku"] == {
+        "name": "Default", "capacity": 5}
+    source = deployment("blue")
+    del source["sku"]
+    assert deployment_body(source, NEW_MODEL)["sku"] == {"name": "Default", "capacity": 1}
+    client, _ = make_client(adapter)
+    with pytest.raises(ValidationError, match="at least 1"):
+        client.create_deployment(EP, "green", NEW_MODEL, source="blue", instance_count=0)
+    assert adapter.requests == []
+
+
 def test_create_refuses_an_existing_name_unless_it_already_serves_the_model(
         adapter: ArmAdapter) -> None:
     adapter.add("GET", GREEN, json=deployment("green", model_id(version="1")))

@@ -9,6 +9,8 @@ import pytest
 
 from aml_retrain.errors import (
     AuthError,
+    ConfigError,
+    ConnectionFailedError,
     NotFoundError,
     OperationFailedError,
     OperationTimeoutError,
@@ -105,7 +107,7 @@ def test_set_traffic_puts_the_whole_envelope_and_rereads_until_visible(adapter: 
     adapter.add("GET", EP_PATH, json=endpoint({"blue": 100}, mirror={"red": 10}))
     add_deployments(adapter, ("blue", "Succeeded"), ("green", "Succeeded"), ("red", "Succeeded"))
     add_put_flow(adapter, EP_PATH, endpoint({"blue": 100}, mirror={"red": 10}))
-    # Eventual consistency: two reads still show the old split, the third the new one.
+    # Eventual consistency: the operation's final GET and two more still show the old split.
     adapter.add("GET", EP_PATH, json=endpoint({"blue": 100}, mirror={"red": 10}), times=2)
     adapter.add("GET", EP_PATH, json=endpoint({"blue": 20, "green": 80}, mirror={"red": 10}))
     clock = FakeClock()
@@ -114,13 +116,25 @@ def test_set_traffic_puts_the_whole_envelope_and_rereads_until_visible(adapter: 
     assert change.before == {"blue": 100}
     assert change.after == {"blue": 20, "green": 80}
     assert change.changed and change.mirror_traffic == {"red": 10}
+    assert change.reads == 5  # before, the final GET, then three re-reads
     put = adapter.body(next(i for i, (m, _p) in enumerate(adapter.calls()) if m == "PUT"))
     # The omitted-traffic trap: traffic and mirrorTraffic always go back, with the rest.
     assert put["properties"]["traffic"] == {"blue": 20, "green": 80}
     assert put["properties"]["mirrorTraffic"] == {"red": 10}
     assert put["properties"]["authMode"] == "Key" and put["location"] == "westeurope"
     assert "keys" not in put["properties"]
-    assert clock.sleeps == [2.0, 2.0]  # the re-reads waited between reads, not before the first
+    assert clock.sleeps == [2.0, 2.0, 2.0]  # a wait before each re-read
+
+
+def test_set_traffic_stops_when_the_operations_final_get_shows_it(adapter: ArmAdapter) -> None:
+    adapter.add("GET", EP_PATH, json=endpoint({"blue": 100}))
+    add_deployments(adapter, ("blue", "Succeeded"), ("green", "Succeeded"))
+    add_put_flow(adapter, EP_PATH, endpoint({"green": 100}))
+    clock = FakeClock()
+    client, _ = make_client(adapter, clock=clock)
+    change = client.set_traffic(EP, {"blue": 0, "green": 100})
+    assert change.after == {"green": 100} and change.reads == 2 and clock.sleeps == []
+    assert paths(adapter)[-1] == ("GET", EP_PATH)
 
 
 def test_set_traffic_that_never_shows_is_a_verification_error(adapter: ArmAdapter) -> None:
@@ -277,3 +291,48 @@ def test_wait_endpoint_times_out_with_what_to_do(adapter: ArmAdapter) -> None:
     with pytest.raises(OperationTimeoutError, match="still Updating after 30 s"):
         client.wait_endpoint(EP, timeout=30)
     assert len(adapter.requests) == 4  # reads at 0, 10, 20, 30 s of the fake clock
+
+
+def test_unreachable_arm_is_a_connection_error(adapter: ArmAdapter) -> None:
+    import requests
+
+    adapter.add("GET", EP_PATH, exc=requests.ConnectionError("refused"))
+    client, _ = make_client(adapter)
+    with pytest.raises(ConnectionFailedError, match="could not reach"):
+        client.get_endpoint(EP)
+
+
+def test_a_credential_that_fails_is_a_config_error(adapter: ArmAdapter) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from aml_retrain.online import OnlineClient
+
+    from .arm_fakes import RecordingTransport
+    from .test_online_fakes import RG, SUB, WS
+
+    class Refusing:
+        def get_token(self, *scopes: str, **kwargs: object) -> None:
+            raise ClientAuthenticationError("AADSTS700016: no such app; secret=abc")
+
+    resource_client = ResourceManagementClient(Refusing(), SUB, base_url=ARM,  # type: ignore[arg-type]
+                                               transport=RecordingTransport(adapter), retry_total=0)
+    client = OnlineClient(SUB, Refusing(), RG, WS, base_url=ARM,  # type: ignore[arg-type]
+                          resource_client=resource_client)
+    with pytest.raises(ConfigError, match="could not get an Azure token"):
+        client.get_endpoint(EP)
+    assert adapter.requests == []
+
+
+def test_from_settings_builds_without_network(tmp_path: object) -> None:
+    from aml_retrain.config import Settings
+    from aml_retrain.online import OnlineClient
+
+    settings = Settings.resolve(subscription_id="00000000-1111-2222-3333-444444444444",
+                                arm_token="tok-SECRET", arm_url="https://arm.test", timeout=12,
+                                poll_interval=0.5, env={})
+    client = OnlineClient.from_settings(settings, "rg", "census-workspace")
+    assert client._arm.timeout == 12 and client._arm.polling_interval == 0.5
+    assert client._arm.scope == "https://management.azure.com/.default"
+    assert "SECRET" not in repr(client)
+    client.close()

@@ -10,6 +10,7 @@ from aml_retrain.errors import (
     NotFoundError,
     OperationFailedError,
     OperationTimeoutError,
+    ValidationError,
 )
 from aml_retrain.online._base import WorkspaceScope
 from aml_retrain.online.names import check_deployment, check_resource
@@ -29,15 +30,25 @@ COPIED_PROPERTIES = (
 _COPIED_ENVELOPE = ("location", "kind", "sku", "identity", "tags")
 
 
-def deployment_body(source: JsonObject, model_id: str) -> JsonObject:
+def deployment_body(source: JsonObject, model_id: str, *,
+                    instance_count: int | None = None) -> JsonObject:
     """Return a PUT body copying ``source``'s settings (sku.capacity = instance count) with ``model_id``."""
     props = as_object(source.get("properties"))
     body: JsonObject = {k: copy_json(source[k]) for k in _COPIED_ENVELOPE if source.get(k) is not None}
+    body.setdefault("sku", {"name": "Default", "capacity": 1})  # contract §6: Default, one instance
+    if instance_count is not None:
+        body["sku"]["capacity"] = _check_count(instance_count)
     new_props = {k: copy_json(props[k]) for k in COPIED_PROPERTIES if props.get(k) is not None}
     new_props.setdefault("endpointComputeType", "Managed")
     new_props["model"] = model_id
     body["properties"] = new_props
     return body
+
+
+def _check_count(count: int) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValidationError(f"instance count must be a whole number of at least 1, got {count!r}")
+    return count
 
 
 class DeploymentOps(WorkspaceScope):
@@ -62,14 +73,19 @@ class DeploymentOps(WorkspaceScope):
         return Deployment.from_arm(self._arm.get(self._deployment_path(endpoint, name)), endpoint)
 
     def create_deployment(self, endpoint: str, name: str, model_id: str, *, source: str,
-                          timeout: float = DEFAULT_DEPLOY_TIMEOUT,
-                          exist_ok: bool = False) -> Deployment:
+                          timeout: float = DEFAULT_DEPLOY_TIMEOUT, exist_ok: bool = False,
+                          instance_count: int | None = None) -> Deployment:
         """Create deployment ``name`` serving ``model_id``, copying deployment ``source``'s settings.
+
+        ``instance_count`` (sku.capacity) overrides the source's; it is checked before any request.
 
         An existing ``name`` is an AlreadyExistsError (nothing sent) unless ``exist_ok`` and it already
         serves ``model_id`` and Succeeded: then it is returned as is, so a retried promotion resumes.
         """
         path = self._deployment_path(endpoint, name)
+        check_deployment(source)
+        if instance_count is not None:
+            _check_count(instance_count)
         existing = self._find(path, endpoint)
         if existing is not None:
             if exist_ok and existing.model.lower() == model_id.lower() \
@@ -80,7 +96,7 @@ class DeploymentOps(WorkspaceScope):
                 f"{existing.provisioning_state}): pick another name or delete it first",
                 url=self._arm.url(path))
         template = self._arm.get(self._deployment_path(endpoint, source))
-        body = deployment_body(template, model_id)
+        body = deployment_body(template, model_id, instance_count=instance_count)
         created = Deployment.from_arm(self._arm.put_lro(path, body, timeout=timeout), endpoint)
         if created.provisioning_state not in ("", "Succeeded"):
             raise OperationFailedError(

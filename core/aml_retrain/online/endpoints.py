@@ -19,29 +19,42 @@ from aml_retrain.online.results import (
     TrafficChange,
 )
 
-__all__ = ["AAD_SCORING_SCOPE", "DEFAULT_UPDATE_TIMEOUT", "EndpointOps", "check_split", "put_body"]
+__all__ = ["AAD_SCORING_SCOPE", "DEFAULT_UPDATE_TIMEOUT", "EndpointOps", "check_mirror", "check_traffic",
+           "put_body"]
 
 DEFAULT_UPDATE_TIMEOUT = 1800.0
 # The audience of Microsoft Entra tokens for AADToken endpoints (ML-V2.md §4: not in the spec).
 AAD_SCORING_SCOPE = "https://ml.azure.com/.default"
 
 
-def check_split(traffic: Mapping[str, Any], what: str = "traffic", *, total: int = 100) -> dict[str, int]:
-    """Return ``traffic`` as {deployment: int}, or raise ValidationError (0..100, sum 100 or 0)."""
-    split: dict[str, int] = {}
-    for name, share in traffic.items():
+def _shares(split: Mapping[str, Any], what: str) -> dict[str, int]:
+    shares: dict[str, int] = {}
+    for name, share in split.items():
         check_deployment(str(name))
         if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100:
             raise ValidationError(f"{what} for {name!r} must be a whole percentage 0-100, got "
                                   f"{share!r}")
-        split[str(name)] = share
-    added = sum(split.values())
-    if what == "traffic" and added not in (0, total):
+        shares[str(name)] = share
+    return shares
+
+
+def check_traffic(traffic: Mapping[str, Any]) -> dict[str, int]:
+    """Return ``traffic`` as {deployment: int}, or raise ValidationError (0..100, sum 100 or 0)."""
+    shares = _shares(traffic, "traffic")
+    added = sum(shares.values())
+    if added not in (0, 100):
         raise ValidationError(f"traffic adds up to {added}%: the shares must add up to 100 "
                               "(or all be 0)")
-    if what == "mirror traffic" and added > 50:
-        raise ValidationError(f"mirror traffic adds up to {added}%: at most 50 may be mirrored")
-    return split
+    return shares
+
+
+def check_mirror(mirror: Mapping[str, Any]) -> dict[str, int]:
+    """Return ``mirror`` as {deployment: int}, or raise ValidationError (sum at most 50)."""
+    shares = _shares(mirror, "mirror traffic")
+    if sum(shares.values()) > 50:
+        raise ValidationError(f"mirror traffic adds up to {sum(shares.values())}%: at most 50 may "
+                              "be mirrored")
+    return shares
 
 
 def put_body(raw: JsonObject) -> JsonObject:
@@ -105,13 +118,13 @@ class EndpointOps(DeploymentOps):
         ``mirror_traffic`` None keeps the endpoint's mirroring. Every check (names, shares, targets
         provisioned, no live target mirrored) runs before the PUT, so a refusal changes nothing.
         """
-        wanted = check_split(traffic)
+        wanted = check_traffic(traffic)
         path = self._endpoint_path(endpoint)
         start = self._waiter.clock()
         raw = self._arm.get(path)
         before = Endpoint.from_arm(raw)
         mirror = (before.mirror_traffic if mirror_traffic is None
-                  else check_split(mirror_traffic, "mirror traffic"))
+                  else check_mirror(mirror_traffic))
         if _live(wanted) == _live(before.traffic) and _live(mirror) == _live(before.mirror_traffic):
             return TrafficChange(endpoint, before.traffic, before.traffic, before.mirror_traffic,
                                  reads=1, changed=False)
@@ -119,18 +132,22 @@ class EndpointOps(DeploymentOps):
         body = put_body(raw)
         body["properties"]["traffic"] = wanted
         body["properties"]["mirrorTraffic"] = mirror
-        self._arm.put_lro(path, body, timeout=timeout)
+        final = Endpoint.from_arm(self._arm.put_lro(path, body, timeout=timeout))
+        if _live(final.traffic) == _live(wanted):  # the operation's own final GET shows it
+            return TrafficChange(endpoint, before.traffic, final.traffic, final.mirror_traffic,
+                                 reads=2, changed=True)
         # Traffic is eventually consistent (contract §7): read until the new split is visible.
         remaining = max(timeout - (self._waiter.clock() - start), 0.001)
+        self._waiter.sleep(min(self._waiter.interval, remaining))
         seen, done, reads = self._waiter.until(
             lambda: Endpoint.from_arm(self._arm.get(path)),
             lambda e: _live(e.traffic) == _live(wanted), remaining)
         if not done:
             raise VerificationError(
                 f"endpoint {endpoint} accepted the traffic change but still shows {seen.traffic} "
-                f"after {reads} reads (wanted {wanted}): read it again before retrying")
+                f"after {reads + 1} reads (wanted {wanted}): read it again before retrying")
         return TrafficChange(endpoint, before.traffic, seen.traffic, seen.mirror_traffic,
-                             reads=reads + 1, changed=True)
+                             reads=reads + 2, changed=True)
 
     def _check_targets(self, endpoint: str, wanted: Mapping[str, int],
                        mirror: Mapping[str, int]) -> None:
