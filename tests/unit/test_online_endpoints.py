@@ -132,8 +132,10 @@ def test_set_traffic_stops_when_the_operations_final_get_shows_it(adapter: ArmAd
     add_put_flow(adapter, EP_PATH, endpoint({"green": 100}))
     clock = FakeClock()
     client, _ = make_client(adapter, clock=clock)
-    change = client.set_traffic(EP, {"blue": 0, "green": 100})
+    change = client.set_traffic(EP, {"green": 100})
     assert change.after == {"green": 100} and change.reads == 2 and clock.sleeps == []
+    put = adapter.body(next(i for i, (m, _p) in enumerate(adapter.calls()) if m == "PUT"))
+    assert put["properties"]["traffic"] == {"blue": 0, "green": 100}  # left out -> explicit 0
     assert paths(adapter)[-1] == ("GET", EP_PATH)
 
 
@@ -163,6 +165,7 @@ def test_set_traffic_with_no_change_sends_no_put(adapter: ArmAdapter) -> None:
     ({"blue": 50, "green": 50}, None, "green is Creating"),
     ({"blue": 100}, {"blue": 10}, "live and mirrored"),
     ({"blue": 100}, {"red": 60}, "at most 50"),
+    ({"blue": 100}, {"green": 10}, "green is Creating"),
 ])
 def test_bad_traffic_is_refused_before_the_put(adapter: ArmAdapter, traffic: dict[str, int],
                                                mirror: dict[str, int] | None, message: str) -> None:

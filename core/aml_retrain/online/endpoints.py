@@ -128,9 +128,11 @@ class EndpointOps(DeploymentOps):
         if _live(wanted) == _live(before.traffic) and _live(mirror) == _live(before.mirror_traffic):
             return TrafficChange(endpoint, before.traffic, before.traffic, before.mirror_traffic,
                                  reads=1, changed=False)
-        self._check_targets(endpoint, wanted, mirror)
+        existing = self._check_targets(endpoint, wanted, mirror)
+        # Deployments left out get an explicit 0 (what they receive otherwise is not in the spec).
+        split = {**{n: 0 for n in before.traffic if n in existing}, **wanted}
         body = put_body(raw)
-        body["properties"]["traffic"] = wanted
+        body["properties"]["traffic"] = split
         body["properties"]["mirrorTraffic"] = mirror
         final = Endpoint.from_arm(self._arm.put_lro(path, body, timeout=timeout))
         if _live(final.traffic) == _live(wanted):  # the operation's own final GET shows it
@@ -150,7 +152,8 @@ class EndpointOps(DeploymentOps):
                              reads=reads + 2, changed=True)
 
     def _check_targets(self, endpoint: str, wanted: Mapping[str, int],
-                       mirror: Mapping[str, int]) -> None:
+                       mirror: Mapping[str, int]) -> set[str]:
+        """Refuse a split the service would refuse; return the endpoint's deployment names."""
         deployments: dict[str, Deployment] = {
             d.name: d for d in self.list_deployments(endpoint)}
         named = sorted(set(wanted) | set(mirror))
@@ -159,8 +162,8 @@ class EndpointOps(DeploymentOps):
             raise ValidationError(
                 f"endpoint {endpoint} has no deployment {', '.join(unknown)}: it has "
                 f"{', '.join(sorted(deployments)) or 'none'}")
-        unready = [n for n, share in {**wanted, **mirror}.items()
-                   if share and deployments[n].provisioning_state != "Succeeded"]
+        unready = sorted({n for split in (wanted, mirror) for n, share in split.items()
+                          if share and deployments[n].provisioning_state != "Succeeded"})
         if unready:
             states = ", ".join(f"{n} is {deployments[n].provisioning_state}" for n in unready)
             raise ValidationError(f"only a Succeeded deployment can take traffic ({states}): wait "
@@ -169,6 +172,7 @@ class EndpointOps(DeploymentOps):
         if both:
             raise ValidationError(f"{', '.join(both)} would take live and mirrored traffic: stop "
                                   "mirroring to it first (mirror_traffic)")
+        return set(deployments)
 
     def list_keys(self, endpoint: str) -> EndpointKeys:
         """POST listKeys (Key endpoints); the keys are secrets and never printed."""
