@@ -166,10 +166,11 @@ def test_register_takes_the_latest_numeric_version_plus_one(adapter: ArmAdapter)
 
 def test_register_a_first_version_when_the_model_is_new(adapter: ArmAdapter) -> None:
     versions = f"{W}/models/new-model/versions"
+    adapter.add("GET", f"{W}/jobs/retrain-2", json=job("retrain-2"))
     adapter.add("GET", versions, status=404, json={"error": {"code": "NotFound"}})
     adapter.add("PUT", f"{versions}/1", json=model_version("1", "retrain-2"))
     client, _ = make_client(adapter)
-    assert client.register_model_from_job("new-model", Job.from_arm(job("retrain-2"))).version == "1"
+    assert client.register_model_from_job("new-model", "retrain-2").version == "1"
 
 
 def test_register_refuses_a_job_that_has_not_completed(adapter: ArmAdapter) -> None:

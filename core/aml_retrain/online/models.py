@@ -53,15 +53,18 @@ class ModelOps(WorkspaceScope):
         path = f"{self._versions_path(name)}/{check_resource(version, 'model version')}"
         return ModelVersion.from_arm(self._arm.get(path), name)
 
-    def register_model_from_job(self, name: str, job: Job, *, output: str = "model_output",
+    def register_model_from_job(self, name: str, job: Job | str, *, output: str = "model_output",
                                 description: str | None = None,
                                 tags: dict[str, str] | None = None) -> ModelVersion:
         """Register ``job``'s ``output`` as model ``name``'s next version (latest numeric + 1).
 
-        ``job`` must be Completed and have that output; ``modelUri`` is the
-        ``azureml://jobs/{job}/outputs/{output}/paths/`` form ``az ml model create`` sends.
+        ``job`` (a Job, or a name to GET) must be Completed and have that output; ``modelUri`` is
+        the ``azureml://jobs/{job}/outputs/{output}/paths/`` form ``az ml model create`` sends.
         """
+        check_resource(name, "model")
         check_resource(output, "job output")
+        if isinstance(job, str):
+            job = Job.from_arm(self._arm.get(self._path("jobs", check_resource(job, "job"))))
         if job.status != "Completed":
             raise ValidationError(f"job {job.name} is {job.status}: only a Completed job's output "
                                   "can be registered; wait for it")
