@@ -183,7 +183,7 @@ class EndpointOps(DeploymentOps):
             raise ValidationError(f"endpoint {endpoint} returned no key: is its authMode Key?")
         return EndpointKeys(str(primary), str(secondary or ""))
 
-    def scoring_bearer(self, endpoint: Endpoint) -> str:
+    def _scoring_bearer(self, endpoint: Endpoint) -> str:
         """Return what to send as Bearer: the primary key, an AAD token, or an AML token."""
         mode = endpoint.auth_mode.lower()
         if mode == "key":
@@ -206,5 +206,5 @@ class EndpointOps(DeploymentOps):
             raise ValidationError(f"endpoint {endpoint} has no scoringUri yet: wait for it to be "
                                   "provisioned")
         return scoring.score(self._session, found.scoring_uri, rows,
-                             bearer=self.scoring_bearer(found), deployment=deployment,
+                             bearer=self._scoring_bearer(found), deployment=deployment,
                              timeout=timeout or self._arm.timeout)
