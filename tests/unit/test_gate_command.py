@@ -31,7 +31,9 @@ class JobsOfKind:
         self.metrics = metrics
         self.calls: list[tuple[str, str | None]] = []
 
-    def __call__(self, context: Any, job_id: str, service: str | None) -> Metrics | None:
+    def __call__(self, target: Any, context: Any, job_id: str,
+                 service: str | None) -> Metrics | None:
+        assert str(target) == TARGET  # the kind is told which target the job is for
         self.calls.append((job_id, service))
         return self.metrics
 

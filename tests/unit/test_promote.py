@@ -332,8 +332,8 @@ def test_model_fingerprint_is_cached_per_context(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(ledger_module, "model_fingerprint", digest)
     context = ctx_of(Clients(storage_connection_string="UseDevelopmentStorage=true"))
     url = "https://acct.blob.core.windows.net/models/m.ilearner"
-    first, _ = KIND.fingerprint_of(context, url, url)
-    second, _ = KIND.fingerprint_of(context, url, url)
+    first, _ = KIND.fingerprint_of(parse_target(TARGET), context, url, url)
+    second, _ = KIND.fingerprint_of(parse_target(TARGET), context, url, url)
     assert first == second == {"size": 3, "etag": "e", "sha256": "abc"}
     assert len(calls) == 1
 

@@ -66,7 +66,7 @@ def _metrics(source: str, context: PromotionContext, target: Target | None,
     if target is not None:
         from aml_retrain.promotion.targets import kind_of
 
-        metrics = kind_of(target).job_metrics(context, job_id, service_id)
+        metrics = kind_of(target).job_metrics(target, context, job_id, service_id)
     else:
         from aml_retrain.classic.retrain import job_status
 

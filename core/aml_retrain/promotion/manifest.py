@@ -239,7 +239,7 @@ def _pick(read: _Reader, data: Mapping[str, Any], defaults: Mapping[str, Any], k
 def _model_key(target: Target, text: str) -> None:
     from aml_retrain.promotion.targets import kind_of
 
-    kind_of(target).model_key(text)
+    kind_of(target).model_key(target, text)
 
 
 def _job_id(text: str) -> None:

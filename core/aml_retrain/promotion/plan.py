@@ -163,7 +163,7 @@ def _apply_url(plan: Mapping[str, Any], target: Target, context: PromotionContex
                     f"{wanted}: make a new plan"
                 )
             return url
-    return kind_of(target).fresh_model(wanted, context, from_job)
+    return kind_of(target).fresh_model(target, wanted, context, from_job)
 
 
 def apply_plan(path: str | Path, context: PromotionContext) -> PromotionResult:

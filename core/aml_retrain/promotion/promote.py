@@ -83,7 +83,7 @@ class PromotionResult:
 
 def model_key(target: Target, model: str) -> str:
     """Return a model reference as the ledger records it for ``target``'s kind (validated, no secret)."""
-    return kind_of(target).model_key(model)
+    return kind_of(target).model_key(target, model)
 
 
 def metrics_from_entry(entry: Mapping[str, Any] | None) -> Metrics | None:
@@ -116,7 +116,7 @@ def resolve_model(target: Target, context: PromotionContext, model: ModelRef, *,
         return model.url, None
     assert model.job_id is not None  # checked by check_inputs
     # What a job produced is the target kind's business (a BES .ilearner, a registered version, …).
-    return kind_of(target).model_from_job(context, model.job_id, model.training_service,
+    return kind_of(target).model_from_job(target, context, model.job_id, model.training_service,
                                           want_metrics=want_metrics)
 
 
@@ -294,7 +294,7 @@ def execute(
     if dry_run:
         shown = deploy(target, url, context, dry_run=True)
         return replace(base, deploy=shown, gate=gate_dict, notices=tuple(notices))
-    blob, more = kind_of(target).fingerprint_of(context, url, new_model)
+    blob, more = kind_of(target).fingerprint_of(target, context, url, new_model)
     old_model = before.model_url or None
     # Nothing of ours to finish recording (no entry, no crashed run's intent): it was put in
     # place by other means, so this run is a no-op that records the baseline, not a promotion.

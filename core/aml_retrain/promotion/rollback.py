@@ -85,7 +85,7 @@ def _rollback(target: Target, context: PromotionContext, *, to_entry: int | None
     if state.model_url == model and current and current.get("new_model") == model:
         return replace(base, already_current=True, entry=current, notices=(
             f"{key} already serves {model} (ledger entry #{current.get('seq')}); nothing to do",))
-    blob = kind_of(target).check_restorable(context, model, chosen)
+    blob = kind_of(target).check_restorable(target, context, model, chosen)
     if dry_run:
         return replace(base, deploy=deploy(target, model, context, dry_run=True))
     old_model = state.model_url or None

@@ -104,25 +104,26 @@ class TargetKind(Protocol):
     def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:
         """Return the plan's ``change`` from a dry-run deploy's result (no secret in it)."""
 
-    def model_key(self, model: str) -> str:
+    def model_key(self, target: Target, model: str) -> str:
         """Validate a model reference and return it as the ledger records it (no secret)."""
 
-    def model_from_job(self, context: PromotionContext, job_id: str, training_service: str | None,
+    def model_from_job(self, target: Target, context: PromotionContext, job_id: str,
+                       training_service: str | None,
                        *, want_metrics: bool) -> tuple[str, Metrics | None]:
         """Return the model a training job produced (deployable as is) and, if wanted, its metrics."""
 
-    def job_metrics(self, context: PromotionContext, job_id: str,
+    def job_metrics(self, target: Target, context: PromotionContext, job_id: str,
                     training_service: str | None) -> Metrics | None:
         """Return a training job's evaluation metrics (None when it has none), for the gate."""
 
-    def fresh_model(self, planned: str, context: PromotionContext,
+    def fresh_model(self, target: Target, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """Return what to deploy for a reviewed plan's model (e.g. with a fresh SAS)."""
 
-    def fingerprint_of(self, context: PromotionContext, model: str,
+    def fingerprint_of(self, target: Target, context: PromotionContext, model: str,
                     key: str) -> tuple[JsonObject, list[str]]:
         """Return the ledger's ``blob`` record of the model to deploy, and notices."""
 
-    def check_restorable(self, context: PromotionContext, key: str,
+    def check_restorable(self, target: Target, context: PromotionContext, key: str,
                          chosen: Mapping[str, Any]) -> JsonObject:
         """Refuse a rollback to a model gone or changed since ``chosen``; return its record."""

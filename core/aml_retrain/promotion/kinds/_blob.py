@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import AmlRetrainError, ConfigError, NotFoundError, ValidationError
-from aml_retrain.promotion.kinds import JsonObject, strip_sas
+from aml_retrain.promotion.kinds import JsonObject, Target, strip_sas
 
 if TYPE_CHECKING:
     from aml_retrain.evaluation import Metrics
@@ -28,11 +28,12 @@ def _model_key(bare: str) -> str:
 class BlobModels:
     """Model handling of kinds whose model is a blob URL: validation, fingerprint, rollback check."""
 
-    def model_key(self, model: str) -> str:
+    def model_key(self, target: Target, model: str) -> str:
         """Return a model URL as the ledger records it: validated ``.ilearner`` URL, no SAS."""
         return _model_key(strip_sas(model))
 
-    def model_from_job(self, context: PromotionContext, job_id: str, training_service: str | None,
+    def model_from_job(self, target: Target, context: PromotionContext, job_id: str,
+                       training_service: str | None,
                        *, want_metrics: bool) -> tuple[str, Metrics | None]:
         """The job's trained-model output with a fresh SAS: a BES job of a training web service."""
         from aml_retrain.classic.retrain import model_url_from_job
@@ -41,9 +42,9 @@ class BlobModels:
             raise ValidationError(f"job {job_id}: the job journal is needed to look the job up")
         services = context.clients.training()
         url = model_url_from_job(services, job_id, journal=context.journal, service_id=training_service)
-        return url, self.job_metrics(context, job_id, training_service) if want_metrics else None
+        return url, self.job_metrics(target, context, job_id, training_service) if want_metrics else None
 
-    def job_metrics(self, context: PromotionContext, job_id: str,
+    def job_metrics(self, target: Target, context: PromotionContext, job_id: str,
                     training_service: str | None) -> Metrics | None:
         """The evaluation output of a BES job of a training web service (None without one)."""
         from aml_retrain.classic.retrain import job_status
@@ -53,12 +54,12 @@ class BlobModels:
         return job_status(context.clients.training(), job_id, journal=context.journal,
                           service_id=training_service).metrics
 
-    def fresh_model(self, planned: str, context: PromotionContext,
+    def fresh_model(self, target: Target, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """The planned URL as is: the service reads the blob through its own account."""
         return planned
 
-    def fingerprint_of(self, context: PromotionContext, model: str,
+    def fingerprint_of(self, target: Target, context: PromotionContext, model: str,
                     key: str) -> tuple[JsonObject, list[str]]:
         """Return ``{size, etag, sha256}`` of the model blob; a missing blob is refused."""
         from aml_retrain.promotion.ledger import model_fingerprint as blob_digest
@@ -85,7 +86,7 @@ class BlobModels:
             return {"size": None, "etag": None, "sha256": None}, [
                 f"could not fingerprint {key} ({exc}); recorded without size/etag/sha256"]
 
-    def check_restorable(self, context: PromotionContext, key: str,
+    def check_restorable(self, target: Target, context: PromotionContext, key: str,
                          chosen: Mapping[str, Any]) -> JsonObject:
         """Refuse a rollback to a blob that is gone or no longer holds the recorded bytes."""
         from aml_retrain import storage

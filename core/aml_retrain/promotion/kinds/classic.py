@@ -147,7 +147,7 @@ class ClassicKind(BlobModels):
                 "resource_name": shown["resource_name"], "body": body,
                 "before": location(shown["before"]), "after": location(body["Resources"][0])}
 
-    def fresh_model(self, planned: str, context: PromotionContext,
+    def fresh_model(self, target: Target, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:
         """The job's URL with its fresh SAS (same blob as planned), or the bare URL to mint one for."""
         if from_job is not None:
