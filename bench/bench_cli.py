@@ -38,6 +38,21 @@ BENCH_DIR = REPO / ".bench"
 AZ_VERSION = "2.91.0"
 RUNS = 9
 HELP_RUNS = 5
+# The GET through the required stack and nothing else (argv: URL, token, CA bundle, ARM URL).
+STACK_FLOOR = '''
+import json, sys, time
+from azure.core.credentials import AccessToken
+from azure.core.rest import HttpRequest
+from azure.mgmt.resource.resources import ResourceManagementClient
+class Token:
+    def get_token(self, *scopes, **kwargs):
+        return AccessToken(sys.argv[2], int(time.time()) + 3600)
+client = ResourceManagementClient(Token(), "00000000-0000-0000-0000-000000000000",
+                                  base_url=sys.argv[4], connection_verify=sys.argv[3])
+response = client.send_request(HttpRequest("GET", sys.argv[1]))
+response.raise_for_status()
+print(json.dumps(response.json(), indent=2))
+'''
 MINIMAL_APP = '''
 import typer
 app = typer.Typer(add_completion=False)
@@ -75,18 +90,21 @@ def once(cmd: Sequence[str], env: dict[str, str]) -> float:
 def pair(ours: Sequence[str], theirs: Sequence[str], env_ours: dict[str, str],
          env_theirs: dict[str, str], runs: int) -> tuple[float, float]:
     """Best-of-``runs`` wall seconds of two commands run as interleaved pairs (one warm-up each)."""
-    once(ours, env_ours)
-    once(theirs, env_theirs)
-    a: list[float] = []
-    b: list[float] = []
+    a, b = interleaved([(ours, env_ours), (theirs, env_theirs)], runs)
+    return a, b
+
+
+def interleaved(commands: Sequence[tuple[Sequence[str], dict[str, str]]], runs: int) -> list[float]:
+    """Best-of-``runs`` wall seconds of each command, run in rounds (one warm-up each)."""
+    for cmd, env in commands:
+        once(cmd, env)
+    times: list[list[float]] = [[] for _ in commands]
+    order = list(range(len(commands)))
     for i in range(runs):
-        if i % 2:  # alternate which goes first: the second of a pair may find caches warmer
-            b.append(once(theirs, env_theirs))
-            a.append(once(ours, env_ours))
-        else:
-            a.append(once(ours, env_ours))
-            b.append(once(theirs, env_theirs))
-    return min(a), min(b)
+        # Alternate which goes first: the second of a round may find caches warmer.
+        for k in (order[::-1] if i % 2 else order):
+            times[k].append(once(*commands[k]))
+    return [min(t) for t in times]
 
 
 def console_script() -> str:
@@ -202,9 +220,13 @@ def _webservice_vs_az(cli: str, profile: dict[str, Any], env: dict[str, str], ru
     version = subprocess.run([az, "version", "-o", "json"], env=az_env, capture_output=True,
                              text=True).stdout
     label = f"az {json.loads(version or '{}').get('azure-cli', '?')}"
-    mine, their = pair(ours, theirs, env, az_env, runs)
+    floor = [sys.executable, "-c", STACK_FLOOR, url, profile["arm_token"], profile["ca_bundle"],
+             profile["arm_url"]]
+    mine, bare, their = interleaved([(ours, env), (floor, user_env()), (theirs, az_env)], runs)
     print(ratio_line("-o json webservice show", mine, their, f"{label} rest --method get", 0.80),
           flush=True)
+    print(f"  stack floor (python + azure-mgmt-resource GET, no CLI): {bare:.3f}s, ratio to az "
+          f"{bare / their:.2f}; the command adds {mine - bare:+.3f}s to it", flush=True)
 
 
 def _endpoints_list(cli: str, env: dict[str, str], runs: int) -> None:

@@ -19,13 +19,17 @@ Client CPU is this process's CPU time (``time.process_time``, all threads) per t
 emulator and Azurite share the machine's cores, and the client's threads share one GIL, so it is
 what the fan-out core can cut. Peak RSS is this process's (``resource.getrusage``).
 ``--profile PROFILE.json`` uses an emulator that is already running (with a fresh state) instead
-of starting one.
+of starting one. ``--cprofile OUT.prof`` profiles the concurrency-1 run in every thread (merged),
+writes it to OUT.prof and prints where the client CPU goes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import json
+import pstats
 import resource
 import tempfile
 import threading
@@ -85,6 +89,41 @@ def parallel(work: Callable[[str], None], names: list[str], threads: int = THREA
     return time.perf_counter() - start
 
 
+class ThreadProfiles:
+    """cProfile in every thread started while active (a thread pool's workers), merged at the end."""
+
+    def __init__(self) -> None:
+        self.profiles: list[cProfile.Profile] = []
+
+    def _start(self, *_args: Any) -> None:
+        import sys
+
+        sys.setprofile(None)  # this hook only starts the thread's own profiler
+        profile = cProfile.Profile()
+        self.profiles.append(profile)
+        profile.enable()
+
+    def __enter__(self) -> ThreadProfiles:
+        threading.setprofile(self._start)
+        self._start()
+        return self
+
+    def __exit__(self, *_args: object) -> None:
+        threading.setprofile(None)  # type: ignore[arg-type]
+        self.profiles[0].disable()  # this thread's; the workers' stopped with their threads
+
+    def dump(self, path: Path, targets: int) -> None:
+        """Write the merged profile and print the top functions, per target."""
+        stats = pstats.Stats(self.profiles[0])
+        for profile in self.profiles[1:]:
+            stats.add(profile)
+        stats.dump_stats(str(path))
+        print(f"profile of the concurrency-1 run written to {path} ({targets} targets); top by "
+              "own time:")
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
+
+
 def main() -> None:
     """Set up, run the fan-out settings and the capacity baselines, print the figures."""
     from aml_emulator import start_services, stop_services
@@ -98,7 +137,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", type=Path, help="use this running emulator's profile")
-    given = parser.parse_args().profile
+    parser.add_argument("--cprofile", type=Path, help="profile the concurrency-1 run into this file")
+    args = parser.parse_args()
+    given = args.profile
     with tempfile.TemporaryDirectory() as tmp_text:
         tmp = Path(tmp_text)
         profile_path = given or tmp / "profile.json"
@@ -139,8 +180,12 @@ def main() -> None:
                 ledger = LocalLedger(tmp / f"ledger-{concurrency}.jsonl")
                 logged = len(raw.control("requests"))
                 start, cpu = time.perf_counter(), time.process_time()
-                context = PromotionContext(Clients.from_settings(settings), ledger, actor="bench")
-                result = run_fanout(manifest, context, concurrency=concurrency)
+                profiling = ThreadProfiles() if args.cprofile and concurrency == 1 else None
+                with profiling or contextlib.nullcontext():
+                    context = PromotionContext(Clients.from_settings(settings), ledger, actor="bench")
+                    result = run_fanout(manifest, context, concurrency=concurrency)
+                if profiling:
+                    profiling.dump(args.cprofile, count)
                 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
                 if concurrency == 1:
                     sent = [r["method"] for r in raw.control("requests")[logged:]]

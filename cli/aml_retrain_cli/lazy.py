@@ -7,12 +7,16 @@ and whose values are built by Typer itself on first access, exactly as ``add_typ
 ``app.command`` would have built them. Walking the tree (``scripts/cli_reference.py``, the hint
 checker) simply builds everything. While the root prints its own help, commands not built yet
 are listed from their one-line summaries instead (checked against the real ones by a test).
+Inside a group the same holds one level down: Typer builds the group, and each of its commands
+is built by Typer's own ``get_command_from_info`` when first looked up (``webservice show`` does
+not turn the other eight ``webservice`` signatures into parameters; ``webservice --help`` lists
+them, so it builds them all).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +45,81 @@ def build(name: str, entry: Entry) -> Any:
         holder.add_typer(target, name=name)
     else:
         holder.command(name)(target)
-    return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    with _commands_pending():
+        built = typer.main.get_command(holder)
+    _build_on_use(built)
+    return built.commands[name]  # type: ignore[attr-defined]
+
+
+class _Pending:
+    """A command Typer has not built yet: its name (as Typer names it) and how to build it."""
+
+    def __init__(self, name: str, make: Callable[[], Any]) -> None:
+        self.name = name
+        self.make = make
+
+
+@contextmanager
+def _commands_pending() -> Iterator[None]:
+    """While Typer builds a tree, its commands (not its groups) are left as ``_Pending``."""
+    original = getattr(typer.main, "get_command_from_info", None)
+    name_of = getattr(typer.main, "get_command_name", None)
+    if original is None or name_of is None:  # another Typer: everything is built at once
+        yield
+        return
+
+    def pending(command_info: Any, **options: Any) -> _Pending:
+        name = command_info.name or name_of(command_info.callback.__name__)
+        return _Pending(name, lambda: original(command_info=command_info, **options))
+
+    typer.main.get_command_from_info = pending  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        typer.main.get_command_from_info = original
+
+
+def _build_on_use(command: Any) -> None:
+    """Give every group of the tree a mapping that builds a pending command when looked up."""
+    commands = getattr(command, "commands", None)
+    if not isinstance(commands, dict):
+        return
+    for child in commands.values():
+        _build_on_use(child)
+    if any(isinstance(child, _Pending) for child in commands.values()):
+        command.commands = BuiltOnUse(commands)
+
+
+class BuiltOnUse(MutableMapping[str, Any]):
+    """A group's commands in Typer's order; a pending one is built on its first lookup."""
+
+    def __init__(self, commands: dict[str, Any]) -> None:
+        self._commands = dict(commands)
+
+    def __getitem__(self, name: str) -> Any:
+        command = self._commands[name]
+        if isinstance(command, _Pending):
+            command = self._commands[name] = command.make()
+        return command
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._commands[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._commands[name]
+
+    def __contains__(self, name: object) -> bool:  # without building anything
+        return name in self._commands
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._commands)
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def pending(self) -> list[str]:
+        """Names of the commands not built yet."""
+        return [n for n, c in self._commands.items() if isinstance(c, _Pending)]
 
 
 def _no_options() -> None:

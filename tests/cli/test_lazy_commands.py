@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import typer
@@ -84,3 +85,31 @@ def test_root_help_imports_no_command_module_and_no_pydantic() -> None:
     loaded = _modules_after("--help")
     assert not {m for m in loaded if m.startswith("aml_retrain_cli.commands.")}
     assert "pydantic" not in loaded
+
+
+def _shape(cmd: Any) -> Any:
+    """A command tree as names, help and parameters: what Typer built, whenever it built it."""
+    commands = getattr(cmd, "commands", None)
+    params = [(p.name, tuple(p.opts), p.required, repr(p.default)) for p in cmd.params]
+    if commands is None:
+        return (cmd.name, cmd.help, params)
+    return (cmd.name, cmd.help, params, [(n, _shape(commands[n])) for n in commands])
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_a_group_built_on_use_is_the_group_typer_builds_at_once(
+    name: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    on_use = _shape(lazy.build(name, COMMANDS[name]))
+    monkeypatch.setattr(lazy, "_commands_pending", contextlib.nullcontext)  # Typer, all at once
+    assert on_use == _shape(lazy.build(name, COMMANDS[name]))
+
+
+def test_a_command_line_builds_only_the_command_it_names() -> None:
+    group = lazy.build("webservice", COMMANDS["webservice"])
+    assert isinstance(group.commands, lazy.BuiltOnUse)
+    names = list(group.commands)
+    assert set(group.commands.pending()) == set(names)  # nothing built by building the group
+    assert group.commands["show"].name == "show"
+    assert set(group.commands.pending()) == set(names) - {"show"}
+    assert "nosuch" not in group.commands and group.commands.get("nosuch") is None
