@@ -91,12 +91,13 @@ class Assets:
         properties = check(MODEL_VERSION, body)["properties"]
         current = ws.models.get(name.lower(), {}).get(version)
         if current is not None:
-            for key in set(properties) | set(current.spec):
-                if key not in _MUTABLE and properties.get(key) != current.spec.get(key):
+            for key, value in properties.items():
+                if key not in _MUTABLE and value != current.spec.get(key):
                     raise conflict(f"Model {current.name}:{version} exists and its {key} cannot "
                                    "change (a version is immutable but for description, tags, "
                                    "stage and isArchived); register a new version.")
-            current.spec = properties
+            kept = {k: v for k, v in current.spec.items() if k not in _MUTABLE}
+            current.spec = {**kept, **{k: v for k, v in properties.items() if k in _MUTABLE}}
             current.modified = later_than(current.modified)
             return current, False
         uri = properties.get("modelUri")

@@ -213,7 +213,7 @@ class Endpoints:
         ep = ws.endpoints.get(name.lower())
         if ep is None:
             return None
-        self.ops.settle(ep.rid)
+        self.ops.settle(ep.rid, children=True)
         ep.state = "Deleting"
 
         def apply() -> None:
@@ -317,6 +317,7 @@ class Endpoints:
         if deployment is None:
             return None
         self.ops.settle(ep.rid)
+        self.ops.settle(deployment.rid)
         weights = {k.lower(): v for k, v in {**ep.mirror, **ep.traffic}.items()}
         if weights.get(name.lower(), 0) > 0:
             # Reference silent: the service refuses to delete a deployment that serves.

@@ -55,11 +55,12 @@ class Operations:
             self._pending[target.lower()] = op.id
         return op
 
-    def settle(self, target: str) -> None:
-        """End the pending operation on *target* (and on anything under it) now."""
+    def settle(self, target: str, *, children: bool = False) -> None:
+        """End the pending operation on *target* (with *children*: and under it) now."""
         with self._lock:
             prefix = target.lower()
-            for key in [k for k in self._pending if k == prefix or k.startswith(prefix + "/")]:
+            for key in [k for k in self._pending if k == prefix
+                        or (children and k.startswith(prefix + "/"))]:
                 op = self._ops.get(self._pending.get(key, ""))
                 if op is not None:
                     self._finish(op)
