@@ -220,3 +220,16 @@ def test_reset_restores_the_seed(online: OnlineApi) -> None:
     online.put_done(ep_path(), endpoint_body(), 200)
     online.control("POST", "reset")
     assert online.ok("GET", ep_path())["properties"]["traffic"] == {"blue": 100}
+
+
+def test_a_put_after_a_pending_delete_creates_the_endpoint_again(online: OnlineApi) -> None:
+    online.put_done(ep_path("again"), endpoint_body(), 201)
+    assert online.call("DELETE", ep_path("again")).status_code == 202
+    answer = online.call("PUT", ep_path("again"), json=endpoint_body())
+    assert answer.status_code == 201, answer.text  # the delete ended first: a new endpoint
+    assert online.wait(answer.headers["Azure-AsyncOperation"])["status"] == "Succeeded"
+
+
+def test_patch_merges_the_identity(online: OnlineApi) -> None:
+    answer = online.call("PATCH", ep_path(), json={"identity": {"type": "None"}})
+    assert online.follow(answer).json()["identity"] == {"type": "None"}

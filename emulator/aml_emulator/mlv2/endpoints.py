@@ -74,6 +74,11 @@ class Endpoints:
 
     # --- lookups ---------------------------------------------------------------------------
 
+    def _settled(self, ws: Workspace, endpoint: str, deployment: str | None = None) -> None:
+        """End the pending operation on the resource first (it may delete it)."""
+        rid = f"{ws.rid}/onlineEndpoints/{endpoint}"
+        self.ops.settle(rid if deployment is None else f"{rid}/deployments/{deployment}")
+
     @staticmethod
     def endpoint(ws: Workspace, name: str) -> Endpoint:
         found = ws.endpoints.get(name.lower())
@@ -132,9 +137,9 @@ class Endpoints:
         properties = clean["properties"]
         properties["traffic"] = dict(properties.get("traffic") or {})
         properties["mirrorTraffic"] = dict(properties.get("mirrorTraffic") or {})
+        self._settled(ws, name)
         current = ws.endpoints.get(name.lower())
         if current is not None:
-            self.ops.settle(current.rid)
             return self._update_endpoint(ws, current, clean)
         if normalize_location(clean["location"]) != normalize_location(ws.location):
             raise user_error(f"An online endpoint must be in its workspace's location "
@@ -194,11 +199,11 @@ class Endpoints:
                                       undo), False
 
     def patch_endpoint(self, ws: Workspace, name: str, body: Any) -> Operation:
-        ep = self.endpoint(ws, name)
         if isinstance(body, dict):
             _not_patchable(body, _ENDPOINT_PATCHABLE, "endpoint")
         clean = check(ENDPOINT_PATCH, body)
-        self.ops.settle(ep.rid)
+        self._settled(ws, name)
+        ep = self.endpoint(ws, name)
 
         def apply() -> None:
             if "tags" in clean:
@@ -210,6 +215,7 @@ class Endpoints:
 
     def delete_endpoint(self, ws: Workspace, name: str) -> Operation | None:
         """``None``: there was no such endpoint (204)."""
+        self._settled(ws, name)
         ep = ws.endpoints.get(name.lower())
         if ep is None:
             return None
@@ -257,9 +263,9 @@ class Endpoints:
         if properties.get("model"):
             self.model_check(ws, properties["model"])
         properties.setdefault("instanceType", "Standard_F4s_v2")  # D:OnlineDeployment default
+        self._settled(ws, endpoint, name)
         current = ep.deployments.get(name.lower())
         if current is not None:
-            self.ops.settle(current.rid)
             return self._update_deployment(ws, current, clean)
         rid = f"{ep.rid}/deployments/{name}"
         deployment = Deployment(endpoint=ep.name, name=name, rid=rid, spec=clean)
@@ -294,11 +300,11 @@ class Endpoints:
         return answer, op, False
 
     def patch_deployment(self, ws: Workspace, endpoint: str, name: str, body: Any) -> Operation:
-        deployment = self.deployment(ws, endpoint, name)
         if isinstance(body, dict):
             _not_patchable(body, _DEPLOYMENT_PATCHABLE, "deployment")
         clean = check(DEPLOYMENT_PATCH, body)
-        self.ops.settle(deployment.rid)
+        self._settled(ws, endpoint, name)
+        deployment = self.deployment(ws, endpoint, name)
         scaling = "sku" in clean and clean["sku"].get("capacity") != (
             deployment.spec.get("sku") or {}).get("capacity")
         deployment.state = "Scaling" if scaling else "Updating"
@@ -312,12 +318,12 @@ class Endpoints:
         return self.ops.start("patch", ws.subscription, ws.location, deployment.rid, apply)
 
     def delete_deployment(self, ws: Workspace, endpoint: str, name: str) -> Operation | None:
+        self._settled(ws, endpoint)
+        self._settled(ws, endpoint, name)
         ep = self.endpoint(ws, endpoint)
         deployment = ep.deployments.get(name.lower())
         if deployment is None:
             return None
-        self.ops.settle(ep.rid)
-        self.ops.settle(deployment.rid)
         weights = {k.lower(): v for k, v in {**ep.mirror, **ep.traffic}.items()}
         if weights.get(name.lower(), 0) > 0:
             # Reference silent: the service refuses to delete a deployment that serves.
