@@ -233,3 +233,10 @@ def test_a_put_after_a_pending_delete_creates_the_endpoint_again(online: OnlineA
 def test_patch_merges_the_identity(online: OnlineApi) -> None:
     answer = online.call("PATCH", ep_path(), json={"identity": {"type": "None"}})
     assert online.follow(answer).json()["identity"] == {"type": "None"}
+
+
+def test_head_is_the_arm_existence_check(online: OnlineApi) -> None:
+    assert online.call("HEAD", ep_path()).status_code == 204
+    assert online.call("HEAD", ep_path() + "/deployments/blue").status_code == 204
+    assert online.call("HEAD", ep_path("nope")).status_code == 404
+    assert online.call("HEAD", ep_path() + "/deployments/nope").status_code == 404

@@ -119,6 +119,26 @@ def test_a_job_whose_input_is_missing_fails_with_a_reason(sonline: OnlineApi,
     assert_ml_error(register, 400, "UserError", "Failed")
 
 
+def test_a_job_reads_a_private_blob_through_its_sas(sonline: OnlineApi,
+                                                   azurite: AzuriteProcess) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+    from aml_emulator.storage import DEVSTORE_ACCOUNT, DEVSTORE_KEY
+
+    sonline.configure(mlv2_job_polls=0)
+    uri = blob_url(azurite, "private/sas/train.csv", RETRAIN_CSV)
+    sas = generate_blob_sas(DEVSTORE_ACCOUNT, "private", "sas/train.csv", account_key=DEVSTORE_KEY,
+                            permission=BlobSasPermissions(read=True),
+                            expiry=datetime.now(timezone.utc) + timedelta(hours=1))
+    assert run(sonline, "job-sas", job_body(f"{uri}?{sas}"))[-1] == "Completed"
+    forged = sas.replace("sig=", "sig=AAAA")
+    assert run(sonline, "job-forged", job_body(f"{uri}?{forged}"))[-1] == "Failed"
+    error = sonline.ok("GET", f"{W}/jobs/job-forged")["properties"]["properties"]["error"]
+    assert "could not be read" in error and "sig=" not in error  # the SAS is a secret
+
+
 @pytest.mark.parametrize(("change", "fragment"), [
     ({"command": None}, "properties.command is required"),
     ({"jobType": "Pipeline"}, "Command jobs only"),

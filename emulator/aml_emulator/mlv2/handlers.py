@@ -49,6 +49,7 @@ class MlHandlers:
             ("GET", _W, h.workspace),
             ("GET", _W + r"/(?i:onlineEndpoints)", h.list_endpoints),
             ("GET", _EP, h.get_endpoint), ("PUT", _EP, h.put_endpoint),
+            ("HEAD", _EP, h.endpoint_exists), ("HEAD", _DEP, h.deployment_exists),
             ("PATCH", _EP, h.patch_endpoint), ("DELETE", _EP, h.delete_endpoint),
             ("POST", _EP + r"/(?i:listKeys)", h.list_keys),
             ("POST", _EP + r"/(?i:token)", h.token),
@@ -143,6 +144,18 @@ class MlHandlers:
         ends = self.backend.endpoints
         return self._locked(request, params, lambda ws: Response(
             200, ends.endpoint(ws, params["ep"]).view(read=True)))
+
+    def endpoint_exists(self, request: Request, params: Params) -> Response:
+        """HEAD: ARM's existence check (azure-mgmt-resource check_existence_by_id), 204 or 404;
+        outside the subset, ARM answers it for every resource type."""
+        return self._locked(request, params, lambda ws: Response(
+            204 if self.backend.endpoints.endpoint(ws, params["ep"]) else 404))
+
+    def deployment_exists(self, request: Request, params: Params) -> Response:
+        return self._locked(request, params, lambda ws: Response(204 if self.backend.endpoints
+                                                                 .deployment(ws, params["ep"],
+                                                                             params["dep"])
+                                                                 else 404))
 
     def put_endpoint(self, request: Request, params: Params) -> Response:
         body = self._body(request)
