@@ -19,6 +19,9 @@ from .classic.routes import routes as classic_routes
 from .classic.scoring import ModelCache
 from .config import EmulatorConfig
 from .control import CONTROL_PREFIX, ControlPlane
+from .mlv2.backend import MlBackend
+from .mlv2.handlers import MlHandlers
+from .mlv2.scoring import MlScoring
 from .web import HTTPError, Request, Response, Router
 
 __all__ = ["DROP", "EmulatorApp"]
@@ -44,8 +47,10 @@ class EmulatorApp:
         self.jobs = JobManager(self.config, storage_connection_string, self.models.get)
         self.arm = ArmBackend(seed, base_url, self.config, blob_base_url=blob_base_url,
                               storage_connection_string=storage_connection_string)
+        self.mlv2 = MlBackend(seed, base_url, self.config, self.arm, blob_base_url=blob_base_url,
+                              storage_connection_string=storage_connection_string)
         self.control = ControlPlane({"classic": self.classic, "jobs": self.jobs,
-                                     "arm": self.arm}, config=self.config)
+                                     "arm": self.arm, "mlv2": self.mlv2}, config=self.config)
         self.router = Router()
         self.router.include(self.control.routes())
         self.router.include(classic_routes(ClassicHandlers(self.classic, self.models)))
@@ -55,6 +60,8 @@ class EmulatorApp:
         scoring = ArmScoring(self.arm, self.models)
         self.router.include(scoring.routes())
         self.router.include(ArmBatchExecution(self.arm, self.jobs, scoring.model).routes())
+        self.router.include(MlHandlers(self.mlv2).routes())
+        self.router.include(MlScoring(self.mlv2).routes())
 
     def handle(self, request: Request) -> Response | None:
         """Answer *request*; ``None`` (:data:`DROP`) means: close the socket, send nothing."""

@@ -19,6 +19,15 @@
   The evaluation CSV is computed on the degraded model, so it honestly reports the damage:
   Accuracy and AUC become ``1 -`` their normal values (below 0.5 for any model better than
   chance), a regression's Coefficient of Determination drops below 0. Read when a job starts.
+- ``mlv2_polls_before_done`` (2): polls of an Azure ML v2 (``mlv2``) async operation answered
+  ``InProgress`` before the next one ends it.
+- ``mlv2_fail_next`` (0): the next N v2 endpoint/deployment PUTs end ``Failed`` (state Failed).
+- ``mlv2_retry_after`` (10): ``Retry-After`` seconds on v2 202 answers and ``InProgress``
+  status answers (the spec's range is 10-600; tests lower it to 0).
+- ``mlv2_traffic_lag_reads`` (1): after a traffic change completes, this many endpoint GETs
+  still show the previous ``traffic``/``mirrorTraffic`` (eventual consistency).
+- ``mlv2_job_polls`` (2): GETs of a v2 job answered ``Queued``/``Running`` before a job whose
+  training is done shows ``Completed`` (or ``Failed``).
 
 Updates are validated as a whole (nothing changes when one value is bad); reset restores defaults.
 """
@@ -49,6 +58,11 @@ class Settings:
     arm_fail_next: int = 0
     arm_page_size: int = 20
     degrade_training: bool = False
+    mlv2_polls_before_done: int = 2
+    mlv2_fail_next: int = 0
+    mlv2_retry_after: int = 10
+    mlv2_traffic_lag_reads: int = 1
+    mlv2_job_polls: int = 2
 
 
 def _seconds(key: str, value: Any, minimum: float) -> float:
@@ -66,7 +80,9 @@ def _integer(key: str, value: Any, minimum: int, maximum: int) -> int:
 
 
 _INTEGERS = {"arm_polls_before_done": (0, 1000), "arm_fail_next": (0, 1000),
-             "arm_page_size": (1, 1000)}
+             "arm_page_size": (1, 1000), "mlv2_polls_before_done": (0, 1000),
+             "mlv2_fail_next": (0, 1000), "mlv2_retry_after": (0, 600),
+             "mlv2_traffic_lag_reads": (0, 1000), "mlv2_job_polls": (0, 1000)}
 
 
 class EmulatorConfig:
@@ -112,11 +128,18 @@ class EmulatorConfig:
 
     def take_arm_failure(self) -> bool:
         """Consume one of ``arm_fail_next``: ``True`` when this operation must fail."""
+        return self._take("arm_fail_next")
+
+    def take_mlv2_failure(self) -> bool:
+        """Consume one of ``mlv2_fail_next``: ``True`` when this operation must fail."""
+        return self._take("mlv2_fail_next")
+
+    def _take(self, key: str) -> bool:
         with self._lock:
-            remaining = self._settings.arm_fail_next
+            remaining = getattr(self._settings, key)
             if remaining <= 0:
                 return False
-            self._settings = replace(self._settings, arm_fail_next=remaining - 1)
+            self._settings = replace(self._settings, **{key: remaining - 1})
             return True
 
     def reset(self) -> None:

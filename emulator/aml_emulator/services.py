@@ -116,6 +116,11 @@ def _build_profile(server: EmulatorServer, seed: dict[str, Any], connection_stri
     subscriptions = seed.get("arm", {}).get("subscriptions", [])
     if subscriptions:
         profile["subscription_id"] = subscriptions[0]["subscriptionId"]
+    ml_workspaces = seed.get("mlv2", {}).get("workspaces", [])
+    if ml_workspaces:
+        # Azure ML v2 (Microsoft.MachineLearningServices): same server and ARM token as above.
+        profile["ml_resource_group"] = ml_workspaces[0]["resourceGroup"]
+        profile["ml_workspace"] = ml_workspaces[0]["name"]
     if connection_string:
         profile["storage_connection_string"] = connection_string
     # The client's records stay with this emulator (config.py keys ledger, journal, backup_dir).

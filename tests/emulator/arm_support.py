@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
@@ -38,14 +38,16 @@ class ArmApi:
     url: str
     ca: str
     token: str
+    api_version: ClassVar[str] = API_VERSION
 
     def call(self, method: str, path: str, *, token: Any = _DEFAULT,
-             version: str | None = API_VERSION, **kwargs: Any) -> requests.Response:
+             version: Any = _DEFAULT, **kwargs: Any) -> requests.Response:
         headers = kwargs.pop("headers", {})
         bearer = self.token if token is _DEFAULT else token
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
         params = dict(kwargs.pop("params", {}))
+        version = self.api_version if version is _DEFAULT else version
         if version is not None:
             params["api-version"] = version
         target = path if path.startswith("https://") else self.url + path

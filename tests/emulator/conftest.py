@@ -15,6 +15,7 @@ from aml_emulator.server import load_seed
 from aml_emulator.storage import upload_seed_model
 
 from .arm_support import ArmApi
+from .online_support import OnlineApi
 
 SEED = load_seed()
 WS = SEED["workspaces"][0]
@@ -138,5 +139,22 @@ def sarm(storage_server: EmulatorServer) -> ArmApi:
     """Like ``arm``, on the emulator whose storage is Azurite (the seed model is readable)."""
     client = ArmApi(storage_server.url, str(storage_server.ca_path),
                     storage_server.app.arm.token)
+    client.control("POST", "reset")
+    return client
+
+
+@pytest.fixture
+def online(server: EmulatorServer) -> OnlineApi:
+    """An Azure ML v2 caller (ARM token, api-version 2025-12-01) on the emulator, reset."""
+    client = OnlineApi(server.url, str(server.ca_path), server.app.arm.token)
+    client.control("POST", "reset")
+    return client
+
+
+@pytest.fixture
+def sonline(storage_server: EmulatorServer) -> OnlineApi:
+    """Like ``online``, on the emulator whose storage is Azurite (jobs can read their input)."""
+    client = OnlineApi(storage_server.url, str(storage_server.ca_path),
+                       storage_server.app.arm.token)
     client.control("POST", "reset")
     return client

@@ -86,7 +86,9 @@ def test_reset_restores_seed_and_clears_faults_and_log(api: Api) -> None:
 def test_config_is_validated_shown_in_state_and_reset(api: Api) -> None:
     defaults = {"bes_job_seconds": 3.0, "propagation_seconds": 1.0, "result_sas_seconds": 86400.0,
                 "status_format": "string", "arm_polls_before_done": 2, "arm_fail_next": 0,
-                "arm_page_size": 20, "degrade_training": False}
+                "arm_page_size": 20, "degrade_training": False, "mlv2_polls_before_done": 2,
+                "mlv2_fail_next": 0, "mlv2_retry_after": 10, "mlv2_traffic_lag_reads": 1,
+                "mlv2_job_polls": 2}
     assert api.call("GET", "/_emulator/config", token=None).json() == defaults
     answer = api.call("POST", "/_emulator/config", token=None,
                       json={"propagation_seconds": 0, "status_format": "numeric"})

@@ -27,7 +27,8 @@ from .conftest import PREDICTIVE_ID, WS_ID
 
 PROFILE_KEYS = {"name", "management_url", "workspace_id", "workspace_token", "region",
                 "ca_bundle", "storage_connection_string", "emulator", "arm_url", "arm_token",
-                "subscription_id", "ledger", "journal", "backup_dir"}
+                "subscription_id", "ledger", "journal", "backup_dir", "ml_resource_group",
+                "ml_workspace"}
 
 
 @pytest.fixture
@@ -78,6 +79,13 @@ def _check_arm(profile: dict[str, Any]) -> None:
     assert answer.status_code == 200, answer.text
     uri = answer.json()["properties"]["assets"]["asset3"]["locationInfo"]["uri"]
     assert uri.endswith(f"/{SEED_CONTAINER}/{SEED_BLOB}")
+    workspace = (f"{profile['arm_url']}/subscriptions/{SUB}/resourceGroups/"
+                 f"{profile['ml_resource_group']}/providers/Microsoft.MachineLearningServices/"
+                 f"workspaces/{profile['ml_workspace']}")
+    online = requests.get(workspace + "/onlineEndpoints/census-online",
+                          params={"api-version": "2025-12-01"}, verify=profile["ca_bundle"],
+                          headers={"Authorization": f"Bearer {profile['arm_token']}"}, timeout=10)
+    assert online.status_code == 200 and online.json()["properties"]["traffic"] == {"blue": 100}
     assert requests.get(uri, timeout=10).status_code == 200  # rebased onto this storage
     denied = requests.get(url, params={"api-version": API_VERSION}, verify=profile["ca_bundle"],
                           headers={"Authorization": f"Bearer {profile['workspace_token']}"},
