@@ -179,3 +179,12 @@ def test_no_module_cmdlet_takes_a_target_apart() -> None:
         uses = re.findall(r"\$Target\b[.\[]?", body)
         assert all(u == "$Target" for u in uses), f"{fn.name} reads into $Target: {uses}"
 
+
+
+def test_the_docs_name_the_cmdlet_where_target_show_is_described() -> None:
+    promotion = (REPO / "docs" / "promotion.md").read_text(encoding="utf-8")
+    module = (ps.MODULE.parent / "README.md").read_text(encoding="utf-8")
+    pipelines = (PIPELINES / "README.md").read_text(encoding="utf-8")
+    assert "`Get-AmlTarget TARGET`" in promotion
+    assert re.search(r"^\|[^\n]*`Get-AmlTarget`[^\n]*\| `target show` \|$", module, re.MULTILINE)
+    assert "`Get-AmlTarget`" in pipelines and "target show" in pipelines
