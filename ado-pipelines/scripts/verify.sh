@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # verify.sh — env: AML_STEP_TARGET, AML_STEP_EXPECTED_MODEL_URL, AML_STEP_SMOKE_INPUT.
-# Reads TARGET back and fails unless it serves EXPECTED_MODEL_URL (compared without SAS), then
-# scores SMOKE_INPUT through it when given. Sets servingModelUrl.
+# Reads TARGET back with `target show` and fails unless it serves EXPECTED_MODEL_URL (compared
+# without SAS), then scores SMOKE_INPUT through it when given. Sets servingModelUrl (the CLI also
+# sets modelUrl and stateHash). The target is the CLI's to parse: a malformed one is its usage
+# error (exit 2), and a new kind of target needs no change here.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 target="$(step_input AML_STEP_TARGET)"
 expected="$(step_input AML_STEP_EXPECTED_MODEL_URL)"
@@ -11,24 +13,31 @@ if [[ -z "$expected" ]]; then
   vso_issue error "no modelUrl from the Apply stage: nothing to verify"
   exit 1
 fi
-kind="${target%%:*}" rest="${target#*:}"
-rest="${rest%%#*}" first="${rest%%/*}" second="${rest#*/}"
-case "$kind" in
-  classic) shown="$(aml_run -o json classic endpoints show "$first" "$second")" ;;
-  arm) shown="$(aml_run -o json webservice show "$first" "$second")" ;;
-  *) vso_issue error "unknown target kind in '$target' (classic:… or arm:…)"; exit 2 ;;
-esac
-serving="$(python3 "$(dirname "${BASH_SOURCE[0]}")/model_url.py" "$kind" <<<"$shown")"
+shown="$(aml_run -o json target show "$target")"
+serving="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["model_url"])' <<<"$shown")"
 vso_output servingModelUrl "$serving"
 if [[ "$serving" != "$expected" ]]; then
   vso_issue error "read-back: $target serves $serving, expected $expected"
   exit 1
 fi
 echo "read-back ok: $target serves $expected"
-if [[ -z "$smoke" ]]; then
-  exit 0
-elif [[ "$kind" == classic ]]; then
+[[ -n "$smoke" ]] || exit 0
+# The CLI has no `score TARGET` yet: the score command's arguments come from the detail
+# `target show` printed (a classic endpoint's service and name, an ARM web service's resource id).
+read -r group first second < <(python3 -c '
+import json, sys
+detail = json.load(sys.stdin).get("detail") or {}
+resource = str(detail.get("resource_id") or "").split("/")
+if detail.get("service_id") and detail.get("endpoint"):
+    print("classic", detail["service_id"], detail["endpoint"])
+elif "webServices" in resource and "resourceGroups" in resource:
+    print("webservice", resource[resource.index("resourceGroups") + 1], resource[-1])
+' <<<"$shown") || true
+if [[ "${group-}" == classic ]]; then
   aml_run classic score "$first" "$second" --input "$smoke"
-else
+elif [[ "${group-}" == webservice ]]; then
   aml_run webservice score "$first" "$second" --input "$smoke"
+else
+  vso_issue error "smokeInput given, but the CLI has no score command for the kind of $target yet: leave smokeInput empty"
+  exit 1
 fi

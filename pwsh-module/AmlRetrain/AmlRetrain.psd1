@@ -17,6 +17,7 @@
         'Get-AmlNewWebServiceKey'
         'Get-AmlPromotionLedger'
         'Get-AmlRetrainingJob'
+        'Get-AmlTarget'
         'Get-AmlWebService'
         'Get-AmlWebServiceEndpoint'
         'Get-AmlWebServiceEndpointPatchUrl'

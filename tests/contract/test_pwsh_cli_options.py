@@ -1,5 +1,6 @@
 """The module exposes the CLI's job-service and ARM-timeout options wherever it calls a command that has
-them (issue 13: a job missing from the local journal needs --service; ARM writes take --timeout).
+them (issue 13: a job missing from the local journal needs --service; ARM writes take --timeout), leaves
+the target and service grammar to the CLI, and wraps `target show` as Get-AmlTarget (issue 14).
 
 Static, with tree-sitter-pwsh (tests/contract/pwsh_contract.py); Pester (tests/pwsh/Cmdlets.Tests.ps1)
 checks the same cmdlets with PowerShell's own binder on agents that have pwsh.
@@ -64,32 +65,70 @@ def test_the_service_parameter_is_the_job_cmdlets_one(fn: ps.Function, inv: ps.I
         assert sets == ["FromJob"], fn.name
 
 
-def _service_pattern(fn: ps.Function) -> re.Pattern[str]:
-    param = next(p for p in fn.params if p.name == "TrainingWebServiceId")
-    declared = re.match(r"\s*'([^']+)'", param.attributes.get("ValidatePattern", ""))
-    assert declared, f"{fn.name} -TrainingWebServiceId has no ValidatePattern"
-    # ValidatePattern ignores case unless Options = 'None' (RegexOptions.IgnoreCase by default).
-    return re.compile(declared.group(1), re.IGNORECASE)
-
-
 WITH_SERVICE = [f for f in functions() if any(p.name == "TrainingWebServiceId" for p in f.params)]
 
 
 @pytest.mark.parametrize("fn", WITH_SERVICE, ids=lambda f: f.name)
-def test_the_service_pattern_takes_what_retrain_prints_and_the_cli_accepts(fn: ps.Function) -> None:
+def test_the_service_is_passed_through_for_the_cli_to_check(fn: ps.Function) -> None:
+    # No copy of the training-service grammar (it names the target prefix arm:): the CLI checks it,
+    # so a form it learns binds here unchanged, a piped web_service_id never fails binding.
+    param = next(p for p in fn.params if p.name == "TrainingWebServiceId")
+    assert "ValidatePattern" not in param.attributes, f"{fn.name}: leave the service to the CLI"
+    assert "ValidateNotNullOrEmpty" in param.attributes
+
+
+def test_the_cli_refuses_a_malformed_service_with_a_usage_error_and_no_request() -> None:
+    from typer.testing import CliRunner
+
     from aml_retrain.errors import ValidationError
     from aml_retrain.training_services import canonical_reference
+    from aml_retrain_cli.main import app
 
-    pattern = _service_pattern(fn)
-    # A web_service_id piped from an ARM job (Start-AmlRetraining -ResourceGroupName) must bind: a
-    # failed ValidatePattern on pipeline input is a binding error for that object.
-    assert [s for s in SERVICE_ACCEPTED if not pattern.search(s)] == []
-    assert [s for s in SERVICE_REFUSED if pattern.search(s)] == []
     for sample in SERVICE_ACCEPTED:
-        canonical_reference(sample)  # the CLI takes every form the module lets through
-    for sample in ("arm:only-a-group", "arm:rg/ws/extra"):
+        canonical_reference(sample)  # what the module used to let through still passes
+    for sample in [s for s in SERVICE_REFUSED if s]:
         with pytest.raises(ValidationError):
             canonical_reference(sample)
+    # Exit 2 is AmlUsage / InvalidArgument in the module (New-AmlCliErrorRecord); no settings are
+    # set here, so a request would have failed on the missing workspace first.
+    result = CliRunner().invoke(app, ["-o", "json", "classic", "jobs", "status", "J1",
+                                      "--service", "arm:only-a-group"])
+    assert result.exit_code == 2 and "invalid training service" in result.output
+
+
+# --- Get-AmlTarget ↔ aml-retrain target show ----------------------------------------------------
+# Connection parameters the invoker maps (global options or child environment) that reading a
+# target can need: the classic workspace or the ARM subscription, and their secrets.
+TARGET_CONNECTION = {"ProfilePath", "WorkspaceId", "WorkspaceToken", "ConfigFile", "Region",
+                     "SubscriptionId", "ArmToken"}
+
+
+def test_get_aml_target_runs_target_show_with_the_target_as_its_argument() -> None:
+    fn = ps.module_commands()["get-amltarget"]
+    [inv] = fn.invocations
+    assert inv.path == ("target", "show") and inv.options == []
+    assert "-Arguments @($Target)" in ps.text(fn.node)
+    command = leaves()[("target", "show")]
+    arguments = [p for p in command.params if getattr(p, "param_type_name", "") == "argument"]
+    assert [(a.name, a.metavar) for a in arguments] == [("target", "TARGET")]
+    # An option added to target show needs a parameter here (and this list updated).
+    assert ps.option_names(command) - {"--help", "-h"} == set()
+
+
+def test_get_aml_target_parameters_are_the_target_and_the_connection() -> None:
+    fn = ps.module_commands()["get-amltarget"]
+    names = [p.name for p in fn.params]
+    assert names[0] == "Target" and set(names[1:]) == TARGET_CONNECTION
+    target = fn.params[0]
+    declared = target.attributes["Parameter"]
+    # Strings bind by value, ledger entries / plans / promotion results by their target property:
+    # PowerShell tries ByValue, then ByPropertyName, each first without type conversion
+    # (about_Parameter_Binding, PowerShell 7.4), so an entry's target string wins over the entry.
+    for flag in ("Mandatory", "Position = 0", "ValueFromPipeline,", "ValueFromPipelineByPropertyName"):
+        assert flag in declared + ",", flag
+    assert set(target.attributes) == {"Parameter", "ValidateNotNullOrEmpty"}
+    assert ps.text(fn.node).count("[OutputType('AmlRetrain.TargetState')]") == 1
+    assert ps.format_views()["AmlRetrain.TargetState"] == ["target", "model_url", "state_hash"]
 
 
 def test_the_gate_passes_the_service_only_for_a_job_candidate() -> None:

@@ -339,7 +339,11 @@ def test_the_example_retrains_gates_plans_applies_and_verifies(
     assert plan["planHash"] and Path(plan["planFile"]).name == "plan.json"
     applied = runner.stages["Apply"].jobs["Apply"].outputs
     assert applied["Apply.apply.ledgerSeq"] == "1"
-    assert applied["Apply.apply.modelUrl"] == runner.step("verify").vso.outputs["servingModelUrl"]
+    verified = runner.step("verify").vso.outputs
+    assert applied["Apply.apply.modelUrl"] == verified["servingModelUrl"]
+    # The read-back went through `target show` (it sets modelUrl and stateHash), not a copy of the
+    # target grammar in the script.
+    assert verified["modelUrl"] == verified["servingModelUrl"] and len(verified["stateHash"]) == 64
     assert not [i for s in runner.steps for i in s.vso.issues if i[0] == "error"]
     [entry] = ledger_entries(pipeline["ledger"])
     assert entry["job_id"] == retrain["jobId"] and entry["plan_hash"] == plan["planHash"]

@@ -36,7 +36,7 @@ ARM_FLOW = {
 }
 PROMOTION_FLOW = {
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"), ("ledger", "verify"),
-    ("ledger", "repair"), ("fanout", "run"),
+    ("ledger", "repair"), ("fanout", "run"), ("target", "show"),
 }
 
 
@@ -163,6 +163,8 @@ def test_promotion_flow_prints_what_the_module_reads(
     cli("promote", target, "--from-job", first["job_id"], "--gate", "--dry-run")
     cli("promote", target, "--model-url", "-", "--reason", "pwsh",
         stdin=first["model_url_without_sas"] + "\n")
+    # Get-AmlTarget: what the target serves now is the model just promoted.
+    assert cli("target", "show", target)["model_url"] == first["model_url_without_sas"]
     plan_file = tmp_path / "plan.json"
     plan = cli("plan", target, "--out", str(plan_file), "--from-job", second["job_id"], "--gate")
     cli("apply", plan["plan_file"])

@@ -173,6 +173,27 @@ Describe 'Invoke-AmlRetrainCli' {
         $err.Exception.Message | Should -Be 'aml-retrain: error: No such option: --nope'
     }
 
+    It 'Get-AmlTarget passes the target verbatim as the one argument of target show' {
+        $result = Get-AmlTarget -Target 'classic:abc/ep 1#r'
+        $result.argv | Should -Be @('--output', 'json', 'target', 'show', 'classic:abc/ep 1#r')
+        $result.PSObject.TypeNames[0] | Should -Be 'AmlRetrain.TargetState'
+    }
+
+    It 'surfaces the CLI''s refusal of a malformed target as AmlUsage of the cmdlet called' {
+        # The module has no copy of the target grammar: the CLI refuses (exit 2, one line) before
+        # reading anything, and the error is the one every usage error becomes.
+        Set-Fake -Exit 2 -Stderr "ValidationError: invalid target 'onlin:rg/ws': it must start with 'classic:' or 'arm:'; accepted forms are ..."
+        Get-AmlTarget 'onlin:rg/ws' -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'AmlUsage*'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].Exception.GetType() | Should -Be ([System.ArgumentException])
+        $failures[0].Exception.Message | Should -BeLike "ValidationError: invalid target 'onlin:rg/ws'*"
+        $failures[0].InvocationInfo.MyCommand.Name | Should -Be 'Get-AmlTarget'
+        $err = { Get-AmlTarget 'onlin:rg/ws' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AmlUsage*'
+    }
+
     It 'writes a non-terminating error per failed pipeline item, attributed to the public cmdlet' {
         Set-Fake -Exit 3 -Stderr 'NotFoundError: endpoint not found (HTTP 404)'
         $svc = 'c7d1e3f5a2b44c6d8e0f1a3b5c7d9e2f'

@@ -110,6 +110,15 @@ Describe 'Parameter sets' {
         }
     }
 
+    It 'Get-AmlTarget takes its one target positionally, by value and by property name' {
+        $attribute = (Get-Command Get-AmlTarget).Parameters['Target'].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+        $attribute.Mandatory | Should -BeTrue
+        $attribute.Position | Should -Be 0
+        $attribute.ValueFromPipeline | Should -BeTrue
+        $attribute.ValueFromPipelineByPropertyName | Should -BeTrue
+        Get-ParameterSet 'Get-AmlTarget' | Should -Be @('__AllParameterSets: ArmToken,ConfigFile,ProfilePath,Region,SubscriptionId,Target,WorkspaceId,WorkspaceToken')
+    }
+
     It 'endpoint cmdlets bind WebServiceId and Name by property name' -ForEach @(
         'Update-AmlWebServiceEndpoint', 'Remove-AmlWebServiceEndpoint', 'Get-AmlWebServiceEndpointPatchUrl', 'Invoke-AmlWebServiceScore'
     ) {

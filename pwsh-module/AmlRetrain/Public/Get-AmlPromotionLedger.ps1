@@ -10,7 +10,8 @@ function Get-AmlPromotionLedger {
     Calls aml-retrain ledger show [TARGET].
 
     .PARAMETER Target
-    Only the entries of this target (classic:SERVICE_ID/ENDPOINT or arm:RG/NAME).
+    Only the entries of this target, e.g. classic:SERVICE_ID/ENDPOINT or arm:RG/NAME (checked by the
+    CLI: a malformed target is an AmlUsage error).
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile
@@ -67,7 +68,7 @@ function Get-AmlPromotionLedger {
     [OutputType('AmlRetrain.LedgerEntry')]
     param(
         [Parameter(Position = 0, ValueFromPipelineByPropertyName)]
-        [ValidatePattern('^(classic|arm):')]
+        [ValidateNotNullOrEmpty()]
         [string] $Target,
 
         [ValidateNotNullOrEmpty()]

@@ -58,7 +58,7 @@ function Get-AmlRetrainingJob {
 
         [Parameter(ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [ValidateNotNullOrEmpty()]

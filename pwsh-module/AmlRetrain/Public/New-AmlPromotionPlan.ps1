@@ -12,8 +12,9 @@ function New-AmlPromotionPlan {
     plan file is not written.
 
     .PARAMETER Target
-    What to deploy to: classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]. Binds from the
-    pipeline by property name (target of a ledger entry or plan).
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
+    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER Path
     Plan file to write, e.g. .\plan.json (publish it as a pipeline artifact).
@@ -95,7 +96,7 @@ function New-AmlPromotionPlan {
     [OutputType('AmlRetrain.PromotionPlan')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [ValidatePattern('^(classic:[0-9a-fA-F]{32}/[^/#]+|arm:[^/#]+/[^/#]+)(#.+)?$')]
+        [ValidateNotNullOrEmpty()]
         [string] $Target,
 
         [Parameter(Mandatory, Position = 1)]
@@ -117,7 +118,7 @@ function New-AmlPromotionPlan {
         # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
         [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [switch] $Gate,

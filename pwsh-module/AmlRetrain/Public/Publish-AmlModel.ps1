@@ -13,8 +13,9 @@ function Publish-AmlModel {
     run. Alias: Invoke-AmlPromotion.
 
     .PARAMETER Target
-    What to deploy to: classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]. Binds from the
-    pipeline by property name (target of a ledger entry or plan).
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
+    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER ModelUrl
     URL of the .ilearner blob, with or without a SAS. It is passed on standard input, never on the
@@ -120,7 +121,7 @@ function Publish-AmlModel {
     [OutputType('AmlRetrain.PromotionResult')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [ValidatePattern('^(classic:[0-9a-fA-F]{32}/[^/#]+|arm:[^/#]+/[^/#]+)(#.+)?$')]
+        [ValidateNotNullOrEmpty()]
         [string] $Target,
 
         [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
@@ -137,7 +138,7 @@ function Publish-AmlModel {
         # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
         [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [switch] $Gate,

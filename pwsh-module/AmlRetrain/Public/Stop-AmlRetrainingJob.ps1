@@ -56,7 +56,7 @@ function Stop-AmlRetrainingJob {
 
         [Parameter(ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [ValidateNotNullOrEmpty()]

@@ -121,13 +121,13 @@ function Test-AmlModelGate {
         [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
         [Parameter(ParameterSetName = 'Candidate')]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [ValidateNotNullOrEmpty()]
         [string] $Baseline,
 
-        [ValidatePattern('^(classic|arm):')]
+        [ValidateNotNullOrEmpty()]
         [string] $Target,
 
         [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]

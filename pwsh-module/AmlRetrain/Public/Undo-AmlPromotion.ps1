@@ -11,8 +11,9 @@ function Undo-AmlPromotion {
     Calls aml-retrain rollback TARGET [--to ENTRY]. -WhatIf runs the CLI's dry run.
 
     .PARAMETER Target
-    What to deploy to: classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]. Binds from the
-    pipeline by property name (target of a ledger entry or plan).
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
+    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER ToEntry
     Ledger entry (seq) to return to; default: the previous model. Binds from seq of a ledger entry.
@@ -79,7 +80,7 @@ function Undo-AmlPromotion {
     [OutputType('AmlRetrain.PromotionResult')]
     param(
         [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)]
-        [ValidatePattern('^(classic:[0-9a-fA-F]{32}/[^/#]+|arm:[^/#]+/[^/#]+)(#.+)?$')]
+        [ValidateNotNullOrEmpty()]
         [string] $Target,
 
         [Parameter(ValueFromPipelineByPropertyName)]

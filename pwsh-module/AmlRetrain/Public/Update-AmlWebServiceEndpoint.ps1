@@ -129,7 +129,7 @@ function Update-AmlWebServiceEndpoint {
         # "Cmdlet parameter sets"), and pipeline input binds it only when that set is chosen.
         [Parameter(ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [Parameter(Mandatory, ParameterSetName = 'Location')]

@@ -62,7 +62,7 @@ function Wait-AmlRetrainingJob {
 
         [Parameter(ValueFromPipelineByPropertyName)]
         [Alias('web_service_id')]
-        [ValidatePattern('^([0-9a-fA-F]{32}|arm:[^/#?\s]+/[^/#?\s]+)$')]
+        [ValidateNotNullOrEmpty()]
         [string] $TrainingWebServiceId,
 
         [ValidateRange(1, 604800)]
