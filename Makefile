@@ -31,7 +31,7 @@ unit: $(STAMP)
 # Azure Pipelines YAML: offline schema check (check-jsonschema's vendored schema), template references,
 # typed parameters, output variables, CLI and cmdlet calls. `make test` runs the same file in pytest.
 validate-pipelines: $(STAMP)
-	$(PY) -m pytest tests/contract/test_pipelines.py tests/contract/test_pipelines_pwsh.py tests/contract/test_pipeline_agent.py -q
+	$(PY) -m pytest tests/contract/test_pipelines.py tests/contract/test_pipelines_pwsh.py tests/contract/test_pipeline_agent.py tests/contract/test_pipeline_verify.py -q
 
 test: setup lint typecheck
 	$(PY) -m pytest
