@@ -88,9 +88,9 @@ def test_parse_target_accepts_the_documented_forms(text: str, expected: Target, 
 
 
 @pytest.mark.parametrize(("text", "why"), [
-    ("", "must start with 'classic:' or 'arm:'"),
-    (f"{SVC}/ep1", "must start with 'classic:' or 'arm:'"),
-    ("v2:rg/name", "must start with 'classic:' or 'arm:'"),
+    ("", "must start with 'classic:', 'arm:' or 'online:'"),
+    (f"{SVC}/ep1", "must start with 'classic:', 'arm:' or 'online:'"),
+    ("v2:rg/name", "must start with 'classic:', 'arm:' or 'online:'"),
     (f"classic:{SVC}", "expected exactly SERVICE_ID/ENDPOINT"),
     (f"classic:{SVC}/ep1/extra", "expected exactly SERVICE_ID/ENDPOINT"),
     ("arm:/name", "expected exactly RESOURCE_GROUP/NAME"),

@@ -24,6 +24,7 @@ from aml_retrain.promotion.kinds import (
 )
 from aml_retrain.promotion.kinds import arm as _arm
 from aml_retrain.promotion.kinds import classic as _classic
+from aml_retrain.promotion.kinds import online as _online
 
 if TYPE_CHECKING:
     from aml_retrain.config import Settings
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 # The kinds of target, by prefix; the order is the one help and errors list them in.
-KINDS: dict[str, TargetKind] = {kind.prefix: kind for kind in (_classic.KIND, _arm.KIND)}
+KINDS: dict[str, TargetKind] = {kind.prefix: kind for kind in (_classic.KIND, _arm.KIND, _online.KIND)}
 TARGET_FORMS = tuple(form for kind in KINDS.values() for form in kind.forms)
 TARGET_USAGE = " or ".join(kind.usage for kind in KINDS.values())
 

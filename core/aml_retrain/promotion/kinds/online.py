@@ -1,0 +1,290 @@
+"""Online target: ``online:RESOURCE_GROUP/WORKSPACE/ENDPOINT[#DEPLOYMENT]``, a v2 managed online endpoint.
+
+A model is a registered model version, recorded as ``azureml:NAME:VERSION`` (relative to the
+target's workspace). Deploying it creates a deployment copied from the one it replaces (the
+pinned ``#DEPLOYMENT``, else the one taking most traffic), waits for it, then moves that
+deployment's share of traffic to it with a whole-endpoint PUT; the old deployment is kept, so a
+rollback is a traffic switch back (or a redeploy when the old deployment is gone).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aml_retrain.errors import AmlRetrainError, ValidationError
+from aml_retrain.promotion.kinds import JsonObject, Target, TargetState, canonical_hash, path_parts
+
+if TYPE_CHECKING:
+    from aml_retrain.config import Settings
+    from aml_retrain.evaluation import Metrics
+    from aml_retrain.online import OnlineClient
+    from aml_retrain.online.results import Deployment, Endpoint
+    from aml_retrain.promotion.context import PromotionContext
+
+__all__ = ["KIND", "OnlineClients", "OnlineKind", "OnlineTarget"]
+
+
+@dataclass(frozen=True)
+class OnlineTarget:
+    """A managed online endpoint; ``deployment`` pins the deployment a promotion replaces."""
+
+    resource_group: str
+    workspace: str
+    endpoint: str
+    deployment: str | None = None
+    kind: ClassVar[str] = "online"
+
+    def __str__(self) -> str:
+        pin = f"#{self.deployment}" if self.deployment else ""
+        return f"online:{self.resource_group}/{self.workspace}/{self.endpoint}{pin}"
+
+
+def _own(target: Target) -> OnlineTarget:
+    assert isinstance(target, OnlineTarget)  # the registry routes by prefix
+    return target
+
+
+class OnlineClients:
+    """The online kind's client: one :class:`OnlineClient` per workspace, built on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._built: dict[tuple[str, str], OnlineClient] = {}
+
+    def workspace(self, resource_group: str, workspace: str) -> OnlineClient:
+        """Return the client of one workspace."""
+        key = (resource_group, workspace)
+        if key not in self._built:
+            from aml_retrain.online import OnlineClient
+
+            self._built[key] = OnlineClient.from_settings(self.settings, resource_group, workspace)
+        return self._built[key]
+
+    def close(self) -> None:
+        """Close every workspace client built."""
+        for client in self._built.values():
+            client.close()
+
+
+def _client(context: PromotionContext, target: OnlineTarget) -> OnlineClient:
+    clients: OnlineClients = context.clients.get("online")
+    return clients.workspace(target.resource_group, target.workspace)
+
+
+def _key_of(model_id: str) -> str:
+    from aml_retrain.online.models import parse_model_ref
+
+    name, version = parse_model_ref(model_id)
+    return f"azureml:{name}:{version}"
+
+
+def _source(own: OnlineTarget, endpoint: Endpoint) -> str:
+    chosen = own.deployment or endpoint.serving()
+    if chosen is None:
+        raise ValidationError(f"no deployment of {own.endpoint} takes traffic: pin the one to "
+                              f"replace, e.g. {own}#DEPLOYMENT")
+    return chosen
+
+
+def _live(split: Mapping[str, int]) -> dict[str, int]:
+    return {name: share for name, share in split.items() if share}
+
+
+class OnlineKind:
+    """Azure ML v2 managed online endpoints: a new deployment per model version, traffic moved."""
+
+    prefix = "online"
+    forms: tuple[str, ...] = ("online:RESOURCE_GROUP/WORKSPACE/ENDPOINT",
+                              "online:RESOURCE_GROUP/WORKSPACE/ENDPOINT#DEPLOYMENT")
+    usage = "online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT]"
+    shares_sas = False  # a model version is not a blob URL
+
+    def parse(self, path: str, selector: str | None) -> OnlineTarget:
+        """Parse ``RESOURCE_GROUP/WORKSPACE/ENDPOINT`` (already split from ``#DEPLOYMENT``)."""
+        from aml_retrain.online.names import (
+            check_deployment,
+            check_resource,
+            check_resource_group,
+            check_workspace,
+        )
+
+        group, workspace, endpoint = path_parts(path, 3, "RESOURCE_GROUP/WORKSPACE/ENDPOINT",
+                                                self.prefix)
+        check_resource_group(group)
+        check_workspace(workspace)
+        check_resource(endpoint, "endpoint")
+        if selector is not None:
+            check_deployment(selector)
+        return OnlineTarget(group, workspace, endpoint, selector)
+
+    def make_client(self, settings: Settings) -> OnlineClients:
+        """Build the per-workspace client cache (nothing is contacted yet)."""
+        return OnlineClients(settings)
+
+    def read_state(self, target: Target, context: PromotionContext) -> TargetState:
+        """GET the endpoint and its deployments; the hash covers traffic and deployments' models."""
+        own = _own(target)
+        client = _client(context, own)
+        endpoint = client.get_endpoint(own.endpoint)
+        deployments = {d.name: d for d in client.list_deployments(own.endpoint)}
+        serving = own.deployment or endpoint.serving()
+        model = ""
+        if serving is not None and serving in deployments and deployments[serving].model:
+            model = _key_of(deployments[serving].model)
+        models = {name: d.model.lower() for name, d in sorted(deployments.items())}
+        live = {"traffic": _live(endpoint.traffic), "mirror": _live(endpoint.mirror_traffic),
+                "deployments": models}
+        detail: JsonObject = {
+            "endpoint_id": endpoint.id, "deployment": serving, "traffic": dict(endpoint.traffic),
+            "mirror_traffic": dict(endpoint.mirror_traffic),
+            "deployments": {name: _key_of(d.model) if d.model else None
+                            for name, d in sorted(deployments.items())},
+        }
+        raw: JsonObject = {"endpoint": endpoint.raw,
+                           "deployments": [d.raw for d in deployments.values()]}
+        return TargetState(own, model, canonical_hash(live), detail, raw)
+
+    def deploy(self, target: Target, model: str, context: PromotionContext, *,
+               dry_run: bool = False) -> JsonObject:
+        """Create (or reuse) the model's deployment, wait for it, then move the traffic to it."""
+        from aml_retrain._files import write_private_json
+        from aml_retrain.online import deployment_name_for
+        from aml_retrain.online.models import parse_model_ref
+
+        own = _own(target)
+        client = _client(context, own)
+        name, version = parse_model_ref(self.model_key(own, model))
+        model_id = client.model_id(name, version)
+        endpoint = client.get_endpoint(own.endpoint)
+        deployments = {d.name: d for d in client.list_deployments(own.endpoint)}
+        source = _source(own, endpoint)
+        if source not in deployments:
+            raise ValidationError(f"{own.endpoint} has no deployment {source}: it has "
+                                  f"{', '.join(sorted(deployments)) or 'none'}")
+        reuse = _serving_model(deployments, model_id)
+        chosen = reuse.name if reuse is not None else deployment_name_for(name, version)
+        before = _live(endpoint.traffic)
+        after = dict(before)
+        share = after.pop(source, 0) if chosen != source else 0
+        after[chosen] = after.get(chosen, 0) + share
+        mirror = {n: s for n, s in endpoint.mirror_traffic.items() if n != chosen}
+        shown: JsonObject = {
+            "endpoint": own.endpoint, "endpoint_id": endpoint.id, "source": source,
+            "deployment": chosen, "creates": reuse is None, "model_id": model_id,
+            "traffic_before": before, "traffic_after": after,
+            "mirror_before": dict(endpoint.mirror_traffic), "mirror_after": mirror,
+        }
+        if dry_run:
+            return {**shown, "dry_run": True}
+        backup = None
+        if context.clients.backup_dir is not None:
+            backup = str(write_private_json(context.clients.backup_dir, json.dumps(
+                {"endpoint": endpoint.raw, "deployments": [d.raw for d in deployments.values()]},
+                indent=2, sort_keys=True)))
+        timeout = context.operation_timeout
+        if reuse is None:
+            client.create_deployment(own.endpoint, chosen, model_id, source=source,
+                                     timeout=timeout, exist_ok=True)
+        elif reuse.provisioning_state != "Succeeded":
+            client.wait_deployment(own.endpoint, chosen, timeout=timeout)
+        try:
+            change = client.set_traffic(own.endpoint, after, mirror_traffic=mirror, timeout=timeout)
+        except AmlRetrainError as exc:
+            raise _after_failed_traffic(client, own, after, exc) from exc
+        return {**shown, "backup_path": backup, "reads": change.reads, "changed": change.changed,
+                "traffic_after": dict(change.after)}
+
+    def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:
+        """The deployment a deploy would create or reuse and the traffic before and after."""
+        keys = ("endpoint_id", "source", "deployment", "creates", "model_id", "traffic_before",
+                "traffic_after", "mirror_before", "mirror_after")
+        return {"kind": "online", **{k: shown[k] for k in keys}}
+
+    def model_key(self, target: Target, model: str) -> str:
+        """Return ``azureml:NAME:VERSION``; an ARM id must name the target's own workspace."""
+        from aml_retrain.online.models import parse_model_ref
+
+        own = _own(target)
+        text = model.strip()
+        if text.startswith("/") and f"/workspaces/{own.workspace.lower()}/" not in text.lower():
+            raise ValidationError(f"model {text} is registered in another workspace than "
+                                  f"{own.workspace}: register it there first")
+        name, version = parse_model_ref(text if text.startswith(("/", "azureml:"))
+                                        else f"azureml:{text}")
+        return f"azureml:{name}:{version}"
+
+    def model_from_job(self, target: Target, context: PromotionContext, job_id: str,
+                       training_service: str | None,
+                       *, want_metrics: bool) -> tuple[str, Metrics | None]:
+        """The model version registered from the job (registered now if it is not yet)."""
+        own = _own(target)
+        client = _client(context, own)
+        name = _serving_model_name(client, own)
+        found = [v for v in client.list_model_versions(name) if v.job_name == job_id]
+        version = found[-1] if found else client.register_model_from_job(name, job_id)
+        metrics = self.job_metrics(target, context, job_id, training_service) if want_metrics \
+            else None
+        return f"azureml:{version.name}:{version.version}", metrics
+
+    def job_metrics(self, target: Target, context: PromotionContext, job_id: str,
+                    training_service: str | None) -> Metrics | None:
+        """The job's MLflow run metrics."""
+        return _client(context, _own(target)).run_metrics(job_id).metrics
+
+    def fresh_model(self, target: Target, planned: str, context: PromotionContext,
+                    from_job: Callable[[], str] | None) -> str:
+        """The planned model version as is: a version never changes once registered."""
+        return planned
+
+    def fingerprint_of(self, target: Target, context: PromotionContext, model: str,
+                       key: str) -> tuple[JsonObject, list[str]]:
+        """Return the version's record (id, model URI, job); a missing version is refused."""
+        return self.check_restorable(target, context, key, {}), []
+
+    def check_restorable(self, target: Target, context: PromotionContext, key: str,
+                         chosen: Mapping[str, Any]) -> JsonObject:
+        """Refuse a model version that is gone; return its record."""
+        from aml_retrain.errors import NotFoundError
+        from aml_retrain.online.models import parse_model_ref
+
+        name, version = parse_model_ref(key)
+        try:
+            found = _client(context, _own(target)).get_model_version(name, version)
+        except NotFoundError:
+            raise ValidationError(f"model {key} is not registered in the workspace; nothing "
+                                  "was changed") from None
+        return {"id": found.id, "model_uri": found.to_dict()["model_uri"], "job_name": found.job_name}
+
+
+def _serving_model(deployments: Mapping[str, Deployment], model_id: str) -> Deployment | None:
+    same = [d for d in deployments.values() if d.model.lower() == model_id.lower()]
+    ready = [d for d in same if d.provisioning_state == "Succeeded"]
+    found = ready or same
+    return found[0] if found else None
+
+
+def _serving_model_name(client: OnlineClient, own: OnlineTarget) -> str:
+    from aml_retrain.online.models import parse_model_ref
+
+    source = _source(own, client.get_endpoint(own.endpoint))
+    return parse_model_ref(client.get_deployment(own.endpoint, source).model)[0]
+
+
+def _after_failed_traffic(client: OnlineClient, own: OnlineTarget, wanted: Mapping[str, int],
+                          exc: AmlRetrainError) -> AmlRetrainError:
+    """Re-read the endpoint after a failed traffic change and say whether it applied."""
+    try:
+        seen = _live(client.get_endpoint(own.endpoint).traffic)
+    except AmlRetrainError:
+        exc.args = (f"{exc}; whether the traffic moved is unknown: check with "
+                    f"aml-retrain target show {own}",)
+        return exc
+    state = "applied" if seen == dict(wanted) else "not applied"
+    exc.args = (f"{exc}; re-read: the traffic change was {state} (traffic now {seen})",)
+    return exc
+
+
+KIND = OnlineKind()
