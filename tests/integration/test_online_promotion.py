@@ -92,3 +92,11 @@ def test_plan_apply_moves_traffic_and_a_changed_endpoint_makes_the_plan_stale(
     result = run("apply", str(stale))
     assert result.exit_code != 0 and "stale" in result.output.lower(), result.output
     assert _live(client.get_endpoint(ENDPOINT).traffic) == {"blue": 50, change["deployment"]: 50}
+
+
+def test_gate_reads_a_v2_jobs_mlflow_metrics_through_the_online_kind(emulator: Emulator) -> None:
+    fast(emulator)
+    gate = ok_json("gate", "--candidate", "job:census-train-1", "--target", TARGET)
+    assert gate["outcome"] == "pass" and gate["baseline"] is False
+    # The default classification policy's rules ran on the run's MLflow metrics.
+    assert {r["metric"] for r in gate["rules"]} == {"AUC", "Accuracy"}
