@@ -101,8 +101,9 @@ def test_an_arm_read_that_times_out_after_retries_exits_4(adapter: ArmAdapter) -
     # Issue 12.8 on the ARM side: azure-core retries the GET's read time-out, then gives up.
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    from aml_retrain.arm._pipeline import REQUEST_RETRIES
     from aml_retrain.arm.auth import StaticTokenCredential
-    from aml_retrain.arm.client import REQUEST_RETRIES, ArmWebServiceClient
+    from aml_retrain.arm.client import ArmWebServiceClient
 
     from .arm_fakes import ARM, SUB, RecordingTransport
 

@@ -7,11 +7,13 @@ lives in the polling method: the thread ends by itself instead of polling on aft
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 
-__all__ = ["BudgetExceeded", "BudgetPolling"]
+__all__ = ["BudgetExceeded", "BudgetPolling", "follow"]
 
 
 class BudgetExceeded(Exception):
@@ -54,3 +56,29 @@ class BudgetPolling(ARMPolling):
         delay = min(self._extract_delay(), remaining)
         self._waited += delay
         self._sleep(delay)
+
+
+def follow(
+    begin: Callable[[dict[str, Any]], Any], *, resource_id: str, api_version: str,
+    polling_interval: float, base_url: str, timeout: float,
+    translated: Callable[[Any], AbstractContextManager[None]],
+    budget_error: Callable[[str], Exception],
+) -> Any:
+    """Start a generic-resource LRO with ``begin(kwargs)`` and wait for it within ``timeout``.
+
+    ``translated(polling)`` turns azure-core errors into ours; ``budget_error(status)`` is raised
+    when the operation is still running when the budget runs out.
+    """
+    polling = BudgetPolling(polling_interval, time.monotonic() + timeout,
+                            path_format_arguments={"endpoint": base_url})
+    kwargs = {"resource_id": resource_id.lstrip("/"), "api_version": api_version,
+              "polling": polling}
+    with translated(polling):
+        poller = begin(kwargs)
+        try:
+            result = poller.result(timeout=timeout + 120)
+        except BudgetExceeded as exc:
+            raise budget_error(exc.status) from exc
+        if not poller.done():  # a single request hung past the budget
+            raise budget_error(str(poller.status()))
+    return result

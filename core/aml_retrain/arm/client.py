@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from aml_retrain._json import JsonObject
-from aml_retrain._redact import redact_text, redact_url
-from aml_retrain._version import __version__
+from aml_retrain._redact import redact_url
 from aml_retrain.arm._errors import REQUEST_ID_HEADER, error_from_response, translate
-from aml_retrain.errors import ConfigError, OperationTimeoutError, ServiceError, ValidationError
+from aml_retrain.arm._pipeline import (
+    DEFAULT_ARM_URL,
+    DEFAULT_REQUEST_TIMEOUT,
+    check_budget,
+)
+from aml_retrain.errors import OperationTimeoutError, ServiceError, ValidationError
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -38,17 +41,9 @@ logger = logging.getLogger("aml_retrain.arm")
 
 API_VERSION = "2017-01-01"
 PROVIDER = "Microsoft.MachineLearning/webServices"
-DEFAULT_ARM_URL = "https://management.azure.com"
 # PowerShell's web-service client polls every 5 s (PSCLIENT); Retry-After wins when sent.
 DEFAULT_POLLING_INTERVAL = 5.0
 DEFAULT_UPDATE_TIMEOUT = 900.0
-MAX_OPERATION_TIMEOUT = 86400.0
-# Per request, as the classic session: azure-core's own defaults (300 s to connect and to read,
-# 10 retries with back-off up to 120 s) would wait out any stall far past AML_RETRAIN_TIMEOUT.
-DEFAULT_REQUEST_TIMEOUT = 30.0
-CONNECT_TIMEOUT = 10.0
-REQUEST_RETRIES = 3
-RETRY_BACKOFF_MAX = 30
 _MAX_PAGES = 1000
 
 _RG_NAME = re.compile(r"^[-\w._()]{1,90}$")
@@ -105,35 +100,10 @@ class ArmWebServiceClient:
         )
 
     def _build(self, credential: TokenCredential, ca_bundle: str | None) -> Any:
-        from azure.mgmt.resource.resources import ResourceManagementClient
+        from aml_retrain.arm._pipeline import build_resource_client
 
-        host = urlsplit(self.base_url).hostname or ""
-        # Sovereign clouds want a token for their own ARM audience; the emulator takes any token.
-        scope = (
-            f"{self.base_url}/.default" if host.startswith("management.")
-            else f"{DEFAULT_ARM_URL}/.default"
-        )
-        try:
-            return ResourceManagementClient(
-                credential,
-                self.subscription_id,
-                base_url=self.base_url,
-                credential_scopes=[scope],
-                connection_verify=ca_bundle or True,
-                user_agent=f"aml-retrain/{__version__}",
-                **self.transport_options(),
-            )
-        except ValueError as exc:  # azure-core's word for unusable settings
-            raise ConfigError(f"cannot build the ARM client: {redact_text(str(exc))}") from exc
-
-    def transport_options(self) -> dict[str, Any]:
-        """Return azure-core's per-request timeout and retry options for ``self.timeout``."""
-        return {
-            "connection_timeout": min(CONNECT_TIMEOUT, self.timeout),
-            "read_timeout": self.timeout,
-            "retry_total": REQUEST_RETRIES,
-            "retry_backoff_max": RETRY_BACKOFF_MAX,
-        }
+        return build_resource_client(credential, self.subscription_id, base_url=self.base_url,
+                                     ca_bundle=ca_bundle, timeout=self.timeout)
 
     @classmethod
     def from_settings(
@@ -249,36 +219,20 @@ class ArmWebServiceClient:
         return self._long_running(self.resource_id(resource_group, name), body, timeout)
 
     def _long_running(self, resource_id: str, body: JsonObject, timeout: float) -> JsonObject:
-        from aml_retrain.arm._lro import BudgetExceeded, BudgetPolling
+        from aml_retrain.arm._lro import follow
 
-        if not 0 < timeout <= MAX_OPERATION_TIMEOUT:  # also refuses nan and inf
-            raise ValidationError(
-                f"timeout must be more than 0 and at most {MAX_OPERATION_TIMEOUT:g} seconds, "
-                f"got {timeout:g}: pass another --timeout"
-            )
+        check_budget(timeout)
         url = self._url(resource_id)
-        polling = BudgetPolling(
-            self.polling_interval, time.monotonic() + timeout,
-            path_format_arguments={"endpoint": self.base_url},
-        )
-        ops = self._client.resources
-        kwargs: dict[str, Any] = {
-            "resource_id": resource_id.lstrip("/"), "api_version": self.api_version,
-            "polling": polling,
-        }
         method = "PATCH"  # the only write: a PATCH keeps the keys and fields it does not name
-        with translate(method, url, polling=polling):
+        result = follow(
             # cls hands back ARM's JSON instead of a reshaped GenericResource.
-            kwargs["cls"] = lambda pipeline_response, _deserialized, _headers: (
-                pipeline_response.http_response.json()
-            )
-            poller = ops.begin_update_by_id(parameters=body, **kwargs)
-            try:
-                result = poller.result(timeout=timeout + 120)
-            except BudgetExceeded as exc:
-                raise _budget_error(method, url, timeout, exc.status) from exc
-            if not poller.done():  # a single request hung past the budget
-                raise _budget_error(method, url, timeout, str(poller.status()))
+            lambda kw: self._client.resources.begin_update_by_id(
+                parameters=body, cls=lambda pipeline_response, _d, _h: (
+                    pipeline_response.http_response.json()), **kw),
+            resource_id=resource_id, api_version=self.api_version,
+            polling_interval=self.polling_interval, base_url=self.base_url, timeout=timeout,
+            translated=lambda polling: translate(method, url, polling=polling),
+            budget_error=lambda status: _budget_error(method, url, timeout, status))
         return result if isinstance(result, dict) else {}
 
 

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from aml_retrain._json import JsonObject
-from aml_retrain._redact import redact_text, redact_url
-from aml_retrain._version import __version__
+from aml_retrain._redact import redact_url
 from aml_retrain.arm._errors import REQUEST_ID_HEADER, translate
+from aml_retrain.arm._pipeline import (
+    DEFAULT_ARM_URL,
+    DEFAULT_REQUEST_TIMEOUT,
+    arm_scope,
+    build_resource_client,
+    check_budget,
+)
 from aml_retrain.errors import (
-    ConfigError,
     OperationTimeoutError,
     ServiceError,
-    ValidationError,
     class_for_status,
     parse_error_content,
 )
@@ -38,14 +40,7 @@ __all__ = ["API_VERSION", "ArmJson", "decode_json", "online_error"]
 logger = logging.getLogger("aml_retrain.online")
 
 API_VERSION = "2025-12-01"  # ML-V2.md §0: required on every call
-DEFAULT_ARM_URL = "https://management.azure.com"
 DEFAULT_POLLING_INTERVAL = 5.0
-# Per request, as arm.client: azure-core's defaults (300 s, 10 retries) would outwait any budget.
-DEFAULT_REQUEST_TIMEOUT = 30.0
-CONNECT_TIMEOUT = 10.0
-REQUEST_RETRIES = 3
-RETRY_BACKOFF_MAX = 30
-MAX_OPERATION_TIMEOUT = 86400.0
 _MAX_PAGES = 1000
 
 
@@ -151,9 +146,7 @@ class ArmJson:
     @property
     def scope(self) -> str:
         """The token scope for this ARM host (sovereign clouds have their own audience)."""
-        host = urlsplit(self.base_url).hostname or ""
-        audience = self.base_url if host.startswith("management.") else DEFAULT_ARM_URL
-        return f"{audience}/.default"
+        return arm_scope(self.base_url)
 
     @property
     def client(self) -> Any:
@@ -163,18 +156,8 @@ class ArmJson:
         return self._resource_client
 
     def _build(self) -> Any:
-        from azure.mgmt.resource.resources import ResourceManagementClient
-
-        try:
-            return ResourceManagementClient(
-                self.credential, self.subscription_id, base_url=self.base_url,
-                credential_scopes=[self.scope], connection_verify=self.ca_bundle or True,
-                user_agent=f"aml-retrain/{__version__}",
-                connection_timeout=min(CONNECT_TIMEOUT, self.timeout), read_timeout=self.timeout,
-                retry_total=REQUEST_RETRIES, retry_backoff_max=RETRY_BACKOFF_MAX,
-            )
-        except ValueError as exc:  # azure-core's word for unusable settings
-            raise ConfigError(f"cannot build the ARM client: {redact_text(str(exc))}") from exc
+        return build_resource_client(self.credential, self.subscription_id, base_url=self.base_url,
+                                     ca_bundle=self.ca_bundle, timeout=self.timeout)
 
     def close(self) -> None:
         """Close the pipeline if it was built."""
@@ -266,32 +249,16 @@ class ArmJson:
         self._lro("DELETE", path, timeout, lambda ops, kw: ops.begin_delete_by_id(**kw))
 
     def _lro(self, method: str, path: str, timeout: float, begin: Any) -> Any:
-        from aml_retrain.arm._lro import BudgetExceeded, BudgetPolling
+        from aml_retrain.arm._lro import follow
 
         check_budget(timeout)
         url = self.url(path)
-        polling = BudgetPolling(self.polling_interval, time.monotonic() + timeout,
-                                path_format_arguments={"endpoint": self.base_url})
-        kwargs = {"resource_id": path.lstrip("/"), "api_version": self.api_version,
-                  "polling": polling}
-        with _translated(method, url, polling):
-            poller = begin(self.client.resources, kwargs)
-            try:
-                result = poller.result(timeout=timeout + 120)
-            except BudgetExceeded as exc:
-                raise _budget_error(method, url, timeout, exc.status) from exc
-            if not poller.done():  # a single request hung past the budget
-                raise _budget_error(method, url, timeout, str(poller.status()))
-        return result
-
-
-def check_budget(timeout: float) -> None:
-    """Raise ValidationError unless 0 < ``timeout`` <= one day (refuses nan and inf too)."""
-    if not (math.isfinite(timeout) and 0 < timeout <= MAX_OPERATION_TIMEOUT):
-        raise ValidationError(
-            f"timeout must be more than 0 and at most {MAX_OPERATION_TIMEOUT:g} seconds, got "
-            f"{timeout:g}: pass another --timeout"
-        )
+        return follow(
+            lambda kw: begin(self.client.resources, kw), resource_id=path,
+            api_version=self.api_version, polling_interval=self.polling_interval,
+            base_url=self.base_url, timeout=timeout,
+            translated=lambda polling: _translated(method, url, polling),
+            budget_error=lambda status: _budget_error(method, url, timeout, status))
 
 
 def _budget_error(method: str, url: str, timeout: float, status: str) -> OperationTimeoutError:

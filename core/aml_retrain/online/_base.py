@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from aml_retrain import _http
-from aml_retrain.online._arm import ArmJson, check_budget
+from aml_retrain.arm._pipeline import check_budget
+from aml_retrain.online._arm import ArmJson
 from aml_retrain.online.names import workspace_path
 
 if TYPE_CHECKING:

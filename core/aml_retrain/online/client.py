@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aml_retrain.online._arm import API_VERSION, DEFAULT_ARM_URL, DEFAULT_REQUEST_TIMEOUT, ArmJson
+from aml_retrain.arm._pipeline import DEFAULT_ARM_URL, DEFAULT_REQUEST_TIMEOUT
+from aml_retrain.online._arm import API_VERSION, ArmJson
 from aml_retrain.online._base import Waiter
 from aml_retrain.online.jobs import JobOps
 from aml_retrain.online.jobspec import load_job_spec
