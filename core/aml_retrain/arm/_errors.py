@@ -7,7 +7,7 @@ stays cheap to import.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,14 +46,22 @@ def _arm_hint(status: int, code: str | None) -> str:
 
 
 def error_from_response(
-    status: int, headers: dict[str, str], content: bytes | None, *, method: str, url: str
+    status: int, headers: Mapping[str, str], content: bytes | None, *, method: str, url: str,
+    hint_for: Callable[[int, str | None], str] = _arm_hint, service: str = "ARM",
+    other_shape: Callable[[bytes | None], tuple[str | None, str | None]] | None = None,
 ) -> ServiceError:
-    """Build the ServiceError subclass for an ARM error answer (specific detail code kept)."""
+    """Build the ServiceError subclass for an ARM error answer (specific detail code kept).
+
+    ``hint_for(status, code)`` adds what to do next; ``other_shape`` reads ``(code, message)`` from
+    a body that is not ARM's ``{error: {...}}`` (e.g. MLflow's).
+    """
     code, text, details = parse_error_content(content)
+    if text is None and other_shape is not None:
+        code, text = other_shape(content)
     # ARM's top-level code is generic (NotFound, BadRequest); the cause sits in details.
     specific = next((str(d["code"]) for d in details if d.get("code")), None) or code
-    message = text or "ARM returned an error"
-    hint = _arm_hint(status, specific)
+    message = text or f"{service} returned an error"
+    hint = hint_for(status, specific)
     if hint:
         message = f"{message.rstrip('. ')}. {hint}"
     lowered = {k.lower(): v for k, v in headers.items()}

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from aml_retrain._json import JsonObject
 from aml_retrain._redact import redact_url
-from aml_retrain.arm._errors import REQUEST_ID_HEADER, translate
+from aml_retrain.arm._errors import REQUEST_ID_HEADER, error_from_response, translate
 from aml_retrain.arm._pipeline import (
     DEFAULT_ARM_URL,
     DEFAULT_REQUEST_TIMEOUT,
@@ -28,8 +28,6 @@ from aml_retrain.arm._pipeline import (
 from aml_retrain.errors import (
     OperationTimeoutError,
     ServiceError,
-    class_for_status,
-    parse_error_content,
 )
 
 if TYPE_CHECKING:
@@ -60,19 +58,9 @@ def _hint(status: int) -> str:
 def online_error(status: int, headers: Mapping[str, str], content: bytes | None, *, method: str,
                  url: str, hint: Callable[[int], str] = _hint) -> ServiceError:
     """Build the ServiceError subclass for an error answer, keeping the specific detail code."""
-    code, text, details = parse_error_content(content)
-    if text is None:  # MLflow's own shape: {"error_code", "message"}
-        code, text = _flat_error(content)
-    specific = next((str(d["code"]) for d in details if d.get("code")), None) or code
-    message = text or "Azure ML returned an error"
-    next_step = hint(status)
-    if next_step:
-        message = f"{message.rstrip('. ')}. {next_step}"
-    lowered = {k.lower(): v for k, v in headers.items()}
-    return class_for_status(status)(
-        message, status_code=status, error_code=specific,
-        request_id=lowered.get(REQUEST_ID_HEADER), url=url, method=method, details=details,
-    )
+    return error_from_response(status, headers, content, method=method, url=url,
+                               hint_for=lambda answered, _code: hint(answered),
+                               service="Azure ML", other_shape=_flat_error)
 
 
 def decode_json(content: bytes | None) -> Any:
