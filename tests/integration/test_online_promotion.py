@@ -100,3 +100,19 @@ def test_gate_reads_a_v2_jobs_mlflow_metrics_through_the_online_kind(emulator: E
     assert gate["outcome"] == "pass" and gate["baseline"] is False
     # The default classification policy's rules ran on the run's MLflow metrics.
     assert {r["metric"] for r in gate["rules"]} == {"AUC", "Accuracy"}
+
+
+def test_a_traffic_put_whose_answer_is_lost_is_reported_unknown_while_traffic_settles(
+    emulator: Emulator,
+) -> None:
+    fast(emulator)
+    client = online_client()
+    model = f"azureml:census-model:{client.register_model_from_job('census-model', 'census-train-1').version}"
+    # The endpoint PUT is served, then the connection drops before every answer (retries too).
+    emulator.fault("PUT", r"/onlineEndpoints/census-online$", count=10, drop=True, after=True)
+    result = run("promote", TARGET, "--model-url", model)
+    assert result.exit_code != 0, result.output
+    # promote's own re-read still sees the old split (traffic is eventually consistent): it must
+    # say "unknown", never "not applied", since the change was sent and does land.
+    assert f"unknown — {TARGET} still serves azureml:census-model:1" in result.output, result.output
+    assert _live(client.get_endpoint(ENDPOINT).traffic) == {"census-model-v2": 100}

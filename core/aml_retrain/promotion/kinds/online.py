@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aml_retrain.errors import AmlRetrainError, ValidationError
+from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.kinds import JsonObject, Target, TargetState, canonical_hash, path_parts
 
 if TYPE_CHECKING:
@@ -190,10 +190,8 @@ class OnlineKind:
                                      timeout=timeout, exist_ok=True)
         elif reuse.provisioning_state != "Succeeded":
             client.wait_deployment(own.endpoint, chosen, timeout=timeout)
-        try:
-            change = client.set_traffic(own.endpoint, after, mirror_traffic=mirror, timeout=timeout)
-        except AmlRetrainError as exc:
-            raise _after_failed_traffic(client, own, after, exc) from exc
+        # A failed or timed-out PUT is re-read by promote itself (deploy_and_report): applied or not.
+        change = client.set_traffic(own.endpoint, after, mirror_traffic=mirror, timeout=timeout)
         return {**shown, "backup_path": backup, "reads": change.reads, "changed": change.changed,
                 "traffic_after": dict(change.after)}
 
@@ -271,20 +269,6 @@ def _serving_model_name(client: OnlineClient, own: OnlineTarget) -> str:
 
     source = _source(own, client.get_endpoint(own.endpoint))
     return parse_model_ref(client.get_deployment(own.endpoint, source).model)[0]
-
-
-def _after_failed_traffic(client: OnlineClient, own: OnlineTarget, wanted: Mapping[str, int],
-                          exc: AmlRetrainError) -> AmlRetrainError:
-    """Re-read the endpoint after a failed traffic change and say whether it applied."""
-    try:
-        seen = _live(client.get_endpoint(own.endpoint).traffic)
-    except AmlRetrainError:
-        exc.args = (f"{exc}; whether the traffic moved is unknown: check with "
-                    f"aml-retrain target show {own}",)
-        return exc
-    state = "applied" if seen == dict(wanted) else "not applied"
-    exc.args = (f"{exc}; re-read: the traffic change was {state} (traffic now {seen})",)
-    return exc
 
 
 KIND = OnlineKind()
