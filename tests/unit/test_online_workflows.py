@@ -72,7 +72,7 @@ class Stub:
         self.calls.append(("load_job_spec", path))
         return {"properties": {"jobType": "Command", "inputs": {}}}
 
-    def serving_job(self, endpoint: str) -> Job:
+    def serving_job(self, endpoint: str, *, deployment: str | None = None) -> Job:
         self.calls.append(("serving_job", endpoint))
         return Job.from_arm({"name": "census-train-1", "properties": {
             "jobType": "Command", "status": "Completed",

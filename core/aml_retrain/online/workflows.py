@@ -179,8 +179,8 @@ def _bind(body: JsonObject, input_name: str, uri: str) -> JsonObject:
     return body
 
 
-def _serving_model_name(client: OnlineClient, endpoint: str) -> str:
-    serving = client.get_endpoint(endpoint).serving()
+def _serving_model_name(client: OnlineClient, endpoint: str, deployment: str | None) -> str:
+    serving = deployment or client.get_endpoint(endpoint).serving()
     if serving is None:
         raise ValidationError(f"no deployment of {endpoint} takes traffic: pass --model-name "
                               "and --job JOB.yaml")
@@ -190,13 +190,14 @@ def _serving_model_name(client: OnlineClient, endpoint: str) -> str:
 def retrain_online(
     client: OnlineClient, data: str | Path, *, storage_connection_string: str | None = None,
     job_spec: str | Path | None = None, endpoint: str | None = None, model_name: str | None = None,
-    timeout: float = DEFAULT_JOB_TIMEOUT, input_name: str = INPUT_NAME,
+    deployment: str | None = None, timeout: float = DEFAULT_JOB_TIMEOUT, input_name: str = INPUT_NAME,
     progress: Progress | None = None, on_update: Callable[[Job], None] | None = None,
     now: datetime | None = None,
 ) -> OnlineRetrainResult:
     """Submit a training job on ``data``, wait, read its MLflow metrics, register its model.
 
-    Without ``job_spec`` the job behind the model ``endpoint`` serves (most traffic) is re-run.
+    Without ``job_spec`` the job behind the model ``endpoint`` serves (``deployment``'s, else the
+    one taking most traffic) is re-run.
     A Failed/Canceled job is returned (``status``, ``error``), not raised; a timeout raises
     OperationTimeoutError after cancelling the job. Everything is checked before the upload.
     """
@@ -206,11 +207,13 @@ def retrain_online(
         raise ValidationError("pass --endpoint ENDPOINT (re-run its serving model's job) or "
                               "--job JOB.yaml")
     body = client.load_job_spec(job_spec) if job_spec is not None else None
-    name = model_name or (_serving_model_name(client, endpoint) if endpoint is not None else None)
+    name = model_name or (_serving_model_name(client, endpoint, deployment)
+                          if endpoint is not None else None)
     if name is None:
         raise ValidationError("with --job and no --endpoint, name the model to register: "
                               "--model-name NAME")
-    source = client.serving_job(endpoint) if body is None and endpoint is not None else None
+    source = (client.serving_job(endpoint, deployment=deployment)
+              if body is None and endpoint is not None else None)
     uri = training_data_uri(data, storage_connection_string, now=now, progress=progress)
     if source is not None:
         from aml_retrain.online.jobspec import resubmission_body
