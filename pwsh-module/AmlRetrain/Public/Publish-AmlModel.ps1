@@ -5,7 +5,8 @@ function Publish-AmlModel {
 
     .DESCRIPTION
     The safe form of the swap: optionally gates the candidate against what the target serves now,
-    deploys (classic endpoint PATCH or ARM asset update, with backup and read-back) and appends a
+    deploys (classic endpoint PATCH, ARM asset update, or for an online endpoint a new deployment of
+    the model version and its traffic moved to it; with backup and read-back) and appends a
     hash-chained ledger entry. A gated candidate raises a PermissionDenied error with id AmlGated (exit
     code 8) and changes nothing; the gate result is the error's TargetObject when the CLI printed one.
 
@@ -13,13 +14,14 @@ function Publish-AmlModel {
     run. Alias: Invoke-AmlPromotion.
 
     .PARAMETER Target
-    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
-    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE], arm:RG/NAME[#ASSET_ID] or
+    online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT] (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
     Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER ModelUrl
-    URL of the .ilearner blob, with or without a SAS. It is passed on standard input, never on the
-    command line.
+    The model to deploy: the URL of the .ilearner blob, with or without a SAS, or for an online target
+    a registered model version azureml:NAME:VERSION (the CLI checks it against the target's kind). It
+    is passed on standard input, never on the command line.
 
     .PARAMETER FromJob
     Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
@@ -124,8 +126,9 @@ function Publish-AmlModel {
         [ValidateNotNullOrEmpty()]
         [string] $Target,
 
+        # No ValidatePattern: a model's form is the target kind's (a blob URL, azureml:NAME:VERSION).
         [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
-        [ValidatePattern('^https?://')]
+        [ValidateNotNullOrEmpty()]
         [string] $ModelUrl,
 
         [Parameter(Mandatory, ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
