@@ -132,6 +132,10 @@ def test_arm_flow_prints_what_the_module_reads(
     job = dict(cli("webservice", "retrain", RG, "census-model-training-ws", "--data",
                    str(data["census-2026"])))
     assert job["web_service_id"] == f"arm:{RG}/census-model-training-ws"
+    # Start-AmlRetraining -TrainingWebServiceId (and the pipelines' retrain step) hand the reference
+    # to classic retrain, which runs the kind it names.
+    by_reference = cli("classic", "retrain", job["web_service_id"], "--data", str(data["census-2025"]))
+    assert by_reference["web_service_id"] == job["web_service_id"] and by_reference["status"] == "Finished"
     listed = cli("webservice", "list", "--resource-group", RG)
     assert WS in [w["name"] for w in listed]
     cli("webservice", "show", RG, WS)
@@ -148,7 +152,7 @@ def test_arm_flow_prints_what_the_module_reads(
     cli(*update, RG, WS, "--file", str(definition))
     cli(*set_model, RG, WS, "--model-url", job["model_url_without_sas"], "--dry-run")
     cli("webservice", "score", RG, WS, "--input", str(data["score-rows"]))
-    assert cli.seen - {("classic", "services", "list")} == ARM_FLOW
+    assert cli.seen - {("classic", "services", "list"), ("classic", "retrain")} == ARM_FLOW
 
 
 def test_promotion_flow_prints_what_the_module_reads(
