@@ -475,6 +475,20 @@ def test_job_steps_pass_the_training_service_only_when_given(script: str, servic
     assert sum("--service" in c for c in calls) == (1 if given else 0)
 
 
+def test_promote_smoke_scores_an_online_target_before_traffic_moves(tmp_path: Path) -> None:
+    env = {"AML_STEP_TARGET": "online:rg/ws/ep", "AML_STEP_JOB_ID": "J1", "AML_STEP_SMOKE_INPUT": "rows.csv"}
+    done = run_script("promote.sh", env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        "aml-retrain promote online:rg/ws/ep --from-job J1 --gate --smoke rows.csv"]
+    params = {"targets": {"a": {"amlTarget": "online:rg/ws/ep"}}, "jobId": "J1", "ledger": "az://l/x.jsonl",
+              "smokeInput": "rows.csv", "downloadJournal": "false"}
+    [job] = expand(TEMPLATES / "jobs" / "promote-matrix.yml", params)
+    [promote] = [s for s in steps_of(job) if s.get("name") == "promote"]
+    assert promote["env"]["AML_STEP_SMOKE_INPUT"] == "rows.csv"
+    assert not [s for s in steps_of(job) if s.get("artifact") == "aml-retrain-journal"]
+
+
 @pytest.mark.parametrize("template", [f"{Path(s).stem}.yml" for s in JOB_STEPS])
 def test_job_step_templates_take_a_typed_training_service(template: str) -> None:
     document = yaml.safe_load((TEMPLATES / "steps" / template).read_text())

@@ -226,7 +226,8 @@ def test_online_flow_prints_what_the_module_reads(
     # Publish-AmlModel -ModelUrl passes the model on stdin (--model-url -), as it does a SAS URL.
     target = f"online:{ONLINE_RG}/{ONLINE_WS}/{ENDPOINT}"
     assert cli("gate", "--candidate", f"job:{job['job_id']}", "--target", target)["outcome"] == "pass"
-    promoted = cli("promote", target, "--model-url", "-", "--reason", "pwsh", stdin=job["model"] + "\n")
+    promoted = cli("promote", target, "--model-url", "-", "--reason", "pwsh", "--smoke",
+                   str(data["score-rows"]), stdin=job["model"] + "\n")
     assert promoted["new_model"] == job["model"]
     assert cli("target", "show", target)["model_url"] == job["model"]
     scored = cli("online", "score", *where, ENDPOINT, "--input", str(data["score-rows"]),

@@ -90,6 +90,7 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Invoke-AmlOnlineScore rg ws ep -InputFile $file -DeploymentName green }; Cli = 'online score'; Expect = 'rg ws ep --input <file> --deployment green' }
         @{ Call = { Publish-AmlModel $next -ModelUrl 'azureml:census-model:3' -Confirm:$false }; Cli = 'promote'; Expect = '<next> --model-url -' }
         @{ Call = { New-AmlPromotionPlan $next $file -ModelUrl 'azureml:census-model:3' -Confirm:$false }; Cli = 'plan'; Expect = '<next> --out <file> --model-url -' }
+        @{ Call = { Publish-AmlModel $next -FromJob J1 -Gate -SmokeInputFile $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --gate --smoke <file>' }
     ) {
         $null = & $Call
         $expected = $Expect.Replace('<svc>', $svc).Replace('<training>', $training).Replace('<target>', $target).Replace('<file>', $file).Replace('<next>', $next)

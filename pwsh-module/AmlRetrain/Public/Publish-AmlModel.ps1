@@ -10,7 +10,7 @@ function Publish-AmlModel {
     hash-chained ledger entry. A gated candidate raises a PermissionDenied error with id AmlGated (exit
     code 8) and changes nothing; the gate result is the error's TargetObject when the CLI printed one.
 
-    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID). -WhatIf runs the CLI's dry
+    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID) [--smoke FILE]. -WhatIf runs the CLI's dry
     run. Alias: Invoke-AmlPromotion.
 
     .PARAMETER Target
@@ -48,6 +48,11 @@ function Publish-AmlModel {
 
     .PARAMETER Reason
     Why: recorded in the ledger entry.
+
+    .PARAMETER SmokeInputFile
+    Rows (.csv with a header, or .json) the CLI scores on the new deployment of an online target
+    before any traffic moves to it (the CLI's smoke option); if that score fails, the traffic stays
+    where it was and the error is AmlCliFailed. Other kinds of target refuse it (AmlUsage).
 
     .PARAMETER TimeoutSec
     Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
@@ -100,6 +105,11 @@ function Publish-AmlModel {
 
     .EXAMPLE
     Start-AmlRetraining $training.Id -Data .\new.csv | Publish-AmlModel -Target 'arm:my-rg/census-model-ws' -Gate -WhatIf
+
+    .EXAMPLE
+    Publish-AmlModel -Target 'online:ml-rg/census-ws/census-online' -ModelUrl 'azureml:census-model:4' -SmokeInputFile .\rows.csv -Confirm:$false
+
+    A new deployment of version 4, scored at 0 % traffic, then the serving deployment's traffic moved to it.
 
     .EXAMPLE
     try { Publish-AmlModel $target -FromJob $id -Gate -ErrorAction Stop }
@@ -156,6 +166,9 @@ function Publish-AmlModel {
         [ValidateLength(1, 500)]
         [string] $Reason,
 
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $SmokeInputFile,
+
         [ValidateRange(1, 86400)]
         [int] $TimeoutSec,
 
@@ -207,6 +220,7 @@ function Publish-AmlModel {
         if ($RequireBaseline) { $arguments += '--require-baseline' }
         if ($Force) { $arguments += '--force' }
         if ($Reason) { $arguments += '--reason', $Reason }
+        if ($SmokeInputFile) { $arguments += '--smoke', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($SmokeInputFile) }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
         Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
