@@ -22,21 +22,17 @@ if [[ "$serving" != "$expected" ]]; then
 fi
 echo "read-back ok: $target serves $expected"
 [[ -n "$smoke" ]] || exit 0
-# The CLI has no `score TARGET` yet: the score command's arguments come from the detail
-# `target show` printed (a classic endpoint's service and name, an ARM web service's resource id).
-read -r group first second < <(python3 -c '
-import json, sys
-detail = json.load(sys.stdin).get("detail") or {}
-resource = str(detail.get("resource_id") or "").split("/")
-if detail.get("service_id") and detail.get("endpoint"):
-    print("classic", detail["service_id"], detail["endpoint"])
-elif "webServices" in resource and "resourceGroups" in resource:
-    print("webservice", resource[resource.index("resourceGroups") + 1], resource[-1])
-' <<<"$shown") || true
+# The CLI has no `score TARGET`: the score command's arguments are the service ids in the detail
+# `target show` printed (service.py), for an online endpoint pinned to the deployment serving it.
+read -r group first second third deployment < <(python3 "$(dirname "${BASH_SOURCE[0]}")/service.py" <<<"$shown") || true
 if [[ "${group-}" == classic ]]; then
   aml_run classic score "$first" "$second" --input "$smoke"
 elif [[ "${group-}" == webservice ]]; then
   aml_run webservice score "$first" "$second" --input "$smoke"
+elif [[ "${group-}" == online ]]; then
+  score=(online score "$first" "$second" "$third" --input "$smoke")
+  [[ -z "${deployment-}" ]] || score+=(--deployment "$deployment")
+  aml_run "${score[@]}"
 else
   vso_issue error "smokeInput given, but the CLI has no score command for the kind of $target yet: leave smokeInput empty"
   exit 1

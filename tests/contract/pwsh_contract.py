@@ -57,6 +57,13 @@ PIPES: list[tuple[Command, str, dict[str, str]]] = [
     (("plan",), "Invoke-AmlPromotionPlan", {"Path": "plan_file"}),
     (("ledger", "show"), "Undo-AmlPromotion", {"Target": "target", "ToEntry": "seq"}),
     (("ledger", "show"), "Publish-AmlModel", {"Target": "target"}),
+    (("online", "deployments", "list"), "Invoke-AmlOnlineScore", {"EndpointName": "endpoint"}),
+    (("online", "deployments", "list"), "Get-AmlOnlineDeployment", {"EndpointName": "endpoint"}),
+    (("online", "models", "list"), "Get-AmlOnlineModel", {"Name": "name"}),
+    (("online", "retrain"), "Get-AmlOnlineModel", {"Name": "model_name"}),
+    (("online", "retrain"), "Publish-AmlModel", _FROM_JOB),
+    (("online", "retrain"), "Test-AmlModelGate", _FROM_JOB),
+    (("online", "retrain"), "New-AmlPromotionPlan", _FROM_JOB),
 ]
 # Fields the function's code reads as properties ($_.field / $result.field) of a command's output.
 READS: list[tuple[Command, str, str]] = [
@@ -65,11 +72,14 @@ READS: list[tuple[Command, str, str]] = [
     (("webservice", "list"), "Get-AmlNewWebService", "resource_group"),
     (("gate",), "Test-AmlModelGate", "outcome"),
     (("ledger", "verify"), "Test-AmlPromotionLedger", "ok"),
+    (("online", "endpoints", "list"), "Get-AmlOnlineEndpoint", "name"),
+    (("online", "endpoints", "show"), "Get-AmlOnlineEndpoint", "name"),
 ]
 
 
-# Properties the module itself adds to the CLI's objects (Get-AmlNewWebService: ResourceGroup).
-MODULE_ADDED = frozenset({"ResourceGroup"})
+# Properties the module itself adds to the CLI's objects (Get-AmlNewWebService: ResourceGroup; the
+# online cmdlets: where the object lives, from their own arguments, and an endpoint's EndpointName).
+MODULE_ADDED = frozenset({"ResourceGroup", "ResourceGroupName", "WorkspaceName", "EndpointName"})
 FORMAT_FILE = MODULE / "AmlRetrain.Format.ps1xml"
 
 

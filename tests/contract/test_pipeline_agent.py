@@ -369,26 +369,76 @@ def test_install_takes_the_feed_with_the_pinned_version(tmp_path: Path) -> None:
         "python -m pip install --disable-pip-version-check aml-retrain==0.1.0", "aml-retrain --version"]
 
 
-@pytest.mark.parametrize(("service", "expected"), [
-    ("0123abcd", "aml-retrain classic retrain 0123abcd --data d.csv --timeout 60"),
-    ("arm:ml-rg/census-model-training-ws",
-     "aml-retrain webservice retrain ml-rg census-model-training-ws --data d.csv --timeout 60"),
-])
-def test_retrain_takes_a_classic_id_or_an_arm_training_service(service: str, expected: str,
-                                                                tmp_path: Path) -> None:
+@pytest.mark.parametrize("service", ["0123abcd", "arm:ml-rg/census-model-training-ws"])
+def test_retrain_hands_either_training_service_to_classic_retrain(service: str, tmp_path: Path) -> None:
+    # classic retrain takes a classic id or arm:RG/NAME and runs the kind it names: the step does not
+    # tell the forms apart (no copy of the grammar, tests/contract/test_pwsh_target_grammar.py).
     env = {"AML_STEP_TRAINING_SERVICE": service, "AML_STEP_DATA": "d.csv", "AML_STEP_TIMEOUT": "60",
-           "AML_STEP_OUTPUT_DIR": "$(undefined)"}
+           "AML_STEP_OUTPUT_DIR": "$(undefined)", "AML_STEP_TARGET": "classic:s/e"}
     done = run_script("retrain.sh", env, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "calls").read_text().splitlines() == [expected]
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        f"aml-retrain classic retrain {service} --data d.csv --timeout 60"]
 
 
-def test_retrain_refuses_a_malformed_arm_service(tmp_path: Path) -> None:
+def test_retrain_passes_on_the_cli_usage_error_for_a_malformed_service(tmp_path: Path) -> None:
+    cli = ('echo "aml-retrain $*" >> "$CALLS"; echo "aml-retrain: error: invalid training service '
+           "'arm:only-a-group': expected arm:RESOURCE_GROUP/NAME\" >&2; exit 2")
     env = {"AML_STEP_TRAINING_SERVICE": "arm:only-a-group", "AML_STEP_DATA": "d.csv"}
-    done = run_script("retrain.sh", env, tmp_path)
-    assert done.returncode == 2 and not (tmp_path / "calls").exists()
+    done = run_script("retrain.sh", env, tmp_path, cli=cli)
+    assert done.returncode == 2
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        "aml-retrain classic retrain arm:only-a-group --data d.csv --timeout 3600"]
+    [(kind, message)] = parse_vso(done.stdout + done.stderr).issues
+    assert kind == "error" and "arm:RESOURCE_GROUP/NAME" in message and "exit 2" in message
+
+
+ONLINE_ID = ("/subscriptions/sub/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/"
+             "workspaces/census-ws/onlineEndpoints/census-online")
+
+
+def shows(tmp_path: Path, detail: dict[str, Any]) -> str:
+    """A fake CLI that answers `-o json target show` with ``detail`` and records every call."""
+    shown = tmp_path / "shown.json"
+    shown.write_text(json.dumps({"target": "t", "model_url": "azureml:census-model:1",
+                                 "state_hash": "ab" * 32, "detail": detail}))
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    (tmp_path / "bin" / "python3").symlink_to(sys.executable)  # the scripts' python3 readers
+    return f'echo "aml-retrain $*" >> "$CALLS"; [[ "$3" != target ]] || cat {shown}'
+
+
+@pytest.mark.parametrize(("extra", "options"), [
+    ({}, ""),
+    ({"AML_STEP_JOB_FILE": "ml/train.yml", "AML_STEP_MODEL_NAME": "census-model"},
+     " --job ml/train.yml --model-name census-model"),
+])
+def test_retrain_of_an_online_target_finds_the_endpoint_through_target_show(
+        extra: dict[str, str], options: str, tmp_path: Path) -> None:
+    target = "online:ml-rg/census-ws/census-online"
+    cli = shows(tmp_path, {"endpoint_id": ONLINE_ID, "deployment": "blue", "traffic": {"blue": 100}})
+    env = {"AML_STEP_TRAINING_SERVICE": "$(trainingService)", "AML_STEP_TARGET": target,
+           "AML_STEP_DATA": "d.csv", "AML_STEP_TIMEOUT": "60", **extra}
+    done = run_script("retrain.sh", env, tmp_path, cli=cli)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        f"aml-retrain -o json target show {target}",
+        "aml-retrain online retrain ml-rg census-ws --endpoint census-online --data d.csv "
+        f"--timeout 60{options}"]
+
+
+def test_retrain_refuses_a_target_that_is_not_an_online_endpoint(tmp_path: Path) -> None:
+    cli = shows(tmp_path, {"service_id": "s" * 32, "endpoint": "retrained01"})
+    env = {"AML_STEP_TARGET": "classic:" + "s" * 32 + "/retrained01", "AML_STEP_DATA": "d.csv"}
+    done = run_script("retrain.sh", env, tmp_path, cli=cli)
+    assert done.returncode == 2
+    assert len((tmp_path / "calls").read_text().splitlines()) == 1, "only the read"
     [(kind, message)] = parse_vso(done.stdout).issues
-    assert kind == "error" and "arm:RESOURCE_GROUP/NAME" in message
+    assert kind == "error" and "trainingService" in message
+    # Neither a training service nor a target: nothing is called.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run_script("retrain.sh", {"AML_STEP_DATA": "d.csv"}, empty)
+    assert done.returncode == 2 and not (empty / "calls").exists()
 
 
 JOB_STEPS = {
@@ -423,6 +473,20 @@ def test_job_steps_pass_the_training_service_only_when_given(script: str, servic
     expected = job_call.replace("{tmp}", str(tmp_path)) + (f" --service {given}" if given else "")
     assert expected in calls, calls
     assert sum("--service" in c for c in calls) == (1 if given else 0)
+
+
+def test_promote_smoke_scores_an_online_target_before_traffic_moves(tmp_path: Path) -> None:
+    env = {"AML_STEP_TARGET": "online:rg/ws/ep", "AML_STEP_JOB_ID": "J1", "AML_STEP_SMOKE_INPUT": "rows.csv"}
+    done = run_script("promote.sh", env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        "aml-retrain promote online:rg/ws/ep --from-job J1 --gate --smoke rows.csv"]
+    params = {"targets": {"a": {"amlTarget": "online:rg/ws/ep"}}, "jobId": "J1", "ledger": "az://l/x.jsonl",
+              "smokeInput": "rows.csv", "downloadJournal": "false"}
+    [job] = expand(TEMPLATES / "jobs" / "promote-matrix.yml", params)
+    [promote] = [s for s in steps_of(job) if s.get("name") == "promote"]
+    assert promote["env"]["AML_STEP_SMOKE_INPUT"] == "rows.csv"
+    assert not [s for s in steps_of(job) if s.get("artifact") == "aml-retrain-journal"]
 
 
 @pytest.mark.parametrize("template", [f"{Path(s).stem}.yml" for s in JOB_STEPS])
@@ -539,3 +603,39 @@ def test_expanded_steps_validate_against_the_vendored_schema(tmp_path: Path) -> 
          "--regex-variant", "nonunicode", str(target)],
         capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+# ---------------------------------------------------------------- the online example
+
+
+def journal_steps(tree: dict[str, Any]) -> dict[str, list[str]]:
+    """stage → 'publish' / 'download' for each step that moves the job journal artifact."""
+    found: dict[str, list[str]] = {}
+    for stage, job in jobs_of(tree):
+        for step in steps_of(job):
+            if step.get("artifact") == "aml-retrain-journal":
+                moved = "publish" if "publish" in step else "download"
+                found.setdefault(str(stage["stage"]), []).append(moved)
+    return found
+
+
+def test_only_bes_pipelines_move_the_job_journal() -> None:
+    # An online job is not journalled (the CLI finds it through the target's workspace): publishing
+    # the missing folder would fail the Retrain stage ("Path does not exist"), downloading the
+    # missing artifact every later one.
+    classic = journal_steps(TREES["ado-pipelines/examples/retrain-classic-scheduled.yml"])
+    assert classic == {"Retrain": ["publish"], "Gate": ["download"], "Plan": ["download"],
+                       "Apply": ["download"]}
+    assert journal_steps(TREES["ado-pipelines/examples/retrain-online-scheduled.yml"]) == {}
+
+
+def test_the_online_example_retrains_the_target_through_an_arm_connection() -> None:
+    tree = TREES["ado-pipelines/examples/retrain-online-scheduled.yml"]
+    named = {str(s.get("name")): s for s in steps_in(tree) if s.get("name")}
+    retrain = named["retrain"]
+    assert retrain["task"] == "AzureCLI@2" and script_of(retrain).name == "retrain.sh"
+    assert retrain["env"]["AML_STEP_TRAINING_SERVICE"] == ""
+    assert retrain["env"]["AML_STEP_TARGET"] == "online:ml-prod-rg/census-ws/census-online"
+    for name in ("gate", "plan", "verify", "rollback"):
+        assert named[name]["env"]["AML_STEP_TARGET"] == retrain["env"]["AML_STEP_TARGET"], name
+    assert named["gate"]["env"]["AML_STEP_TRAINING_SERVICE"] == ""

@@ -95,7 +95,11 @@ def test_pending_module_parameters() -> None:
 
 def test_the_cmdlet_check_reads_parameters_and_splats() -> None:
     calls = cmdlet_calls()
-    assert {"WebServiceId", "Data", "TimeoutSec", "OutputDirectory"} <= calls["Start-AmlRetraining"]
+    assert {"TrainingWebServiceId", "Data", "TimeoutSec", "OutputDirectory"} <= calls["Start-AmlRetraining"]
+    assert {"ResourceGroupName", "WorkspaceName", "EndpointName", "JobFile", "ModelName"} <= calls[
+        "Start-AmlOnlineRetraining"]
+    assert {"ResourceGroupName", "WorkspaceName", "EndpointName", "DeploymentName"} <= calls[
+        "Invoke-AmlOnlineScore"]
     assert {"Path", "Concurrency", "KeepGoing", "JUnitPath"} <= calls["Invoke-AmlFanout"]
 
 

@@ -54,6 +54,9 @@ REQUIRED_COMMANDS = {
     ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "keys"),
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"),
     ("ledger", "verify"), ("ledger", "repair"), ("fanout", "run"), ("target", "show"),
+    ("online", "endpoints", "list"), ("online", "endpoints", "show"), ("online", "deployments", "list"),
+    ("online", "deployments", "show"), ("online", "models", "list"), ("online", "retrain"),
+    ("online", "score"),
 }
 # The documented names with unapproved verbs (and the Az-like ones) that must stay reachable as aliases.
 REQUIRED_ALIASES = {"Patch-AmlWebServiceEndpoint", "Add-AmlWebServiceEndpoint",
@@ -539,7 +542,9 @@ def test_the_default_mock_has_every_field_the_cmdlets_read_under_strict_mode() -
                        if n.type == "command" and ps._command_name(n) == "BeforeEach")
     table = next(n for n in ps.walk(before_each) if n.type == "hash_literal_expression")
     keys = {ps.text(e.children[0]) for e in ps.walk(table) if e.type == "hash_entry"}
-    assert {name for _, _, name in ps.READS} <= keys
+    # Property names are case-insensitive in PowerShell (and a hashtable literal refuses Name and
+    # name together): Name = 'ep1' serves Get-AmlWebService's .Name and Get-AmlOnlineEndpoint's .name.
+    assert {name.lower() for _, _, name in ps.READS} <= {key.lower() for key in keys}
 
 
 # --- the documented azuremlps and Az.MachineLearning names ----------------------------------------

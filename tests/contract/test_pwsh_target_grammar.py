@@ -18,15 +18,6 @@ from tests.contract import pwsh_contract as ps
 
 pytest.importorskip("tree_sitter_pwsh")
 
-# The training-service reference (`arm:RG/NAME` for `--service` / retrain) is another grammar: the
-# retrain step picks `classic retrain` or `webservice retrain` by it because the CLI documents no
-# retrain command that takes either form. Until it does, these lines are the only ones allowed.
-TRAINING_SERVICE_DISPATCH = {
-    ("ado-pipelines/scripts/retrain.sh", 'if [[ "$service" == arm:* ]]; then'),
-    ("ado-pipelines/scripts/retrain.sh", 'rest="${service#arm:}"'),
-    ("ado-pipelines/templates/steps/retrain.yml", "if ($service -like 'arm:*') {"),
-}
-
 
 def prefixes() -> list[str]:
     from aml_retrain.promotion.targets import KINDS
@@ -94,8 +85,7 @@ def grammar_copies(where: str, code: str, shell: bool) -> list[str]:
         for match in pattern.finditer(code):
             number = code.count("\n", 0, match.start())
             line = lines[number].strip() if number < len(lines) else ""
-            if (where, line) not in TRAINING_SERVICE_DISPATCH:
-                found.append(f"{where} line {number + 1}: {rule}: {line}")
+            found.append(f"{where} line {number + 1}: {rule}: {line}")
     return found
 
 
@@ -112,13 +102,6 @@ def test_no_file_under_pwsh_module_or_ado_pipelines_copies_the_target_grammar() 
     assert problems == []
 
 
-def test_the_training_service_allowance_is_still_needed() -> None:
-    # When the retrain step stops telling the forms apart, the allowance goes too.
-    codes = {where: code for where, code, _ in code_sources()}
-    for where, line in TRAINING_SERVICE_DISPATCH:
-        assert line in codes[where], f"{where}: {line!r} is gone: drop it from the allowance"
-
-
 # What the module and the pipelines did before issue 14 (each line from the code it replaced).
 OLD_COPIES = {
     "Publish-AmlModel -Target": (
@@ -130,6 +113,10 @@ OLD_COPIES = {
     "smoke-score.yml": ("$kind, $rest = $target.Split(':', 2)", False),
     "a glob": ('if [[ "$target" == classic:* ]]; then', True),
     "a prefix test": ("if ($target.StartsWith('arm:')) { }", False),
+    # The retrain step's training-service dispatch, gone with issue 15 (classic retrain takes both).
+    "retrain.sh glob": ('if [[ "$service" == arm:* ]]; then', True),
+    "retrain.sh strip": ('rest="${service#arm:}"', True),
+    "retrain.yml like": ("if ($service -like 'arm:*') {", False),
 }
 
 
@@ -166,6 +153,13 @@ def test_the_pipelines_read_targets_only_through_target_show() -> None:
     body = dict(inline_scripts())["ado-pipelines/templates/steps/smoke-score.yml"]
     assert "Get-AmlTarget -Target $target" in body
     assert "Get-AmlWebServiceEndpoint" not in body and "Get-AmlNewWebService " not in body
+    # The online retrain finds its endpoint the same way: target show's detail, one reader per flavour.
+    retrain = (PIPELINES / "scripts" / "retrain.sh").read_text()
+    assert 'aml_run -o json target show "$target"' in retrain
+    for script in (verify, retrain):
+        assert '/service.py" <<<"$shown")' in script
+    for where in ("smoke-score.yml", "retrain.yml"):
+        assert "Get-TargetService -Shown" in dict(inline_scripts())[f"ado-pipelines/templates/steps/{where}"]
 
 
 def test_no_module_cmdlet_takes_a_target_apart() -> None:

@@ -34,6 +34,11 @@ ARM_FLOW = {
     ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "score"),
     ("webservice", "retrain"),
 }
+ONLINE_FLOW = {
+    ("online", "endpoints", "list"), ("online", "endpoints", "show"), ("online", "deployments", "list"),
+    ("online", "deployments", "show"), ("online", "models", "list"), ("online", "retrain"),
+    ("online", "score"),
+}
 PROMOTION_FLOW = {
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"), ("ledger", "verify"),
     ("ledger", "repair"), ("fanout", "run"), ("target", "show"),
@@ -85,7 +90,7 @@ def test_the_flows_cover_every_command_the_module_calls() -> None:
     # A command the CLI of this checkout does not have yet (ps.PENDING_COMMANDS) cannot run here;
     # once it exists, it must join a flow below.
     absent = set(ps.PENDING_COMMANDS) - set(ps.cli_leaves(ps.cli_root()))
-    assert CLASSIC_FLOW | ARM_FLOW | PROMOTION_FLOW == called - absent
+    assert CLASSIC_FLOW | ARM_FLOW | ONLINE_FLOW | PROMOTION_FLOW == called - absent
     assert set(ps.consumed_fields()) <= called
 
 
@@ -127,6 +132,10 @@ def test_arm_flow_prints_what_the_module_reads(
     job = dict(cli("webservice", "retrain", RG, "census-model-training-ws", "--data",
                    str(data["census-2026"])))
     assert job["web_service_id"] == f"arm:{RG}/census-model-training-ws"
+    # Start-AmlRetraining -TrainingWebServiceId (and the pipelines' retrain step) hand the reference
+    # to classic retrain, which runs the kind it names.
+    by_reference = cli("classic", "retrain", job["web_service_id"], "--data", str(data["census-2025"]))
+    assert by_reference["web_service_id"] == job["web_service_id"] and by_reference["status"] == "Finished"
     listed = cli("webservice", "list", "--resource-group", RG)
     assert WS in [w["name"] for w in listed]
     cli("webservice", "show", RG, WS)
@@ -143,7 +152,7 @@ def test_arm_flow_prints_what_the_module_reads(
     cli(*update, RG, WS, "--file", str(definition))
     cli(*set_model, RG, WS, "--model-url", job["model_url_without_sas"], "--dry-run")
     cli("webservice", "score", RG, WS, "--input", str(data["score-rows"]))
-    assert cli.seen - {("classic", "services", "list")} == ARM_FLOW
+    assert cli.seen - {("classic", "services", "list"), ("classic", "retrain")} == ARM_FLOW
 
 
 def test_promotion_flow_prints_what_the_module_reads(
@@ -192,3 +201,36 @@ def test_promotion_flow_prints_what_the_module_reads(
                  "--junit", str(tmp_path / "fanout.xml"))
     assert fanout["outcome"] == "ok" and (tmp_path / "fanout.xml").exists()
     assert PROMOTION_FLOW <= cli.seen
+
+
+def test_online_flow_prints_what_the_module_reads(
+    emulator: Emulator, cli: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.integration.test_online_promotion import ENDPOINT, fast
+    from tests.integration.test_online_promotion import RG as ONLINE_RG
+    from tests.integration.test_online_promotion import WS as ONLINE_WS
+
+    fast(emulator)
+    monkeypatch.setenv("AML_RETRAIN_LEDGER", str(tmp_path / "ledger.jsonl"))
+    where = (ONLINE_RG, ONLINE_WS)
+    data = census_data(tmp_path / "data")
+    assert ENDPOINT in [e["name"] for e in cli("online", "endpoints", "list", *where)]
+    cli("online", "endpoints", "show", *where, ENDPOINT)
+    [blue] = cli("online", "deployments", "list", *where, ENDPOINT)
+    cli("online", "deployments", "show", *where, ENDPOINT, blue["name"])
+    [container] = cli("online", "models", "list", *where)
+    job = cli("online", "retrain", *where, "--data", str(data["census-2026"]), "--endpoint", ENDPOINT,
+              "--timeout", "600")
+    versions = cli("online", "models", "list", *where, "--name", job["model_name"])
+    assert container["name"] == job["model_name"] and job["model"] in [v["model_ref"] for v in versions]
+    # Publish-AmlModel -ModelUrl passes the model on stdin (--model-url -), as it does a SAS URL.
+    target = f"online:{ONLINE_RG}/{ONLINE_WS}/{ENDPOINT}"
+    assert cli("gate", "--candidate", f"job:{job['job_id']}", "--target", target)["outcome"] == "pass"
+    promoted = cli("promote", target, "--model-url", "-", "--reason", "pwsh", "--smoke",
+                   str(data["score-rows"]), stdin=job["model"] + "\n")
+    assert promoted["new_model"] == job["model"]
+    assert cli("target", "show", target)["model_url"] == job["model"]
+    scored = cli("online", "score", *where, ENDPOINT, "--input", str(data["score-rows"]),
+                 "--deployment", promoted["deploy"]["deployment"])
+    assert scored["deployment"] == promoted["deploy"]["deployment"]
+    assert ONLINE_FLOW <= cli.seen

@@ -74,9 +74,26 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Invoke-AmlFanout $file -TimeoutSec 60 -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --timeout 60' }
         @{ Call = { Update-AmlNewWebService rg ws -Path $file -TimeoutSec 60 -Confirm:$false }; Cli = 'webservice update'; Expect = 'rg ws --file <file> --timeout 60' }
         @{ Call = { Repair-AmlPromotionLedger -Confirm:$false }; Cli = 'ledger repair'; Expect = '' }
+        # A classic id or arm:RG/NAME as one reference: classic retrain runs the kind it names.
+        @{ Call = { Start-AmlRetraining -TrainingWebServiceId 'arm:rg/train-ws' -Data https://a/d.csv -TimeoutSec 60 -Confirm:$false }; Cli = 'classic retrain'; Expect = 'arm:rg/train-ws --data https://a/d.csv --timeout 60' }
+        @{ Call = { Start-AmlRetraining -TrainingWebServiceId $training -Data https://a/d.csv -Confirm:$false }; Cli = 'classic retrain'; Expect = '<training> --data https://a/d.csv' }
+        # Azure ML v2 managed online endpoints.
+        @{ Call = { Get-AmlOnlineEndpoint rg ws }; Cli = 'online endpoints list'; Expect = 'rg ws' }
+        @{ Call = { Get-AmlOnlineEndpoint -ResourceGroupName rg -WorkspaceName ws -Name ep }; Cli = 'online endpoints show'; Expect = 'rg ws ep' }
+        @{ Call = { Get-AmlOnlineDeployment rg ws ep }; Cli = 'online deployments list'; Expect = 'rg ws ep' }
+        @{ Call = { Get-AmlOnlineDeployment rg ws ep blue }; Cli = 'online deployments show'; Expect = 'rg ws ep blue' }
+        @{ Call = { Get-AmlOnlineModel rg ws }; Cli = 'online models list'; Expect = 'rg ws' }
+        @{ Call = { Get-AmlOnlineModel rg ws -Name census-model }; Cli = 'online models list'; Expect = 'rg ws --name census-model' }
+        @{ Call = { Start-AmlOnlineRetraining rg ws -Data https://a/d.csv -EndpointName ep -ModelName m -TimeoutSec 60 -Confirm:$false }; Cli = 'online retrain'; Expect = 'rg ws --data https://a/d.csv --endpoint ep --model-name m --timeout 60' }
+        @{ Call = { Start-AmlOnlineRetraining rg ws -Data https://a/d.csv -JobFile $file -Confirm:$false }; Cli = 'online retrain'; Expect = 'rg ws --data https://a/d.csv --job <file>' }
+        @{ Call = { Invoke-AmlOnlineScore rg ws ep -InputFile $file }; Cli = 'online score'; Expect = 'rg ws ep --input <file>' }
+        @{ Call = { Invoke-AmlOnlineScore rg ws ep -InputFile $file -DeploymentName green }; Cli = 'online score'; Expect = 'rg ws ep --input <file> --deployment green' }
+        @{ Call = { Publish-AmlModel $next -ModelUrl 'azureml:census-model:3' -Confirm:$false }; Cli = 'promote'; Expect = '<next> --model-url -' }
+        @{ Call = { New-AmlPromotionPlan $next $file -ModelUrl 'azureml:census-model:3' -Confirm:$false }; Cli = 'plan'; Expect = '<next> --out <file> --model-url -' }
+        @{ Call = { Publish-AmlModel $next -FromJob J1 -Gate -SmokeInputFile $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --gate --smoke <file>' }
     ) {
         $null = & $Call
-        $expected = $Expect.Replace('<svc>', $svc).Replace('<training>', $training).Replace('<target>', $target).Replace('<file>', $file)
+        $expected = $Expect.Replace('<svc>', $svc).Replace('<training>', $training).Replace('<target>', $target).Replace('<file>', $file).Replace('<next>', $next)
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter {
             ($Command -join ' ') -eq $Cli -and ((@($Arguments) -join ' ') -eq $expected)
         }
@@ -101,6 +118,7 @@ Describe '-WhatIf runs the CLI dry run' {
         @{ Name = 'New-AmlWebServiceEndpoint'; Call = { New-AmlWebServiceEndpoint $svc ep1 -WhatIf } }
         @{ Name = 'Remove-AmlWebServiceEndpoint'; Call = { Remove-AmlWebServiceEndpoint $svc ep1 -WhatIf } }
         @{ Name = 'Start-AmlRetraining'; Call = { Start-AmlRetraining $training https://a/d.csv -WhatIf } }
+        @{ Name = 'Start-AmlOnlineRetraining'; Call = { Start-AmlOnlineRetraining rg ws -Data https://a/d.csv -EndpointName ep -WhatIf } }
         @{ Name = 'Stop-AmlRetrainingJob'; Call = { Stop-AmlRetrainingJob J1 -WhatIf } }
         @{ Name = 'Export-AmlWebServiceDefinition'; Call = { Export-AmlWebServiceDefinition rg ws $file -WhatIf } }
         @{ Name = 'New-AmlPromotionPlan'; Call = { New-AmlPromotionPlan $target $file -FromJob J1 -WhatIf } }
@@ -178,6 +196,30 @@ Describe 'Pipeline input by property name' {
             }
         }
         Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 3 -Exactly
+    }
+
+    It 'binds where an online endpoint is from Get-AmlOnlineEndpoint output (<Name>)' -ForEach @(
+        @{ Name = 'Get-AmlOnlineDeployment'; Call = { $input | Get-AmlOnlineDeployment }; Cli = 'online deployments list'; Expect = 'rg ws census-online' }
+        @{ Name = 'Start-AmlOnlineRetraining'; Call = { $input | Start-AmlOnlineRetraining -Data https://a/d.csv -Confirm:$false }; Cli = 'online retrain'; Expect = 'rg ws --data https://a/d.csv --endpoint census-online' }
+        @{ Name = 'Invoke-AmlOnlineScore'; Call = { $input | Invoke-AmlOnlineScore -InputFile $file }; Cli = 'online score'; Expect = 'rg ws census-online --input <file>' }
+    ) {
+        # The CLI prints only the endpoint's name: Get-AmlOnlineEndpoint adds where it is (its own arguments).
+        Mock -ModuleName AmlRetrain Invoke-AmlRetrainCli { [pscustomobject]@{ name = 'census-online'; traffic = @{ blue = 100 } } } -ParameterFilter { ($Command -join ' ') -eq 'online endpoints list' }
+        $endpoints = @(Get-AmlOnlineEndpoint rg ws)
+        $endpoints[0].EndpointName | Should -Be 'census-online'
+        $endpoints[0].ResourceGroupName | Should -Be 'rg'
+        $endpoints | & $Call
+        $expected = $Expect.Replace('<file>', $file)
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { ($Command -join ' ') -eq $Cli -and (@($Arguments) -join ' ') -eq $expected }
+    }
+
+    It 'binds the endpoint of a deployment and the model of a retraining result' {
+        [pscustomobject]@{ name = 'blue'; endpoint = 'census-online'; ResourceGroupName = 'rg'; WorkspaceName = 'ws' } | Invoke-AmlOnlineScore -InputFile $file
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { (@($Arguments) -join ' ') -eq "rg ws census-online --input $file" }
+        [pscustomobject]@{ job_id = 'J7'; model_name = 'census-model'; model = 'azureml:census-model:4'; ResourceGroupName = 'rg'; WorkspaceName = 'ws' } | Get-AmlOnlineModel
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { (@($Arguments) -join ' ') -eq 'rg ws --name census-model' }
+        [pscustomobject]@{ job_id = 'J7'; model = 'azureml:census-model:4' } | Publish-AmlModel -Target $next -Gate -Confirm:$false
+        Should -Invoke -ModuleName AmlRetrain Invoke-AmlRetrainCli -Times 1 -Exactly -ParameterFilter { (@($Arguments) -join ' ') -eq "$next --from-job J7 --gate" }
     }
 
     It 'binds target and seq from a ledger entry' {

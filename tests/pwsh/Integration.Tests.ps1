@@ -86,4 +86,25 @@ Describe 'Flows against the emulator' -Tag 'Integration' -Skip:$skip {
         (Undo-AmlPromotion -Target $target -WhatIf).dry_run | Should -BeTrue
         (Undo-AmlPromotion -Target $target -Reason 'pester' -Confirm:$false).action | Should -Be 'rollback'
     }
+
+    It 'runs the online flow: endpoint, retrain, gate, promote to a new deployment, score, roll back' {
+        # The emulator's v2 workspace: census-online serves azureml:census-model:1 from blue.
+        $where = @{ ResourceGroupName = 'aml-retrain-demo'; WorkspaceName = 'census-workspace' }
+        $target = 'online:aml-retrain-demo/census-workspace/census-online'
+        $endpoint = Get-AmlOnlineEndpoint @where -Name 'census-online'
+        $endpoint.PSObject.TypeNames[0] | Should -Be 'AmlRetrain.OnlineEndpoint'
+        $before = @($endpoint | Get-AmlOnlineDeployment | Where-Object traffic -gt 0)
+        $before.Count | Should -Be 1
+        $job = $endpoint | Start-AmlOnlineRetraining -Data (Join-Path $data 'census-2026.csv') -TimeoutSec 600 -Confirm:$false
+        $job.status | Should -Be 'Completed'
+        $job.model | Should -BeLike 'azureml:*:*'
+        (Get-AmlOnlineModel @where -Name $job.model_name).model_ref | Should -Contain $job.model
+        Test-AmlModelGate -FromJob $job.job_id -Target $target -Quiet | Should -BeTrue
+        $promoted = Publish-AmlModel -Target $target -ModelUrl $job.model -Confirm:$false
+        $promoted.new_model | Should -Be $job.model
+        (Get-AmlTarget -Target $target).model_url | Should -Be $job.model
+        $scored = Invoke-AmlOnlineScore @where -EndpointName 'census-online' -InputFile (Join-Path $data 'score-rows.csv') -DeploymentName $promoted.deploy.deployment
+        $scored.deployment | Should -Be $promoted.deploy.deployment
+        (Undo-AmlPromotion -Target $target -Reason 'pester' -Confirm:$false).new_model | Should -Be $before[0].model_ref
+    }
 }

@@ -67,12 +67,30 @@ Describe 'Parameter sets' {
         )
     }
 
-    It 'Start-AmlRetraining retrains a classic (default) or a new (ARM) training service' {
+    It 'Start-AmlRetraining retrains a classic (default) or a new (ARM) training service, or either by reference' {
         $command = Get-Command Start-AmlRetraining
         $command.DefaultParameterSet | Should -Be 'Classic'
-        $command.ParameterSets.Name | Sort-Object | Should -Be @('Arm', 'Classic')
+        $command.ParameterSets.Name | Sort-Object | Should -Be @('Arm', 'Classic', 'Reference')
         $arm = $command.ParameterSets | Where-Object Name -eq 'Arm'
         ($arm.Parameters | Where-Object IsMandatory).Name | Sort-Object | Should -Be @('Data', 'Name', 'ResourceGroupName')
+        $reference = $command.ParameterSets | Where-Object Name -eq 'Reference'
+        ($reference.Parameters | Where-Object IsMandatory).Name | Sort-Object | Should -Be @('Data', 'TrainingWebServiceId')
+    }
+
+    It '<Name> lists or shows, by resource group and workspace' -ForEach @(
+        @{ Name = 'Get-AmlOnlineEndpoint'; Sets = @('List: ArmToken,ProfilePath,ResourceGroupName,SubscriptionId,WorkspaceName', 'Show: ArmToken,Name,ProfilePath,ResourceGroupName,SubscriptionId,WorkspaceName') }
+        @{ Name = 'Get-AmlOnlineDeployment'; Sets = @('List: ArmToken,EndpointName,ProfilePath,ResourceGroupName,SubscriptionId,WorkspaceName', 'Show: ArmToken,EndpointName,Name,ProfilePath,ResourceGroupName,SubscriptionId,WorkspaceName') }
+    ) {
+        Get-ParameterSet $Name | Should -Be $Sets
+    }
+
+    It 'the online cmdlets bind where an object is by property name' -ForEach @(
+        'Get-AmlOnlineEndpoint', 'Get-AmlOnlineDeployment', 'Get-AmlOnlineModel', 'Start-AmlOnlineRetraining', 'Invoke-AmlOnlineScore'
+    ) {
+        foreach ($name in 'ResourceGroupName', 'WorkspaceName') {
+            $attribute = (Get-Command $_).Parameters[$name].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+            $attribute.ValueFromPipelineByPropertyName | Should -Contain $true
+        }
     }
 
     It 'Export-AmlWebServiceDefinition takes a resource group and name, or a -WebService object' {
@@ -97,7 +115,8 @@ Describe 'Parameter sets' {
     It 'state-changing cmdlets support -WhatIf and -Confirm' -ForEach @(
         'New-AmlWebServiceEndpoint', 'Remove-AmlWebServiceEndpoint', 'Update-AmlWebServiceEndpoint', 'Start-AmlRetraining',
         'Stop-AmlRetrainingJob', 'Export-AmlWebServiceDefinition', 'Set-AmlWebServiceDefinitionModel', 'Update-AmlNewWebServiceModel',
-        'Update-AmlNewWebService', 'New-AmlPromotionPlan', 'Invoke-AmlPromotionPlan', 'Publish-AmlModel', 'Undo-AmlPromotion', 'Invoke-AmlFanout'
+        'Update-AmlNewWebService', 'New-AmlPromotionPlan', 'Invoke-AmlPromotionPlan', 'Publish-AmlModel', 'Undo-AmlPromotion', 'Invoke-AmlFanout',
+        'Start-AmlOnlineRetraining'
     ) {
         (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf'
         (Get-Command $_).Parameters.Keys | Should -Contain 'Confirm'

@@ -21,6 +21,30 @@ function Set-PipelineOutput {
     Write-Host "##vso[task.setvariable variable=$Name;isOutput=true]$Value"
 }
 
+function Get-TargetService {
+    # Where a target's service is, from the detail Get-AmlTarget (`target show`) returned: its ids as
+    # the CLI printed them, never the target text (as scripts/service.py does for the Linux steps).
+    # Kind classic (ServiceId, Endpoint), webservice (ResourceGroup, Name) or online (ResourceGroup,
+    # Workspace, Endpoint, Deployment: the one serving); $null for a detail of any other shape.
+    param([Parameter(Mandatory)] [AllowNull()] $Shown)
+    $detail = if ($Shown -and $Shown.PSObject.Properties['detail']) { $Shown.detail } else { $null }
+    if (-not $detail) { return $null }
+    $has = { param($name) [bool]($detail.PSObject.Properties[$name] -and $detail.$name) }
+    if ((& $has 'service_id') -and (& $has 'endpoint')) {
+        return @{ Kind = 'classic'; ServiceId = $detail.service_id; Endpoint = $detail.endpoint }
+    }
+    $id = if (& $has 'resource_id') { $detail.resource_id } elseif (& $has 'endpoint_id') { $detail.endpoint_id } else { '' }
+    # ARM ids are case-insensitive, and so is -match.
+    if ($id -match '/resourceGroups/([^/]+)/.*/webServices/([^/]+)$') {
+        return @{ Kind = 'webservice'; ResourceGroup = $Matches[1]; Name = $Matches[2] }
+    }
+    if ($id -match '/resourceGroups/([^/]+)/.*/workspaces/([^/]+)/onlineEndpoints/([^/]+)$') {
+        $deployment = if (& $has 'deployment') { $detail.deployment } else { '' }
+        return @{ Kind = 'online'; ResourceGroup = $Matches[1]; Workspace = $Matches[2]; Endpoint = $Matches[3]; Deployment = $deployment }
+    }
+    $null
+}
+
 function Publish-GateSummary {
     # The gate's rules as markdown on the run's summary page (##vso[task.uploadsummary]), as
     # scripts/summary.py renders them for the Linux steps.

@@ -10,8 +10,8 @@ function Get-AmlPromotionLedger {
     Calls aml-retrain ledger show [TARGET].
 
     .PARAMETER Target
-    Only the entries of this target, e.g. classic:SERVICE_ID/ENDPOINT or arm:RG/NAME (checked by the
-    CLI: a malformed target is an AmlUsage error).
+    Only the entries of this target, e.g. classic:SERVICE_ID/ENDPOINT, arm:RG/NAME or
+    online:RG/WORKSPACE/ENDPOINT (checked by the CLI: a malformed target is an AmlUsage error).
 
     .PARAMETER ProfilePath
     Profile file with the service endpoints and the CA bundle to trust (the CLI's global profile

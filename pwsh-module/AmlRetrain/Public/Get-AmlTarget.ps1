@@ -17,8 +17,8 @@ function Get-AmlTarget {
     Calls aml-retrain target show TARGET.
 
     .PARAMETER Target
-    The promotion target, e.g. classic:SERVICE_ID/ENDPOINT or arm:RG/NAME (docs/promotion.md lists the
-    forms). Binds from the pipeline by value (target strings) and by property name (target of a ledger
+    The promotion target, e.g. classic:SERVICE_ID/ENDPOINT, arm:RG/NAME or online:RG/WORKSPACE/ENDPOINT
+    (docs/promotion.md lists the forms). Binds from the pipeline by value (target strings) and by property name (target of a ledger
     entry, a plan or a promotion result).
 
     .PARAMETER ProfilePath
@@ -58,6 +58,12 @@ function Get-AmlTarget {
 
     .EXAMPLE
     if ((Get-AmlTarget 'arm:my-rg/census-model-ws').model_url -ne $job.model_url_without_sas) { throw 'not serving the new model' }
+
+    .EXAMPLE
+    (Get-AmlTarget 'online:ml-rg/census-ws/census-online').detail.traffic
+
+    An online endpoint's model_url is the serving deployment's model version (azureml:NAME:VERSION);
+    its detail has the serving deployment, the traffic split and each deployment's model.
 
     .EXAMPLE
     Get-AmlPromotionLedger | Select-Object -Property target -Unique | Get-AmlTarget | Format-Table target, model_url

@@ -12,16 +12,17 @@ function New-AmlPromotionPlan {
     plan file is not written.
 
     .PARAMETER Target
-    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
-    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE], arm:RG/NAME[#ASSET_ID] or
+    online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT] (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
     Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER Path
     Plan file to write, e.g. .\plan.json (publish it as a pipeline artifact).
 
     .PARAMETER ModelUrl
-    URL of the .ilearner blob, with or without a SAS. It is passed on standard input, never on the
-    command line.
+    The model to deploy: the URL of the .ilearner blob, with or without a SAS, or for an online target
+    a registered model version azureml:NAME:VERSION (the CLI checks it against the target's kind). It
+    is passed on standard input, never on the command line.
 
     .PARAMETER FromJob
     Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
@@ -104,8 +105,9 @@ function New-AmlPromotionPlan {
         [ValidateNotNullOrEmpty()]
         [string] $Path,
 
+        # No ValidatePattern: a model's form is the target kind's (a blob URL, azureml:NAME:VERSION).
         [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
-        [ValidatePattern('^https?://')]
+        [ValidateNotNullOrEmpty()]
         [string] $ModelUrl,
 
         [Parameter(Mandatory, ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]

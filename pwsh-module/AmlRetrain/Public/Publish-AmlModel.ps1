@@ -5,21 +5,23 @@ function Publish-AmlModel {
 
     .DESCRIPTION
     The safe form of the swap: optionally gates the candidate against what the target serves now,
-    deploys (classic endpoint PATCH or ARM asset update, with backup and read-back) and appends a
+    deploys (classic endpoint PATCH, ARM asset update, or for an online endpoint a new deployment of
+    the model version and its traffic moved to it; with backup and read-back) and appends a
     hash-chained ledger entry. A gated candidate raises a PermissionDenied error with id AmlGated (exit
     code 8) and changes nothing; the gate result is the error's TargetObject when the CLI printed one.
 
-    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID). -WhatIf runs the CLI's dry
+    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID) [--smoke FILE]. -WhatIf runs the CLI's dry
     run. Alias: Invoke-AmlPromotion.
 
     .PARAMETER Target
-    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
-    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE], arm:RG/NAME[#ASSET_ID] or
+    online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT] (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
     Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER ModelUrl
-    URL of the .ilearner blob, with or without a SAS. It is passed on standard input, never on the
-    command line.
+    The model to deploy: the URL of the .ilearner blob, with or without a SAS, or for an online target
+    a registered model version azureml:NAME:VERSION (the CLI checks it against the target's kind). It
+    is passed on standard input, never on the command line.
 
     .PARAMETER FromJob
     Id of a finished retraining job: its .ilearner output is deployed and its metrics feed the gate.
@@ -46,6 +48,11 @@ function Publish-AmlModel {
 
     .PARAMETER Reason
     Why: recorded in the ledger entry.
+
+    .PARAMETER SmokeInputFile
+    Rows (.csv with a header, or .json) the CLI scores on the new deployment of an online target
+    before any traffic moves to it (the CLI's smoke option); if that score fails, the traffic stays
+    where it was and the error is AmlCliFailed. Other kinds of target refuse it (AmlUsage).
 
     .PARAMETER TimeoutSec
     Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
@@ -100,6 +107,11 @@ function Publish-AmlModel {
     Start-AmlRetraining $training.Id -Data .\new.csv | Publish-AmlModel -Target 'arm:my-rg/census-model-ws' -Gate -WhatIf
 
     .EXAMPLE
+    Publish-AmlModel -Target 'online:ml-rg/census-ws/census-online' -ModelUrl 'azureml:census-model:4' -SmokeInputFile .\rows.csv -Confirm:$false
+
+    A new deployment of version 4, scored at 0 % traffic, then the serving deployment's traffic moved to it.
+
+    .EXAMPLE
     try { Publish-AmlModel $target -FromJob $id -Gate -ErrorAction Stop }
     catch { if ($_.CategoryInfo.Category -eq 'PermissionDenied') { $_.TargetObject.gate.summary } else { throw } }
 
@@ -124,8 +136,9 @@ function Publish-AmlModel {
         [ValidateNotNullOrEmpty()]
         [string] $Target,
 
+        # No ValidatePattern: a model's form is the target kind's (a blob URL, azureml:NAME:VERSION).
         [Parameter(Mandatory, ParameterSetName = 'ModelUrl')]
-        [ValidatePattern('^https?://')]
+        [ValidateNotNullOrEmpty()]
         [string] $ModelUrl,
 
         [Parameter(Mandatory, ParameterSetName = 'FromJob', ValueFromPipelineByPropertyName)]
@@ -152,6 +165,9 @@ function Publish-AmlModel {
 
         [ValidateLength(1, 500)]
         [string] $Reason,
+
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $SmokeInputFile,
 
         [ValidateRange(1, 86400)]
         [int] $TimeoutSec,
@@ -204,6 +220,7 @@ function Publish-AmlModel {
         if ($RequireBaseline) { $arguments += '--require-baseline' }
         if ($Force) { $arguments += '--force' }
         if ($Reason) { $arguments += '--reason', $Reason }
+        if ($SmokeInputFile) { $arguments += '--smoke', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($SmokeInputFile) }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
         Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet

@@ -11,7 +11,9 @@ function Start-AmlRetraining {
 
     Calls aml-retrain classic retrain TRAINING_SERVICE_ID --data FILE|BLOB_URL for a classic training
     service (-WebServiceId), or aml-retrain webservice retrain RG NAME --data FILE|BLOB_URL for a new
-    (ARM) training web service (-ResourceGroupName and -Name): same options, same result object. The
+    (ARM) training web service (-ResourceGroupName and -Name): same options, same result object.
+    -TrainingWebServiceId takes either as one reference (a classic id or arm:RG/NAME, as the job
+    cmdlets' training service) and hands it to classic retrain, which runs the kind it names. The
     CLI has no dry run for this command: under -WhatIf nothing is called. It replaces azuremlps'
     Invoke-AmlWebServiceBESEndpoint, whose API key, job URL and raw job JSON the CLI does not take.
 
@@ -26,6 +28,10 @@ function Start-AmlRetraining {
     .PARAMETER Name
     Name of the new (ARM) training web service (Microsoft.MachineLearning/webServices). Binds from
     the pipeline by property name.
+
+    .PARAMETER TrainingWebServiceId
+    The training web service as one reference: a classic web service id or arm:RG/NAME (the form
+    web_service_id of a retraining job has). The CLI checks it: a malformed one is an AmlUsage error.
 
     .PARAMETER Data
     Training data: a local .csv, .tsv or .arff file (uploaded first) or a blob URL.
@@ -88,6 +94,11 @@ function Start-AmlRetraining {
 
     Retrains a new (ARM) training web service; $job has the same fields as a classic retraining job.
 
+    .EXAMPLE
+    Start-AmlRetraining -TrainingWebServiceId $env:TRAINING_SERVICE -Data .\census-2026.csv -Confirm:$false
+
+    A classic id or arm:RG/NAME from a setting, without telling the two apart.
+
     .OUTPUTS
     AmlRetrain.RetrainingJob: job_id, web_service_id, status, outputs, model_output,
     model_url_without_sas, metrics, details, warnings.
@@ -115,6 +126,11 @@ function Start-AmlRetraining {
         [Alias('WebServiceName')]
         [ValidateNotNullOrEmpty()]
         [string] $Name,
+
+        # No ValidatePattern: a training-service reference is the CLI's to parse (one place, every kind).
+        [Parameter(Mandatory, ParameterSetName = 'Reference')]
+        [ValidateNotNullOrEmpty()]
+        [string] $TrainingWebServiceId,
 
         [Parameter(Mandatory, Position = 1)]
         [ValidateNotNullOrEmpty()]
@@ -156,7 +172,11 @@ function Start-AmlRetraining {
     )
 
     process {
-        $service = if ($PSCmdlet.ParameterSetName -eq 'Arm') { "$ResourceGroupName/$Name" } else { $WebServiceId }
+        $service = switch ($PSCmdlet.ParameterSetName) {
+            'Arm' { "$ResourceGroupName/$Name" }
+            'Reference' { $TrainingWebServiceId }
+            default { $WebServiceId }
+        }
         if (-not $PSCmdlet.ShouldProcess($service, "Retrain with $Data")) { return }
         $source = if ($Data -match '^https?://') { $Data } else { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Data) }
         $arguments = @('--data', $source)
@@ -168,8 +188,8 @@ function Start-AmlRetraining {
         }
         if ($NoWait) { $arguments += '--no-wait' }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
-        if ($PSCmdlet.ParameterSetName -eq 'Classic') {
-            Invoke-AmlRetrainCli -Command @('classic', 'retrain') -Arguments (@($WebServiceId) + $arguments) -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        if ($PSCmdlet.ParameterSetName -ne 'Arm') {
+            Invoke-AmlRetrainCli -Command @('classic', 'retrain') -Arguments (@($service) + $arguments) -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
         }
         else {
             Invoke-AmlRetrainCli -Command @('webservice', 'retrain') -Arguments (@($ResourceGroupName, $Name) + $arguments) -TypeName 'AmlRetrain.RetrainingJob' -BoundParameters $PSBoundParameters -Caller $PSCmdlet

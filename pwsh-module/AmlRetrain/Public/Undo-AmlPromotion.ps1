@@ -5,14 +5,15 @@ function Undo-AmlPromotion {
 
     .DESCRIPTION
     Re-points the target at the model of the previous ledger entry, or of entry -ToEntry, with the same
-    backup and read-back as a promotion, and records a rollback entry. Pipe a ledger entry to return to
-    it.
+    backup and read-back as a promotion, and records a rollback entry (an online endpoint's traffic
+    goes back to the deployment that served the earlier model version). Pipe a ledger entry to return
+    to it.
 
     Calls aml-retrain rollback TARGET [--to ENTRY]. -WhatIf runs the CLI's dry run.
 
     .PARAMETER Target
-    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE] or arm:RG/NAME[#ASSET_ID]
-    (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
+    What to deploy to, e.g. classic:SERVICE_ID/ENDPOINT[#RESOURCE], arm:RG/NAME[#ASSET_ID] or
+    online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT] (docs/promotion.md lists the forms). The CLI checks it: a malformed target is an AmlUsage error.
     Binds from the pipeline by property name (target of a ledger entry or plan).
 
     .PARAMETER ToEntry
