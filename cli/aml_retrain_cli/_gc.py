@@ -6,8 +6,9 @@ would scan some sixty times for nothing, ~10 ms of a 0.2 s ``webservice show``. 
 nothing is collected; afterwards what exists is frozen (``gc.freeze``: later collections skip it)
 and collection resumes, so a long wait or the foreground emulator collects as usual.
 
-Only the console script's own process does this (``main()`` claims it): a host that imports the
-app (tests, scripts, a notebook) keeps its collector exactly as it was.
+The console script (``aml_retrain_cli:main``: it also imports the app itself paused, typer and
+all) and ``aml_retrain_cli.main.main`` claim their process; a host that imports the app (tests,
+scripts, a notebook) keeps its collector exactly as it was.
 """
 
 from __future__ import annotations
