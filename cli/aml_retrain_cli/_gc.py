@@ -1,10 +1,12 @@
 """The ``aml-retrain`` process builds its clients with Python's cyclic garbage collector paused.
 
 Building a client imports azure-core, azure-mgmt-resource and requests: tens of thousands of
-objects (modules, classes, functions) that live as long as the process and that the collector
-would scan some sixty times for nothing, ~10 ms of a 0.2 s ``webservice show``. While paused
-nothing is collected; afterwards what exists is frozen (``gc.freeze``: later collections skip it)
-and collection resumes, so a long wait or the foreground emulator collects as usual.
+objects (modules, classes, functions) that live as long as the process. The collector would scan
+them some sixty times while they are made (~10 ms), and all of them again in the full collection
+at interpreter exit (~25 ms): together a sixth of a 0.2 s ``webservice show``. While paused
+nothing is collected; afterwards what exists is frozen (``gc.freeze``: later collections, the
+one at exit included, skip it) and collection resumes, so a long wait or the foreground emulator
+collects as usual.
 
 The console script (``aml_retrain_cli:main``: it also imports the app itself paused, typer and
 all) and ``aml_retrain_cli.main.main`` claim their process; a host that imports the app (tests,
