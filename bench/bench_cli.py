@@ -6,11 +6,16 @@ every module on every run, which no user's install does). Pairs are interleaved 
 and each side's best of N is compared, so a noisy neighbour slows both sides alike.
 
 1. ``aml-retrain -o json webservice show RG NAME`` against the emulator vs ``az rest --method get``
-   on the same ARM URL (target <= 0.80). az comes from PATH, else from a bench-only venv under
+   on the same ARM URL (target <= 0.80), for the editable install of this checkout and for the
+   wheel users install (``make dist``'s, in a bench-only venv under .bench/; ``--no-wheel`` skips
+   it). The target is judged on the wheel. az comes from PATH, else from a bench-only venv under
    .bench/ that this script creates (``--no-az`` skips it). az trusts the emulator's CA through
    REQUESTS_CA_BUNDLE (``az rest`` sends with requests and merges the environment's settings) and
    needs no login: an ``Authorization`` header given with ``--headers`` makes it skip token
-   acquisition (azure.cli.core.util.send_raw_request).
+   acquisition (azure.cli.core.util.send_raw_request). Two stack floors are printed: the GET
+   through python + azure-mgmt-resource alone, and the same with ``aml-retrain``'s start-up
+   trims (the collector paused while the client is built, asyncio deferred: aml_retrain_cli._gc
+   and ._deferred).
 2. ``--help`` of the top level (target <= 1.20) and of every group and command (target <= 1.30
    each) against a minimal Typer app's ``--help``.
 3. ``classic endpoints list`` against the emulator (target <= 0.40 s wall), with ``--version`` as
@@ -39,8 +44,10 @@ AZ_VERSION = "2.91.0"
 RUNS = 9
 HELP_RUNS = 5
 # The GET through the required stack and nothing else (argv: URL, token, CA bundle, ARM URL).
+# {pause} / {resume} are empty, or the CLI's collector pause around the imports and the build.
 STACK_FLOOR = '''
-import json, sys, time
+import gc, json, sys, time
+{pause}
 from azure.core.credentials import AccessToken
 from azure.core.rest import HttpRequest
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -49,10 +56,16 @@ class Token:
         return AccessToken(sys.argv[2], int(time.time()) + 3600)
 client = ResourceManagementClient(Token(), "00000000-0000-0000-0000-000000000000",
                                   base_url=sys.argv[4], connection_verify=sys.argv[3])
+{resume}
 response = client.send_request(HttpRequest("GET", sys.argv[1]))
 response.raise_for_status()
 print(json.dumps(response.json(), indent=2))
 '''
+FLOOR = STACK_FLOOR.format(pause="", resume="")
+# aml-retrain's own start-up trims, and nothing else of it (aml_retrain_cli._gc, ._deferred).
+FLOOR_TRIMMED = STACK_FLOOR.format(
+    pause="gc.disable(); from aml_retrain_cli import _deferred; _deferred.defer()",
+    resume="gc.freeze(); gc.enable()")
 MINIMAL_APP = '''
 import typer
 app = typer.Typer(add_completion=False)
@@ -154,6 +167,37 @@ def find_az(no_install: bool) -> str | None:
     return str(az)
 
 
+def wheel_script(no_install: bool) -> str | None:
+    """``aml-retrain`` from this checkout's wheel in .bench/wheel-venv (created when absent)."""
+    venv = BENCH_DIR / "wheel-venv"
+    python = venv / "bin" / "python"
+    if not python.exists() and no_install:
+        return None
+    with tempfile.TemporaryDirectory() as dist:
+        try:
+            # make dist's command; then the wheel alone over the venv's dependencies (the first
+            # time, its dependencies come in with it, as for a user).
+            subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet",
+                            "--disable-pip-version-check", "--no-deps", "--wheel-dir", dist,
+                            str(REPO)], check=True, capture_output=True, text=True)
+            (wheel,) = Path(dist).glob("aml_retrain-*.whl")
+            fresh = not python.exists()
+            if fresh:
+                print(f"creating {venv} for the wheel install ...", flush=True)
+                subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True,
+                               capture_output=True)
+            subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                            "--disable-pip-version-check", "--force-reinstall",
+                            *([] if fresh else ["--no-deps"]), str(wheel)],
+                           check=True, capture_output=True, text=True, env=user_env())
+        except subprocess.CalledProcessError as exc:
+            tail = (exc.stderr or exc.stdout or "").strip().splitlines()[-3:]
+            print(f"wheel install failed ({' | '.join(tail)}): skipping the wheel figures")
+            return None
+    compile_first(python, venv / "lib")
+    return str(venv / "bin" / "aml-retrain")
+
+
 def ratio_line(label: str, ours: float, theirs: float, base: str, target: float) -> str:
     """One printed figure: both times, the ratio, the target and whether it is met."""
     ratio = ours / theirs
@@ -181,7 +225,7 @@ def bench_help(cli: str, minimal: Path, runs: int, only_top: bool) -> None:
     print(f"subcommand --help: worst ratio {worst[0]:.2f} ({worst[1]}), {over} over 1.30")
 
 
-def bench_emulator(cli: str, runs: int, no_az: bool, no_install: bool) -> None:
+def bench_emulator(cli: str, runs: int, no_az: bool, no_install: bool, wheel: str | None) -> None:
     """``webservice show`` vs ``az rest`` and ``classic endpoints list``, against one emulator."""
     from aml_emulator import start_services
 
@@ -191,16 +235,18 @@ def bench_emulator(cli: str, runs: int, no_az: bool, no_install: bool) -> None:
         try:
             profile = json.loads(profile_path.read_text(encoding="utf-8"))
             env = user_env(AML_RETRAIN_PROFILE=str(profile_path))
-            _webservice_vs_az(cli, profile, env, runs, None if no_az else find_az(no_install))
+            _webservice_vs_az(cli, wheel, profile, env, runs,
+                              None if no_az else find_az(no_install))
             _endpoints_list(cli, env, runs)
         finally:
             handle.stop()
 
 
-def _webservice_vs_az(cli: str, profile: dict[str, Any], env: dict[str, str], runs: int,
-                      az: str | None) -> None:
+def _webservice_vs_az(cli: str, wheel: str | None, profile: dict[str, Any], env: dict[str, str],
+                      runs: int, az: str | None) -> None:
     rg, name = "aml-retrain-demo", "census-model-ws"  # in the emulator's seed
-    ours = [cli, "-o", "json", "webservice", "show", rg, name]
+    args = ["-o", "json", "webservice", "show", rg, name]
+    ours = [cli, *args]
     if az is None:
         best = min(once(ours, env) for _ in range(runs))
         print(f"webservice show: aml-retrain {best:.3f}s (no az to compare with)")
@@ -220,13 +266,25 @@ def _webservice_vs_az(cli: str, profile: dict[str, Any], env: dict[str, str], ru
     version = subprocess.run([az, "version", "-o", "json"], env=az_env, capture_output=True,
                              text=True).stdout
     label = f"az {json.loads(version or '{}').get('azure-cli', '?')}"
-    floor = [sys.executable, "-c", STACK_FLOOR, url, profile["arm_token"], profile["ca_bundle"],
-             profile["arm_url"]]
-    mine, bare, their = interleaved([(ours, env), (floor, user_env()), (theirs, az_env)], runs)
-    print(ratio_line("-o json webservice show", mine, their, f"{label} rest --method get", 0.80),
-          flush=True)
+    floor_args = [url, profile["arm_token"], profile["ca_bundle"], profile["arm_url"]]
+    commands = [(theirs, az_env), (ours, env),
+                ([sys.executable, "-c", FLOOR, *floor_args], user_env()),
+                ([sys.executable, "-c", FLOOR_TRIMMED, *floor_args], user_env())]
+    if wheel is not None:
+        commands.append(([wheel, *args], env))
+    load = os.getloadavg()[0]
+    their, mine, bare, trimmed, *wheeled = interleaved(commands, runs)
+    print(f"  (load average {load:.2f} before, {os.getloadavg()[0]:.2f} after)", flush=True)
+    base = f"{label} rest --method get"
+    print(ratio_line("-o json webservice show (editable install)", mine, their, base, 0.80))
+    for figure in wheeled:
+        print(ratio_line("-o json webservice show (wheel install: the target)", figure, their,
+                         base, 0.80))
     print(f"  stack floor (python + azure-mgmt-resource GET, no CLI): {bare:.3f}s, ratio to az "
-          f"{bare / their:.2f}; the command adds {mine - bare:+.3f}s to it", flush=True)
+          f"{bare / their:.2f}; the command adds {mine - bare:+.3f}s to it")
+    print(f"  the same floor trimmed as aml-retrain starts (collector paused while it imports and "
+          f"builds the client, asyncio deferred): {trimmed:.3f}s, ratio to az "
+          f"{trimmed / their:.2f}; the command adds {mine - trimmed:+.3f}s to it", flush=True)
 
 
 def _endpoints_list(cli: str, env: dict[str, str], runs: int) -> None:
@@ -246,7 +304,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--help-runs", type=int, default=HELP_RUNS,
                         help="interleaved pairs per subcommand --help")
     parser.add_argument("--no-az", action="store_true", help="skip the az rest comparison")
-    parser.add_argument("--no-install", action="store_true", help="never install azure-cli")
+    parser.add_argument("--no-install", action="store_true",
+                        help="never install azure-cli or create the wheel venv")
+    parser.add_argument("--no-wheel", action="store_true", help="skip the wheel install's figures")
     parser.add_argument("--only", choices=["help", "top-help", "emulator"], help="one part only")
     args = parser.parse_args(argv)
 
@@ -261,7 +321,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         minimal.write_text(MINIMAL_APP)
         steps["help"] = lambda: bench_help(cli, minimal, args.help_runs, False)
         steps["top-help"] = lambda: bench_help(cli, minimal, args.help_runs, True)
-        steps["emulator"] = lambda: bench_emulator(cli, args.runs, args.no_az, args.no_install)
+        steps["emulator"] = lambda: bench_emulator(
+            cli, args.runs, args.no_az, args.no_install,
+            None if args.no_wheel else wheel_script(args.no_install))
         for name in ([args.only] if args.only else ["emulator", "help"]):
             steps[name]()
 

@@ -1,5 +1,5 @@
 """Allow ``python -m aml_retrain_cli``."""
 
-from aml_retrain_cli.main import main
+from aml_retrain_cli import main
 
 main()

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from aml_retrain_cli import _gc
+
 if TYPE_CHECKING:
     from aml_retrain.arm.client import ArmWebServiceClient
     from aml_retrain.classic.journal import JobJournal
@@ -57,15 +59,17 @@ class State:
 
     def classic_client(self, *, endpoint_key: bool = False) -> ClassicManagementClient:
         """Build the classic management client (workspace token, or the endpoint's API key)."""
-        from aml_retrain.classic.management import ClassicManagementClient
+        with _gc.paused():  # the build imports requests
+            from aml_retrain.classic.management import ClassicManagementClient
 
-        return ClassicManagementClient.from_settings(self.settings(), endpoint_key=endpoint_key)
+            return ClassicManagementClient.from_settings(self.settings(), endpoint_key=endpoint_key)
 
     def arm_client(self) -> ArmWebServiceClient:
         """Build the ARM web services client (credential chosen by the settings)."""
-        from aml_retrain.arm.client import ArmWebServiceClient
+        with _gc.paused():  # the build imports the Azure SDK: nothing for the collector there
+            from aml_retrain.arm.client import ArmWebServiceClient
 
-        return ArmWebServiceClient.from_settings(self.settings())
+            return ArmWebServiceClient.from_settings(self.settings())
 
     def training_services(self) -> TrainingServices:
         """Training services of either kind; a kind's client is built only when a job needs it."""

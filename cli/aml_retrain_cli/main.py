@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from aml_retrain_cli import _fast_params
+from aml_retrain_cli import _fast_params, _gc
 from aml_retrain_cli.context import State
 from aml_retrain_cli.lazy import Entry, LazyCommands
 
@@ -336,4 +336,5 @@ def _debug_logging() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    _gc.own_process()
     app(prog_name="aml-retrain")

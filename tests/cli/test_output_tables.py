@@ -66,7 +66,7 @@ def test_rollback_uses_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_webservice_list_shows_the_provisioning_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    import aml_retrain.arm.webservices as ws
+    import aml_retrain.arm.reads as ws
 
     rows = [{"name": "census-model-ws", "resource_group": "aml-retrain-demo", "location": "westeurope",
              "title": "T", "provisioning_state": "Succeeded", "read_only": False, "id": "/x"}]

@@ -44,7 +44,7 @@ def promoted(action: str = "promote") -> PromotionResult:
 
 @pytest.fixture
 def core(monkeypatch: pytest.MonkeyPatch) -> Calls:
-    from aml_retrain.arm import webservices
+    from aml_retrain.arm import reads
     from aml_retrain.promotion import checks, fanout, plan, promote, rollback
 
     calls = Calls()
@@ -57,7 +57,7 @@ def core(monkeypatch: pytest.MonkeyPatch) -> Calls:
     monkeypatch.setattr(fanout, "load_manifest", lambda path: "MANIFEST")
     monkeypatch.setattr(fanout, "run_fanout", calls.stub("run_fanout", FanoutResult(
         (TargetResult("a", TARGET, 1, "promoted", URL),), 4, False, 0.1)))
-    monkeypatch.setattr(webservices, "show_webservice", calls.stub("show_webservice", {
+    monkeypatch.setattr(reads, "show_webservice", calls.stub("show_webservice", {
         "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearning/webServices/ws",
         "properties": {"assets": {}}}))
     for name in ("ledger", "journal", "arm_client", "training_services"):

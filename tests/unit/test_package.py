@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -37,6 +38,15 @@ def test_unknown_attribute_raises() -> None:
 
 def test_version_is_a_string() -> None:
     assert isinstance(aml_retrain.__version__, str) and aml_retrain.__version__
+
+
+def test_version_literal_is_the_distribution_version() -> None:
+    # _version.py spells the version out (no metadata lookup at start-up): it must not drift from
+    # pyproject.toml's, which the wheel and the installed metadata carry.
+    project = (CORE.parent / "pyproject.toml").read_text(encoding="utf-8").split("[project]", 1)[1]
+    declared = re.search(r'^version\s*=\s*"([^"]+)"', project.split("\n[", 1)[0], re.MULTILINE)
+    assert declared and aml_retrain.__version__ == declared.group(1)
+    assert aml_retrain.__version__ == importlib.metadata.version("aml-retrain")
 
 
 def test_import_is_light() -> None:

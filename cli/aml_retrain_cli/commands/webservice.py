@@ -35,7 +35,7 @@ def list_(
     resource_group: Annotated[str | None, typer.Option(help="Only this resource group.")] = None,
 ) -> None:
     """List the web services of the subscription (or of one resource group)."""
-    from aml_retrain.arm.webservices import list_webservices
+    from aml_retrain.arm.reads import list_webservices
 
     st = state(ctx)
     emit(st, list_webservices(st.arm_client(), resource_group=resource_group), SERVICE_COLUMNS)
@@ -44,7 +44,7 @@ def list_(
 @app.command("show")
 def show(ctx: typer.Context, rg: ResourceGroup, name: Name) -> None:
     """Show a web service as ARM returns it (no keys)."""
-    from aml_retrain.arm.webservices import show_webservice
+    from aml_retrain.arm.reads import show_webservice
 
     st = state(ctx)
     service = show_webservice(st.arm_client(), rg, name)
