@@ -68,6 +68,8 @@ COMMANDS = {
     "classic": Entry("classic", "app", "Classic (Studio) web services: endpoints and trained models."),
     "webservice": Entry("webservice", "app",
                         "New (ARM) web services: Microsoft.MachineLearning/webServices."),
+    "online": Entry("online", "app", "Azure ML v2 managed online endpoints: deployments, models, "
+                    "retrain, score."),
     "jobs": Entry("classic_jobs", "jobs_app", "Batch Execution Service jobs started by retrain."),
     "ledger": Entry("promotion", "ledger_app",
                     "The promotion ledger: history per target, tamper check."),

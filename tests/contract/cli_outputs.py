@@ -15,6 +15,7 @@ CHANGE = frozenset({"modelUrl", "previousModelUrl", "backupPath", "verified"})
 CLI_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
     ("classic", "retrain"): JOB,
     ("webservice", "retrain"): JOB,
+    ("online", "retrain"): JOB,  # modelUrl is the registered version, azureml:NAME:VERSION
     ("classic", "jobs", "status"): JOB,
     ("classic", "jobs", "wait"): JOB,
     ("classic", "jobs", "cancel"): JOB,

@@ -36,6 +36,20 @@ PASS_THROUGH: dict[Command, tuple[str, ...]] = {
     ("plan",): ("change.before", "change.after", "change.body", "change.patch[].value"),
 }
 DATA_KEYED = ("*metrics.values", "counts", "outputs")
+# Online (Azure ML v2) traffic splits are keyed by deployment names ("census-model-v2"), and an
+# online retrain's metrics are keyed by MLflow metric names ("F-Score"): data, not our keys.
+_TRAFFIC = ("*traffic", "*traffic_before", "*traffic_after", "*mirror_before", "*mirror_after",
+            "detail.deployments")
+DATA_KEYED_BY_COMMAND: dict[Command, tuple[str, ...]] = {
+    ("online", "endpoints", "list"): ("[].traffic", "[].mirror_traffic"),
+    ("online", "endpoints", "show"): ("traffic", "mirror_traffic"),
+    ("online", "retrain"): ("metrics",),
+    ("promote",): _TRAFFIC,
+    ("apply",): _TRAFFIC,
+    ("rollback",): _TRAFFIC,
+    ("plan",): _TRAFFIC,
+    ("target", "show"): _TRAFFIC,
+}
 
 
 def _matches(path: str, patterns: tuple[str, ...]) -> bool:
@@ -50,7 +64,8 @@ def naming_problems(command: Command, data: Any, path: str = "") -> list[str]:
         return [p for item in data for p in naming_problems(command, item, f"{path}[]")]
     if not isinstance(data, dict):
         return []
-    keyed_by_data = _matches(path, DATA_KEYED)  # its keys are data; its values are still ours
+    # its keys are data; its values are still ours
+    keyed_by_data = _matches(path, DATA_KEYED + DATA_KEYED_BY_COMMAND.get(command, ()))
     problems = []
     for key, value in data.items():
         child = f"{path}.{key}" if path else str(key)

@@ -21,3 +21,16 @@ def test_service_objects_and_data_keys_are_left_alone() -> None:
            "outputs": {"output1": {"url_without_sas": "u", "IsModel": True}}}
     # metric and output names are data; what we put inside each output is still ours
     assert naming_problems(("classic", "retrain"), job) == ["outputs.output1.IsModel"]
+
+
+def test_online_traffic_maps_are_keyed_by_deployment_names_only_where_the_contract_says() -> None:
+    row = {"name": "census-online", "traffic": {"census-model-v2": 100}, "mirror_traffic": {}}
+    assert naming_problems(("online", "endpoints", "list"), [row]) == []
+    assert naming_problems(("online", "endpoints", "show"), row) == []
+    retrained = {"job_id": "j", "metrics": {"F-Score": 0.7, "Accuracy": 0.8}}
+    assert naming_problems(("online", "retrain"), retrained) == []
+    # elsewhere the same keys are still ours, and flagged
+    assert naming_problems(("online", "deployments", "show"), {"census-model-v2": 1}) == [
+        "census-model-v2"]
+    assert naming_problems(("classic", "retrain"), retrained) == ["metrics.F-Score",
+                                                                  "metrics.Accuracy"]

@@ -25,6 +25,9 @@ RG, WS = "aml-retrain-demo", "census-model-ws"
 OTHERS = {("storage", "upload"), ("auth", "show"), ("ledger", "repair"), ("jobs", "status"),
           ("jobs", "wait"), ("jobs", "cancel"), ("target", "show")}
 # install-azurite's exact snake_case keys are asserted in tests/cli/test_emulator_cli.py (fake npm).
+ONLINE = {("online", "endpoints", "list"), ("online", "endpoints", "show"),
+          ("online", "deployments", "list"), ("online", "deployments", "show"),
+          ("online", "models", "list"), ("online", "retrain"), ("online", "score")}
 EMULATOR = {("emulator", "start"), ("emulator", "stop"), ("emulator", "sample-data"),
             ("emulator", "install-azurite")}
 
@@ -39,7 +42,7 @@ def checked(*args: str) -> Any:
 
 
 def test_every_command_is_checked_somewhere() -> None:
-    covered = flows.CLASSIC_FLOW | flows.ARM_FLOW | flows.PROMOTION_FLOW | OTHERS | EMULATOR
+    covered = flows.CLASSIC_FLOW | flows.ARM_FLOW | flows.PROMOTION_FLOW | OTHERS | EMULATOR | ONLINE
     assert set(ps.cli_leaves(ps.cli_root())) == covered
 
 
@@ -81,3 +84,18 @@ def test_emulator_start_and_stop_print_snake_case(
     checked("emulator", "start", "--detach", "--profile", profile)
     checked("emulator", "stop", "--profile", profile)
     checked("emulator", "sample-data", str(tmp_path / "sample"))
+
+
+def test_the_online_commands_print_snake_case(emulator: Emulator, tmp_path: Path) -> None:
+    emulator.config(mlv2_retry_after=0, mlv2_polls_before_done=1)
+    group, ws, endpoint = "aml-retrain-demo", "census-workspace", "census-online"
+    data = census_data(tmp_path / "data")
+    checked("online", "endpoints", "list", group, ws)
+    checked("online", "endpoints", "show", group, ws, endpoint)
+    checked("online", "deployments", "list", group, ws, endpoint)
+    checked("online", "deployments", "show", group, ws, endpoint, "blue")
+    checked("online", "models", "list", group, ws)
+    checked("online", "models", "list", group, ws, "--name", "census-model")
+    checked("online", "retrain", group, ws, "--endpoint", endpoint, "--data",
+            str(data["census-2026"]))
+    checked("online", "score", group, ws, endpoint, "--input", str(data["score-rows"]))

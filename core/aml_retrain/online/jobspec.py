@@ -253,7 +253,9 @@ def resubmission_body(source: JsonObject, input_name: str, uri: str) -> JsonObje
         raise ValidationError(
             f"job {name} has no data input {input_name!r} (it has "
             f"{', '.join(sorted(inputs)) or 'none'}): name the training input to rebind")
-    if not re.match(r"^(https://|azureml:|wasbs://|abfss://)", uri):
+    # Plain http only to a loopback host: the local storage emulator (Azurite) speaks nothing else.
+    if not re.match(r"^(https://|azureml:|wasbs://|abfss://|http://(127\.0\.0\.1|localhost)[:/])",
+                    uri):
         raise ValidationError(f"training data {redact_url(uri)!r} must be an https:// or azureml:// "
                               "URI the workspace can read")
     binding["uri"] = uri

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain._json import JsonObject
-from aml_retrain.errors import AmlRetrainError, ConfigError, GatedError, ValidationError
+from aml_retrain.errors import AmlRetrainError, GatedError, ValidationError
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
 from aml_retrain.promotion.targets import kind_of
 
@@ -157,18 +157,10 @@ class SasCache:
 
 
 def _retrain(spec: TargetSpec, context: PromotionContext, budget: float) -> tuple[str, Any]:
-    from aml_retrain.classic.retrain import retrain
-
-    conn = context.clients.storage_connection_string
-    if not conn:
-        raise ConfigError("retraining needs AML_RETRAIN_STORAGE_CONNECTION_STRING (data and "
-                          "outputs live in that account)")
-    if context.journal is None:
-        raise ValidationError("retraining needs the job journal to record the BES job")
-    assert spec.data is not None and spec.training_service is not None  # checked by the manifest
-    result = retrain(context.clients.training(), spec.training_service, spec.data,
-                     storage_connection_string=conn, journal=context.journal, budget=budget)
-    return result.job_id, result.metrics
+    # What retraining means (a BES job on a training service, a re-run v2 job) is the kind's.
+    assert spec.data is not None  # checked by the manifest
+    return kind_of(spec.target).retrain(spec.target, context, spec.data, spec.training_service,
+                                        budget=budget)
 
 
 class RunLedger:

@@ -7,6 +7,7 @@ Format (YAML or JSON; relative paths resolve against the manifest's folder)::
       policy: gate-policy.yaml       # gate rules; a policy turns the gate on unless gate: false
       gate: false                    # run the evaluation gate (needs candidate metrics)
       training_service: <SERVICE_ID> # training service for `data` targets: classic id or arm:RG/NAME
+                                     # (online: targets need none: the serving model's job re-runs)
       retrain: false                 # see `retrain` below
     waves: true                      # false: one wave, no canary
     targets:
@@ -211,9 +212,11 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
 
         _check(read, f"{where}.training_service", canonical_reference, training)
     if data_source is not None:
-        if training is None:
+        from aml_retrain.promotion.targets import kind_of
+
+        if training is None and kind_of(target).needs_training_service:
             raise read.error(where, "'data' needs training_service (here or in defaults)")
-        if not data_source.startswith(("https://", "http://")):
+        if not data_source.startswith(("https://", "http://", "azureml:")):
             data_source = str(read.path(data_source))
     policy_text = read.text(data, "policy", where) or read.text(defaults, "policy", "defaults")
     policy = read.policy(policy_text, f"{where}.policy")

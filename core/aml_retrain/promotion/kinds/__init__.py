@@ -87,6 +87,9 @@ class TargetKind(Protocol):
     # True when the kind takes a read SAS apart from the model URL, so a fan-out may mint one per
     # model and share it (a kind that stores the URL as given must not get a SAS in it).
     shares_sas: bool
+    # True when retraining (a manifest's ``data``) runs on a separate training service, so a
+    # ``training_service`` must be named; False when the kind re-runs the job behind its model.
+    needs_training_service: bool
 
     def parse(self, path: str, selector: str | None) -> Target:
         """Parse the text after ``prefix:`` (``selector`` is what followed ``#``); ValidationError if bad."""
@@ -115,6 +118,10 @@ class TargetKind(Protocol):
     def job_metrics(self, target: Target, context: PromotionContext, job_id: str,
                     training_service: str | None) -> Metrics | None:
         """Return a training job's evaluation metrics (None when it has none), for the gate."""
+
+    def retrain(self, target: Target, context: PromotionContext, data: str,
+                training_service: str | None, *, budget: float) -> tuple[str, Metrics | None]:
+        """Train a model for ``target`` on ``data``; return the job id and its metrics (fan-out)."""
 
     def fresh_model(self, target: Target, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:

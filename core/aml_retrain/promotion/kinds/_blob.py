@@ -44,6 +44,26 @@ class BlobModels:
         url = model_url_from_job(services, job_id, journal=context.journal, service_id=training_service)
         return url, self.job_metrics(target, context, job_id, training_service) if want_metrics else None
 
+    needs_training_service = True  # the model comes out of a training web service's BES job
+
+    def retrain(self, target: Target, context: PromotionContext, data: str,
+                training_service: str | None, *, budget: float) -> tuple[str, Metrics | None]:
+        """Run the training service's BES job on ``data`` (uploaded first if local), as retrain does."""
+        from aml_retrain.classic.retrain import retrain
+
+        conn = context.clients.storage_connection_string
+        if not conn:
+            raise ConfigError("retraining needs AML_RETRAIN_STORAGE_CONNECTION_STRING (data and "
+                              "outputs live in that account)")
+        if context.journal is None:
+            raise ValidationError("retraining needs the job journal to record the BES job")
+        if training_service is None:
+            raise ValidationError(f"retraining {target} needs training_service (the training web "
+                                  "service's id)")
+        result = retrain(context.clients.training(), training_service, data,
+                         storage_connection_string=conn, journal=context.journal, budget=budget)
+        return result.job_id, result.metrics
+
     def job_metrics(self, target: Target, context: PromotionContext, job_id: str,
                     training_service: str | None) -> Metrics | None:
         """The evaluation output of a BES job of a training web service (None without one)."""

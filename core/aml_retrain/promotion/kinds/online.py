@@ -101,6 +101,7 @@ class OnlineKind:
                               "online:RESOURCE_GROUP/WORKSPACE/ENDPOINT#DEPLOYMENT")
     usage = "online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT]"
     shares_sas = False  # a model version is not a blob URL
+    needs_training_service = False  # retraining re-runs the job behind the serving model
 
     def parse(self, path: str, selector: str | None) -> OnlineTarget:
         """Parse ``RESOURCE_GROUP/WORKSPACE/ENDPOINT`` (already split from ``#DEPLOYMENT``)."""
@@ -226,6 +227,23 @@ class OnlineKind:
         metrics = self.job_metrics(target, context, job_id, training_service) if want_metrics \
             else None
         return f"azureml:{version.name}:{version.version}", metrics
+
+    def retrain(self, target: Target, context: PromotionContext, data: str,
+                training_service: str | None, *, budget: float) -> tuple[str, Metrics | None]:
+        """Re-run the serving model's job on ``data`` and register its model (training_service unused)."""
+        from aml_retrain.errors import JobFailedError
+        from aml_retrain.evaluation import Metrics
+        from aml_retrain.online.workflows import retrain_online
+
+        own = _own(target)
+        done = retrain_online(_client(context, own), data,
+                              storage_connection_string=context.clients.storage_connection_string,
+                              endpoint=own.endpoint, deployment=own.deployment, timeout=budget)
+        if not done.succeeded:
+            raise JobFailedError(f"job {done.job_id} ended {done.status}: "
+                                 f"{done.error or 'the service gave no reason'}",
+                                 job_id=done.job_id, status=done.status, details=done.error)
+        return done.job_id, Metrics(done.metrics_kind or "", dict(done.metrics))
 
     def job_metrics(self, target: Target, context: PromotionContext, job_id: str,
                     training_service: str | None) -> Metrics | None:
