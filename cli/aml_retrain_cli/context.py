@@ -86,13 +86,15 @@ class State:
 
         return Clients.from_settings(self.settings())
 
-    def promotion_context(self, operation_timeout: float | None = None) -> PromotionContext:
+    def promotion_context(self, operation_timeout: float | None = None, *,
+                          smoke_input: Path | None = None) -> PromotionContext:
         """Clients, ledger, journal and actor of a promotion command (nothing contacted yet)."""
         from aml_retrain.promotion.context import DEFAULT_OPERATION_TIMEOUT, PromotionContext
 
         timeout = DEFAULT_OPERATION_TIMEOUT if operation_timeout is None else operation_timeout
         return PromotionContext(self.promotion_clients(), self.ledger(), self.journal(),
-                                self.settings().actor, timeout)
+                                self.settings().actor, timeout,
+                                smoke_input=None if smoke_input is None else str(smoke_input))
 
     def policy(self, path: Path | None, enabled: bool) -> Policy | None:
         """The gate policy from a file, or None (default rules / no gate, per ``enabled``)."""

@@ -83,6 +83,7 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     # Seconds between polls of an ARM async operation when the service sends no Retry-After.
     poll_interval: float | None = None
+    online_keep: int = 1  # idle deployments an online promotion keeps (the rollback's first)
     profile_path: Path | None = None
     backup_dir: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "backups")
     journal_path: Path = field(default_factory=lambda: Path.home() / ".aml-retrain" / "jobs.jsonl")
@@ -169,6 +170,7 @@ class Settings:
                 if poll_interval is not None or source.pick(None, "POLL_INTERVAL", "poll_interval")
                 is not None else None
             ),
+            online_keep=_resolve_keep(source),
             profile_path=profile_path,
             backup_dir=Path(
                 source.pick(str(backup_dir) if backup_dir else None, "BACKUP_DIR", "backup_dir")
@@ -437,6 +439,14 @@ def _resolve_seconds(
             f"AML_RETRAIN_{env_suffix} or {key} in the profile)"
         )
     return value
+
+
+def _resolve_keep(source: _Layers) -> int:
+    raw = source.pick(None, "ONLINE_KEEP", "online_keep")
+    if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= 100):  # 1: rollback's stays
+        raise ConfigError(f"online_keep {raw!r} must be a whole number from 1 to 100 (check "
+                          "AML_RETRAIN_ONLINE_KEEP or online_keep in the profile)")
+    return 1 if raw is None else int(raw)
 
 
 def _resolve_timeout(explicit: float | None, source: _Layers) -> float:

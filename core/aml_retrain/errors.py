@@ -9,6 +9,7 @@
     ├── ConnectionFailedError            exit 1   could not reach the service
     ├── OperationTimeoutError            exit 4   a wait or request ran out of time
     ├── VerificationError                exit 1   the write was accepted but the read-back disagrees
+    │   └── SmokeTestError               exit 1   a new deployment failed its smoke score; traffic not moved
     ├── JobFailedError                   exit 1   a BES job ended Failed or Cancelled (job_id, details)
     ├── GatedError                       exit 8   the candidate failed the evaluation gate (result)
     ├── StalePlanError                   exit 9   the target changed since the plan was made
@@ -49,6 +50,7 @@ __all__ = [
     "OperationTimeoutError",
     "SasExpiredError",
     "ServiceError",
+    "SmokeTestError",
     "StalePlanError",
     "ValidationError",
     "VerificationError",
@@ -132,6 +134,10 @@ class VerificationError(AmlRetrainError):
     """The service accepted a write but reading it back shows something else."""
 
     exit_code: ClassVar[int] = 1
+
+
+class SmokeTestError(VerificationError):
+    """The new deployment answered its smoke score wrongly; the switch to it was not made."""
 
 
 class JobFailedError(AmlRetrainError):

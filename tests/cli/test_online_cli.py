@@ -167,3 +167,18 @@ def test_score_passes_the_deployment_and_prints_who_answered(
     assert json.loads(result.stdout) == {"endpoint": "ep", "deployment": "green",
                                          "predictions": [1], "latency_ms": 12.3}
     assert seen == {"endpoint": "ep", "path": rows, "deployment": "green"}
+
+
+def test_ctrl_c_while_waiting_names_the_job_that_keeps_running(
+    calls: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    def fake(client: Any, data: str, *, on_update: Any, **_k: Any) -> Any:
+        on_update(SimpleNamespace(name="aml-retrain-20260101000000-abcdef", status="Running"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workflows, "retrain_online", fake)
+    result = run("online", "retrain", "rg1", "ws-one", "--data", "x.csv", "--endpoint", "ep")
+    assert result.exit_code == 130
+    assert "aml-retrain-20260101000000-abcdef keeps running" in result.stderr

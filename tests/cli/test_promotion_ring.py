@@ -62,7 +62,8 @@ def core(monkeypatch: pytest.MonkeyPatch) -> Calls:
         "properties": {"assets": {}}}))
     for name in ("ledger", "journal", "arm_client", "training_services"):
         monkeypatch.setattr(context.State, name, lambda self, *a, _n=name, **k: _n.upper())
-    monkeypatch.setattr(context.State, "promotion_context", lambda self, *a: ("CTX", *a))
+    monkeypatch.setattr(context.State, "promotion_context",
+                        lambda self, *a, **k: ("CTX", *a, *k.values()))
     return calls
 
 
@@ -75,10 +76,21 @@ def test_promote_passes_target_model_and_gate_and_prints_the_result(core: Calls)
     assert result.exit_code == 0, result.output
     [(name, args, kwargs)] = core.seen
     target, ctx, model, gate = args
-    assert (name, str(target), ctx, model.url, gate.enabled) == ("promote", TARGET, ("CTX", 30.0),
-                                                                  URL, True)
+    assert (name, str(target), ctx, model.url, gate.enabled) == ("promote", TARGET,
+                                                                  ("CTX", 30.0, None), URL, True)
     assert kwargs == {"dry_run": False}
     assert json.loads(result.stdout)["new_model"] == URL
+
+
+def test_promote_smoke_passes_the_rows_file_to_the_context(core: Calls, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text("a\n1\n", encoding="utf-8")
+    result = run("promote", TARGET, "--model-url", URL, "--smoke", str(rows))
+    assert result.exit_code == 0, result.output
+    [(_name, (_target, ctx, _model, _gate), _kwargs)] = core.seen
+    assert ctx[-1] == rows
+    missing = run("promote", TARGET, "--model-url", URL, "--smoke", str(tmp_path / "none.csv"))
+    assert missing.exit_code == 2
 
 
 @pytest.mark.parametrize(("error", "code"), [

@@ -39,7 +39,7 @@ DATA_KEYED = ("*metrics.values", "counts", "outputs")
 # Online (Azure ML v2) traffic splits are keyed by deployment names ("census-model-v2"), and an
 # online retrain's metrics are keyed by MLflow metric names ("F-Score"): data, not our keys.
 _TRAFFIC = ("*traffic", "*traffic_before", "*traffic_after", "*mirror_before", "*mirror_after",
-            "detail.deployments")
+            "*detail.deployments")
 DATA_KEYED_BY_COMMAND: dict[Command, tuple[str, ...]] = {
     ("online", "endpoints", "list"): ("[].traffic", "[].mirror_traffic"),
     ("online", "endpoints", "show"): ("traffic", "mirror_traffic"),

@@ -99,3 +99,8 @@ def test_the_online_commands_print_snake_case(emulator: Emulator, tmp_path: Path
     checked("online", "retrain", group, ws, "--endpoint", endpoint, "--data",
             str(data["census-2026"]))
     checked("online", "score", group, ws, endpoint, "--input", str(data["score-rows"]))
+    # promotions of an online target: traffic maps and the deployments are keyed by their names
+    target = f"online:{group}/{ws}/{endpoint}"
+    checked("promote", target, "--model-url", "azureml:census-model:2")
+    checked("target", "show", target)
+    checked("rollback", target, "--reason", "naming")

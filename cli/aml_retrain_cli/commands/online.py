@@ -131,11 +131,29 @@ def retrain(
 
     st = state(ctx)
     settings = st.settings()
-    with _client(st, rg, workspace) as client, upload_bar("Uploading") as progress, \
-            job_spinner("Retraining") as on_update:
-        result = retrain_online(client, data, storage_connection_string=settings.storage_connection_string,
-                                job_spec=job, endpoint=endpoint, model_name=model_name,
-                                timeout=timeout, progress=progress, on_update=on_update)
+    seen: list[str] = []  # the job's name, once the wait has seen it
+
+    def noting(on_update: Any) -> Any:
+        def update(job: Any) -> None:
+            seen.append(job.name)
+            if on_update is not None:
+                on_update(job)
+        return update
+
+    try:
+        with _client(st, rg, workspace) as client, upload_bar("Uploading") as progress, \
+                job_spinner("Retraining") as on_update:
+            result = retrain_online(
+                client, data, storage_connection_string=settings.storage_connection_string,
+                job_spec=job, endpoint=endpoint, model_name=model_name, timeout=timeout,
+                progress=progress, on_update=noting(on_update))
+    except KeyboardInterrupt:
+        if not seen:
+            raise  # before the job ran: the error boundary's plain "Interrupted."
+        typer.echo(f"Interrupted: job {seen[-1]} keeps running in workspace {workspace}; register "
+                   "its model once it completes, or cancel it (az ml job cancel -n "
+                   f"{seen[-1]})", err=True)
+        raise typer.Exit(code=130) from None
     _render_retrain(st, result)
     if not result.succeeded:
         typer.echo(f"job {result.job_id} ended {result.status}: {result.error or 'no reason given'}"

@@ -152,6 +152,11 @@ def promote(
     gate_: GateOpt = False, policy: PolicyOpt = None, require_baseline: RequireBaseline = False,
     force: ForceOpt = False, reason: ReasonOpt = None, dry_run: DryRun = False,
     timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT, service: ServiceOpt = None,
+    smoke: Annotated[Path | None, typer.Option(
+        "--smoke", metavar="FILE.csv|FILE.json", exists=True, dir_okay=False,
+        help="Score these rows on the new deployment before traffic moves (v2 online "
+             "endpoints; other kinds refuse it, exit 2); if that fails, traffic stays and the "
+             "deployment is left for inspection (exit 1).")] = None,
 ) -> None:
     """Deploy a model to TARGET (optionally gated) and record it in the ledger."""
     from aml_retrain.promotion.promote import promote as run_promote
@@ -159,7 +164,8 @@ def promote(
 
     model = _model(model_url, from_job, service)
     st = state(ctx)
-    result = run_promote(parse_target(target), st.promotion_context(timeout), model,
+    context = st.promotion_context(timeout, smoke_input=smoke)
+    result = run_promote(parse_target(target), context, model,
                          _gate(st, gate_, policy, force, reason, require_baseline), dry_run=dry_run)
     _render_result(st, result.to_dict())
 

@@ -107,6 +107,9 @@ class PromotionContext:
     actor: str | None = None  # who promotes, as the ledger records it (settings' actor)
     # Seconds a write (PATCH and its polling) may take: `--timeout` of promote and friends.
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
+    # Rows (a CSV/JSON file) the new model must score before the switch (`promote --smoke`);
+    # only kinds whose ``smoke_scores`` is True take it.
+    smoke_input: str | None = None
     caches: RunCaches = field(default_factory=RunCaches, repr=False)
 
     @classmethod

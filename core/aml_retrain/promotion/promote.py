@@ -20,6 +20,7 @@ from aml_retrain.errors import (
     GatedError,
     OperationFailedError,
     ServiceError,
+    SmokeTestError,
     ValidationError,
 )
 from aml_retrain.evaluation import Metrics
@@ -144,7 +145,8 @@ def run_gate(key: str, candidate: Metrics | None, baseline: Metrics | None,
 
 
 # Refused by our own checks before anything was sent: the target is as it was.
-_LOCAL_REFUSALS = (ValidationError, ConfigError, GatedError, BusyError)
+# A failed smoke score stops before the switch too: the new deployment waits, unused.
+_LOCAL_REFUSALS = (ValidationError, ConfigError, GatedError, BusyError, SmokeTestError)
 
 
 def deploy_and_report(target: Target, url: str, context: PromotionContext, before: TargetState,
@@ -232,6 +234,9 @@ def promote(
     """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing."""
     target, model = as_target(target), as_model(model)
     check_inputs(model, context, gate)
+    if context.smoke_input is not None and not kind_of(target).smoke_scores:
+        raise ValidationError(f"--smoke scores a new model before the switch, which {target} "
+                              "cannot do: promote without it, then score the endpoint")
     url, job_metrics = resolve_model(target, context, model, want_metrics=candidate is None)
     with held(context.the_ledger(), str(target), dry_run) as hold:
         return execute(target, context, url, gate, job_id=model.job_id,

@@ -90,6 +90,9 @@ class TargetKind(Protocol):
     # True when retraining (a manifest's ``data``) runs on a separate training service, so a
     # ``training_service`` must be named; False when the kind re-runs the job behind its model.
     needs_training_service: bool
+    # True when deploy can score ``context.smoke_input`` on the new model before the switch
+    # (promote --smoke); a kind without it refuses the option before any request.
+    smoke_scores: bool
 
     def parse(self, path: str, selector: str | None) -> Target:
         """Parse the text after ``prefix:`` (``selector`` is what followed ``#``); ValidationError if bad."""

@@ -45,6 +45,8 @@ class BlobModels:
         return url, self.job_metrics(target, context, job_id, training_service) if want_metrics else None
 
     needs_training_service = True  # the model comes out of a training web service's BES job
+    # A PATCH switches the one endpoint in place: there is nothing to score before the switch.
+    smoke_scores = False
 
     def retrain(self, target: Target, context: PromotionContext, data: str,
                 training_service: str | None, *, budget: float) -> tuple[str, Metrics | None]:

@@ -3,8 +3,11 @@
 A model is a registered model version, recorded as ``azureml:NAME:VERSION`` (relative to the
 target's workspace). Deploying it creates a deployment copied from the one it replaces (the
 pinned ``#DEPLOYMENT``, else the one taking most traffic), waits for it, then moves that
-deployment's share of traffic to it with a whole-endpoint PUT; the old deployment is kept, so a
-rollback is a traffic switch back (or a redeploy when the old deployment is gone).
+deployment's share of traffic to it with a whole-endpoint PUT. With ``promote --smoke`` the new
+deployment first scores the rows through the ``azureml-model-deployment`` header (at 0 %); a
+failure leaves traffic where it was. Afterwards idle deployments past ``online_keep`` (default 1)
+are deleted, never one taking live or mirror traffic, the one replaced, or the one the ledger's
+rollback returns to; so a rollback is a traffic switch back (a redeploy when it is gone).
 """
 
 from __future__ import annotations
@@ -69,9 +72,13 @@ class OnlineClients:
             client.close()
 
 
-def _client(context: PromotionContext, target: OnlineTarget) -> OnlineClient:
+def _clients(context: PromotionContext) -> OnlineClients:
     clients: OnlineClients = context.clients.get("online")
-    return clients.workspace(target.resource_group, target.workspace)
+    return clients
+
+
+def _client(context: PromotionContext, target: OnlineTarget) -> OnlineClient:
+    return _clients(context).workspace(target.resource_group, target.workspace)
 
 
 def _key_of(model_id: str) -> str:
@@ -102,6 +109,7 @@ class OnlineKind:
     usage = "online:RG/WORKSPACE/ENDPOINT[#DEPLOYMENT]"
     shares_sas = False  # a model version is not a blob URL
     needs_training_service = False  # retraining re-runs the job behind the serving model
+    smoke_scores = True  # a new deployment answers through azureml-model-deployment at 0 %
 
     def parse(self, path: str, selector: str | None) -> OnlineTarget:
         """Parse ``RESOURCE_GROUP/WORKSPACE/ENDPOINT`` (already split from ``#DEPLOYMENT``)."""
@@ -158,6 +166,7 @@ class OnlineKind:
         own = _own(target)
         client = _client(context, own)
         name, version = parse_model_ref(self.model_key(own, model))
+        rows = _smoke_rows(context)  # a bad file is refused before any request
         model_id = client.model_id(name, version)
         endpoint = client.get_endpoint(own.endpoint)
         deployments = {d.name: d for d in client.list_deployments(own.endpoint)}
@@ -179,7 +188,7 @@ class OnlineKind:
             "mirror_before": dict(endpoint.mirror_traffic), "mirror_after": mirror,
         }
         if dry_run:
-            return {**shown, "dry_run": True}
+            return {**shown, "dry_run": True, "smoke": rows is not None}
         backup = None
         if context.clients.backup_dir is not None:
             backup = str(write_private_json(context.clients.backup_dir, json.dumps(
@@ -191,10 +200,16 @@ class OnlineKind:
                                      timeout=timeout, exist_ok=True)
         elif reuse.provisioning_state != "Succeeded":
             client.wait_deployment(own.endpoint, chosen, timeout=timeout)
+        smoke = _smoke(client, own, chosen, rows) if rows is not None else None
         # A failed or timed-out PUT is re-read by promote itself (deploy_and_report): applied or not.
         change = client.set_traffic(own.endpoint, after, mirror_traffic=mirror, timeout=timeout)
+        keep = _clients(context).settings.online_keep
+        protect = {chosen, source} | _serving(deployments, _rollback_model(context, own, model_id))
+        pruned, kept, failed = _prune(client, own, deployments, change.after, change.mirror_traffic,
+                                      protect=protect, keep=keep, timeout=timeout)
         return {**shown, "backup_path": backup, "reads": change.reads, "changed": change.changed,
-                "traffic_after": dict(change.after)}
+                "traffic_after": dict(change.after), "smoke": smoke, "pruned": pruned,
+                "kept": kept, "prune_failed": failed}
 
     def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:
         """The deployment a deploy would create or reuse and the traffic before and after."""
@@ -287,6 +302,93 @@ def _serving_model_name(client: OnlineClient, own: OnlineTarget) -> str:
 
     source = _source(own, client.get_endpoint(own.endpoint))
     return parse_model_ref(client.get_deployment(own.endpoint, source).model)[0]
+
+
+def _rollback_model(context: PromotionContext, own: OnlineTarget, model_id: str) -> str | None:
+    """The model ``rollback`` returns to once this deploy is recorded (the ledger's rule)."""
+    if context.ledger is None:
+        return None  # then it is the replaced deployment's model, protected anyway
+    deployed = _key_of(model_id)
+    for entry in (context.ledger.current(str(own)), context.ledger.previous(str(own))):
+        found = entry.get("new_model") if entry else None
+        if found and found != deployed:
+            return str(found)
+    return None
+
+
+def _serving(deployments: Mapping[str, Deployment], key: str | None) -> set[str]:
+    return {name for name, d in deployments.items()
+            if key is not None and d.model and _key_of(d.model) == key}
+
+
+def _smoke_rows(context: PromotionContext) -> Any:
+    if context.smoke_input is None:
+        return None
+    from aml_retrain.online.workflows import read_rows
+
+    return read_rows(context.smoke_input)
+
+
+def _smoke(client: OnlineClient, own: OnlineTarget, deployment: str, rows: Any) -> JsonObject:
+    """Score ``rows`` on ``deployment`` alone; SmokeTestError (traffic untouched) if it fails."""
+    from aml_retrain.errors import AmlRetrainError, SmokeTestError
+
+    expected = len(rows["data"]) if isinstance(rows, dict) else len(rows)
+    inspect = (f"traffic was not moved; {deployment} is left for inspection: aml-retrain online "
+               f"score {own.resource_group} {own.workspace} {own.endpoint} --deployment "
+               f"{deployment} --input FILE, then delete it or promote a fixed model")
+    try:
+        outcome = client.score(own.endpoint, rows, deployment=deployment)
+    except AmlRetrainError as exc:
+        raise SmokeTestError(f"smoke score of {deployment} failed ({type(exc).__name__}: {exc}); "
+                             f"{inspect}") from None
+    if len(outcome.predictions) != expected or outcome.deployment not in (None, deployment):
+        raise SmokeTestError(
+            f"smoke score of {deployment} answered {len(outcome.predictions)} predictions for "
+            f"{expected} rows (from {outcome.deployment or 'an unnamed deployment'}); {inspect}")
+    return {"deployment": deployment, "rows": expected}
+
+
+def prune_plan(deployments: Mapping[str, Deployment], traffic: Mapping[str, int],
+               mirror: Mapping[str, int], *, protect: set[str], keep: int) -> tuple[list[str], list[str]]:
+    """Return ``(delete, kept)``: deployments past the ``keep`` newest idle ones, never a protected one.
+
+    Idle: no live and no mirrored traffic. ``protect`` holds the new deployment and the one it
+    replaced (the one a rollback switches back to): they are kept and count among ``keep``.
+    """
+    busy = set(_live(traffic)) | set(_live(mirror))
+    idle = [d for name, d in deployments.items() if name not in busy]
+    first = [d.name for d in idle if d.name in protect]
+    # Newest first by creation time (then name): older deployments go before newer ones.
+    rest = sorted((d for d in idle if d.name not in protect),
+                  key=lambda d: (str(as_created(d)), d.name), reverse=True)
+    room = max(keep - len(first), 0)
+    kept = first + [d.name for d in rest[:room]]
+    return [d.name for d in rest[room:]], kept
+
+
+def as_created(deployment: Deployment) -> str:
+    """The deployment's creation time as ARM's systemData says (empty when it does not)."""
+    data = deployment.raw.get("systemData")
+    return str(data.get("createdAt") or "") if isinstance(data, dict) else ""
+
+
+def _prune(client: OnlineClient, own: OnlineTarget, before: Mapping[str, Deployment],
+           traffic: Mapping[str, int], mirror: Mapping[str, int], *, protect: set[str],
+           keep: int, timeout: float) -> tuple[list[str], list[str], list[str]]:
+    """Delete the idle deployments past ``keep``; a failed delete is reported, not raised."""
+    from aml_retrain.errors import AmlRetrainError
+
+    delete, kept = prune_plan(before, traffic, mirror, protect=protect, keep=keep)
+    pruned: list[str] = []
+    failed: list[str] = []
+    for name in delete:
+        try:
+            client.delete_deployment(own.endpoint, name, timeout=timeout)
+            pruned.append(name)
+        except AmlRetrainError as exc:  # the switch is done; an old deployment left is no error
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    return pruned, kept, failed
 
 
 KIND = OnlineKind()
