@@ -45,6 +45,7 @@ bench: setup
 	$(PY) bench/bench_polling.py
 	$(PY) bench/bench_definition.py
 	$(PY) bench/bench_fanout.py
+	$(PY) bench/bench_online.py
 
 # Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
 record: setup

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The classic retrain-and-swap flow against the local emulator + Azurite, with the same commands that
 # work against Azure: retrain through BES, create a non-default endpoint, point it at the new
-# .ilearner, score it; then retrain on shifted data and swap again.
+# .ilearner, score it; then retrain on shifted data and swap again. Then the new (ARM) web service
+# flow, and the Azure ML v2 managed online endpoint flow (retrain, gate, promote, score, roll back).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,16 @@ json_field() { "$PY" -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 service_id() {
   aml-retrain -o json classic services list | "$PY" -c \
     "import json,sys; print(next(s['Id'] for s in json.load(sys.stdin) if '$1' in s['Name']))"
+}
+
+# Change the emulator's settings (its control plane, not an Azure API): JSON of setting: value.
+emulator_config() {
+  "$PY" - "$AML_RETRAIN_PROFILE" "$1" <<'PYEOF'
+import json, sys, requests
+p = json.load(open(sys.argv[1]))
+requests.post(p["management_url"] + "/_emulator/config", json=json.loads(sys.argv[2]),
+              verify=p["ca_bundle"], timeout=10).raise_for_status()
+PYEOF
 }
 
 cleanup() {
@@ -77,12 +88,7 @@ step "Before / after"
 "$PY" scripts/demo_summary.py "$DEMO_DIR"
 
 step "A worse model is gated: the emulator is told to train badly, the gate blocks the promotion"
-"$PY" - "$AML_RETRAIN_PROFILE" <<'PYEOF'
-import json, sys, requests
-p = json.load(open(sys.argv[1]))
-requests.post(p["management_url"] + "/_emulator/config", json={"degrade_training": True},
-              verify=p["ca_bundle"], timeout=10).raise_for_status()
-PYEOF
+emulator_config '{"degrade_training": true}'
 aml-retrain -o json classic retrain "$TRAINING" --data "$DEMO_DIR/census-2026.csv" > "$DEMO_DIR/job3.json"
 WORSE="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/job3.json'))['job_id'])")"
 set +e
@@ -175,4 +181,109 @@ PYEOF
 if aml-retrain webservice update "$RG" "$WS" --file "$DEF.bad.json"; then
   echo "expected a refusal" >&2; exit 1
 fi
+# ---- Azure ML v2 managed online endpoints: score the endpoint, re-run the serving model's command
+# job on new data, gate it, promote it to a new deployment (traffic moves to it), score, roll back.
+ML_WS=census-workspace
+ONLINE=census-online
+ONLINE_TARGET="online:$RG/$ML_WS/$ONLINE"
+# expect FILE PYTHON-EXPRESSION MESSAGE: fail the demo unless the expression (over `d`, FILE's JSON) holds.
+expect() {
+  "$PY" - "$@" <<'PYEOF'
+import json, sys
+path, test, message = sys.argv[1:4]
+d = json.load(open(path))
+test = " ".join(test.split())  # an expression may span lines
+sys.exit(0 if eval(test, {"live": lambda s: {k: v for k, v in s.items() if v}}, {"d": d})
+         else f"{message} ({path}: {json.dumps(d)[:300]})")
+PYEOF
+}
+
+ONLINE_START=$SECONDS
+step "Azure ML v2: the online endpoint $ONLINE in $ML_WS (operations answer fast in the demo)"
+# The real service asks for Retry-After >= 10 s and takes minutes per deployment; the demo does not:
+# operations end at the second status poll, and the client polls every 0.2 s (azure-core reads
+# Retry-After 0 as "use the poll interval"). Traffic still shows late once (eventual consistency).
+emulator_config '{"degrade_training": false, "mlv2_retry_after": 0, "mlv2_polls_before_done": 1}'
+export AML_RETRAIN_POLL_INTERVAL=0.2
+aml-retrain online endpoints show "$RG" "$ML_WS" "$ONLINE"
+aml-retrain -o json online endpoints show "$RG" "$ML_WS" "$ONLINE" > "$DEMO_DIR/online-0.json"
+expect "$DEMO_DIR/online-0.json" 'live(d["traffic"]) == {"blue": 100}' "blue should serve 100 %"
+aml-retrain target show "$ONLINE_TARGET"
+
+step "Scoring the fixed rows on $ONLINE (blue serves them)"
+aml-retrain -o json online score "$RG" "$ML_WS" "$ONLINE" --input "$DEMO_DIR/score-rows.csv" \
+  > "$DEMO_DIR/online-score0.json"
+ROWS=$(($(wc -l < "$DEMO_DIR/score-rows.csv") - 1))
+expect "$DEMO_DIR/online-score0.json" "d['deployment'] == 'blue' and len(d['predictions']) == $ROWS" \
+  "blue should answer one prediction per row"
+"$PY" -c "import json; print('predictions (blue):', json.load(open('$DEMO_DIR/online-score0.json'))['predictions'])"
+
+step "Retraining: the serving model's command job re-run on $(basename "$DEMO_DIR/census-2026.csv")"
+aml-retrain -o json online retrain "$RG" "$ML_WS" --data "$DEMO_DIR/census-2026.csv" \
+  --endpoint "$ONLINE" > "$DEMO_DIR/online-job.json"
+cat "$DEMO_DIR/online-job.json"
+expect "$DEMO_DIR/online-job.json" 'd["status"] == "Completed" and d["model"] != "azureml:census-model:1"' \
+  "the retraining should register a new model version"
+ONLINE_JOB="$(json_field '["job_id"]' < "$DEMO_DIR/online-job.json")"
+
+step "Gating the job's MLflow metrics against what $ONLINE_TARGET serves"
+aml-retrain -o json gate --candidate "job:$ONLINE_JOB" --target "$ONLINE_TARGET" \
+  --policy scripts/demo-policy.yaml > "$DEMO_DIR/online-gate.json"
+expect "$DEMO_DIR/online-gate.json" 'd["outcome"] == "pass"' "the gate should pass the retrained model"
+json_field '["summary"]' < "$DEMO_DIR/online-gate.json"
+
+step "Plan, then promote: a new deployment copied from blue, then the traffic moves to it"
+aml-retrain -o json plan "$ONLINE_TARGET" --from-job "$ONLINE_JOB" --out "$DEMO_DIR/online-plan.json" \
+  > "$DEMO_DIR/online-planned.json"
+expect "$DEMO_DIR/online-planned.json" \
+  'd["change"]["traffic_before"] == {"blue": 100} and d["change"]["creates"]
+   and live(d["change"]["traffic_after"]) == {d["change"]["deployment"]: 100}' \
+  "the plan should create a deployment and move blue's 100 % to it"
+"$PY" -c "
+import json; c = json.load(open('$DEMO_DIR/online-planned.json'))['change']
+print(f\"deployment {c['deployment']} (new: {c['creates']}), traffic {c['traffic_before']} -> {c['traffic_after']}\")"
+aml-retrain promote "$ONLINE_TARGET" --from-job "$ONLINE_JOB" --policy scripts/demo-policy.yaml
+aml-retrain online deployments list "$RG" "$ML_WS" "$ONLINE"
+aml-retrain -o json online endpoints show "$RG" "$ML_WS" "$ONLINE" > "$DEMO_DIR/online-1.json"
+NEW_DEPLOYMENT="$(json_field '["change"]["deployment"]' < "$DEMO_DIR/online-planned.json")"
+expect "$DEMO_DIR/online-1.json" "live(d['traffic']) == {'$NEW_DEPLOYMENT': 100}" \
+  "$NEW_DEPLOYMENT should serve 100 % after the promotion"
+
+step "Scoring the same rows again: $NEW_DEPLOYMENT answers, with the retrained model"
+aml-retrain -o json online score "$RG" "$ML_WS" "$ONLINE" --input "$DEMO_DIR/score-rows.csv" \
+  > "$DEMO_DIR/online-score1.json"
+expect "$DEMO_DIR/online-score1.json" "d['deployment'] == '$NEW_DEPLOYMENT'" \
+  "the new deployment should answer"
+"$PY" - "$DEMO_DIR" <<'PYEOF'
+import json, sys
+from pathlib import Path
+before, after = (json.loads((Path(sys.argv[1]) / f).read_text())["predictions"]
+                 for f in ("online-score0.json", "online-score1.json"))
+print("predictions (blue):     ", before)
+print("predictions (retrained):", after)
+changed = sum(b != a for b, a in zip(before, after))
+print(f"Online endpoint: predictions changed for {changed} of {len(after)} rows")
+sys.exit(0 if changed else "the endpoint still answers with the old model")
+PYEOF
+
+step "Rollback: the traffic goes back to blue (the new deployment is kept)"
+aml-retrain rollback "$ONLINE_TARGET" --reason "demo: back to census-model:1"
+aml-retrain -o json online endpoints show "$RG" "$ML_WS" "$ONLINE" > "$DEMO_DIR/online-2.json"
+expect "$DEMO_DIR/online-2.json" 'live(d["traffic"]) == {"blue": 100}' "blue should serve 100 % again"
+aml-retrain -o json online score "$RG" "$ML_WS" "$ONLINE" --input "$DEMO_DIR/score-rows.csv" \
+  > "$DEMO_DIR/online-score2.json"
+"$PY" - "$DEMO_DIR" <<'PYEOF'
+import json, sys
+from pathlib import Path
+before, back = (json.loads((Path(sys.argv[1]) / f).read_text())
+                for f in ("online-score0.json", "online-score2.json"))
+print(f"predictions ({back['deployment']}):", back["predictions"])
+sys.exit(0 if back["deployment"] == "blue" and back["predictions"] == before["predictions"]
+         else "the rollback did not restore blue's predictions")
+PYEOF
+echo "Predictions after the rollback equal blue's."
+aml-retrain online deployments list "$RG" "$ML_WS" "$ONLINE"
+aml-retrain ledger show "$ONLINE_TARGET"
+echo "Online endpoint part: $((SECONDS - ONLINE_START))s."
+
 echo "Demo finished in ${SECONDS}s."

@@ -10,7 +10,9 @@ REDACTED = "REDACTED"
 SECRET_JSON_KEYS = {"PrimaryKey", "SecondaryKey", "ConnectionString", "workspace_token",
                     "access_token", "refresh_token", "primaryKey", "secondaryKey",
                     # ARM listKeys and the definition's `keys` (WebServiceKeys)
-                    "primary", "secondary"}
+                    "primary", "secondary",
+                    # Azure ML v2: an endpoint's token operation (AMLToken endpoints)
+                    "accessToken"}
 _SIG = re.compile(r"(?i)\b(sig|skoid|sktid)=[^&\"\s]*")
 # A SAS's start and expiry are no secret but change on every recording; fixed, valid times keep
 # cassettes stable and still pass the client's checks (a SAS's se= must be an ISO 8601 time).
@@ -26,6 +28,8 @@ SECRET_PATTERNS = [
     re.compile(r"[Bb]earer (?!REDACTED)[A-Za-z0-9._-]{8,}"),
     re.compile(r"\"(Primary|Secondary)Key\": \"(?!REDACTED)[^\"]+\""),
     re.compile(r"\"(primary|secondary)\": \"(?!REDACTED)[^\"]+\""),
+    # Azure ML v2 listKeys and token answers (primaryKey, secondaryKey, accessToken)
+    re.compile(r"\"(primaryKey|secondaryKey|accessToken)\": \"(?!REDACTED)[^\"]+\""),
     re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
 ]
 

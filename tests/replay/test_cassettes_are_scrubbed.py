@@ -29,7 +29,8 @@ def test_cassette_has_no_secret(path: Path) -> None:
 def test_scanner_catches_what_scrubbing_removes() -> None:
     # The scan would be worthless if its patterns never matched unscrubbed material.
     body = ('{"PrimaryKey": "abc123def456", "SasBlobToken": "?sv=1&sig=AbCdEf0123456789%3D&se=x", '
-            '"primary": "arm-listkeys-value"}')
+            '"primary": "arm-listkeys-value", "primaryKey": "v2-listkeys-value", '
+            '"accessToken": "v2-aml-token"}')
     # Assembled at run time so the repository's own secret scan does not flag this fixture.
     jwt = "eyJ" + "hbGciOiJIUzI1NiJ9" + ".eyJ" + "zdWIiOiIxMjM0NTY3ODkwIn0.sig"
     text = f"Authorization: Bearer {jwt} AccountKey=" + "Q" * 40

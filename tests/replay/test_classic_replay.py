@@ -51,6 +51,13 @@ def seed_model_url(target: dict[str, Any], live: Any) -> str:
     return f"{blob_endpoint.rstrip('/')}/{SEED_BLOB[0]}/{SEED_BLOB[1]}?{sas}"
 
 
+def dev_storage(target: dict[str, Any], live: Any) -> str:
+    """A connection string to the recorded (or live) Azurite, with its public development key."""
+    blob_endpoint = seed_model_url(target, live).split("/models/")[0]
+    return (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+            f"BlobEndpoint={blob_endpoint};")
+
+
 def test_list_services_and_endpoints(replay_target: dict[str, Any]) -> None:
     c = client(replay_target)
     names = sorted(s["Name"] for s in c.list_web_services())
@@ -84,9 +91,7 @@ def test_retrain_swap_and_score(
 
     if live_emulator is not None:
         live_emulator.config(bes_job_seconds=0.2, propagation_seconds=0)
-    blob_endpoint = seed_model_url(replay_target, live_emulator).split("/models/")[0]
-    conn = (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-            f"BlobEndpoint={blob_endpoint};")
+    conn = dev_storage(replay_target, live_emulator)
     data = tmp_path / "census.csv"
     rows = ["age,education_num,hours_per_week,capital_gain,income"]
     for i in range(300):

@@ -13,7 +13,7 @@ from aml_retrain.arm.client import ArmWebServiceClient
 from aml_retrain.arm.definition import trained_model_assets
 from aml_retrain.arm.webservices import export_webservice, set_model_live, show_webservice
 from tests.replay.conftest import pacing
-from tests.replay.test_classic_replay import DEV_ACCOUNT, DEV_KEY, seed_model_url
+from tests.replay.test_classic_replay import dev_storage
 
 pytestmark = [pytest.mark.replay, pytest.mark.vcr, pytest.mark.block_network]
 RG, WS = "aml-retrain-demo", "census-model-ws"
@@ -24,9 +24,7 @@ def test_export_set_model_live_and_read_back(
 ) -> None:
     from aml_retrain import storage
 
-    blob_endpoint = seed_model_url(replay_target, live_emulator).split("/models/")[0]
-    conn = (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-            f"BlobEndpoint={blob_endpoint};")
+    conn = dev_storage(replay_target, live_emulator)
     model = tmp_path / "m.ilearner"
     model.write_bytes(b'{"format": "not read by the ARM service during replay"}')
     url = storage.upload_file(conn, "models", "replay/arm-model.ilearner", model)
@@ -57,9 +55,7 @@ def test_arm_retrain_set_model_from_job_and_update(
 
     if live_emulator is not None:
         live_emulator.config(bes_job_seconds=0.2, propagation_seconds=0)
-    blob_endpoint = seed_model_url(replay_target, live_emulator).split("/models/")[0]
-    conn = (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-            f"BlobEndpoint={blob_endpoint};")
+    conn = dev_storage(replay_target, live_emulator)
     data = tmp_path / "census.csv"
     rows = ["age,education_num,hours_per_week,capital_gain,income"]
     for i in range(300):
