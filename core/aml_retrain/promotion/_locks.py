@@ -50,6 +50,8 @@ class TargetHold:
         self.leftover = dict(leftover) if leftover else None
         self.finished = False
         self.last_seq: int | None = None  # the ledger's last seq when the lock was taken, if read
+        # The highest seq the ledger object knows it did not write itself (None: cannot tell).
+        self.outside_seq: int | None = None
 
     def intend(self, old_model: str | None, new_model: str) -> None:
         """Record, before deploying, what is about to change."""

@@ -123,6 +123,10 @@ class LocalLedger(LedgerBase):
         # (size, last seq) as this object last saw the file end on a whole entry: a lock taken
         # while the size is unchanged needs no read of the tail (fan-outs take one per target).
         self._known: tuple[int, int] | None = None
+        # The highest seq of an entry not written through this object (there before it first
+        # looked, or appended by another process since): what a run's snapshot must cover.
+        self._outside = 0
+        self._seen_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"LocalLedger({self.location!r})"
@@ -152,6 +156,7 @@ class LocalLedger(LedgerBase):
                 hold.last_seq = known[1]  # nothing appended since: the tail is a whole entry
             else:
                 hold.last_seq = self.last_seq()  # also refuses a torn tail, before any deploy
+            hold.outside_seq = self._outside
             yield hold
 
     def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
@@ -169,8 +174,11 @@ class LocalLedger(LedgerBase):
             return 0
         try:
             with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
-                tail = read_tail(handle, self.location)
                 size = os.fstat(handle.fileno()).st_size
+                known = self._known
+                if known is not None and known[0] == size:
+                    return known[1]  # our own append ended meanwhile (it holds the lock we waited for)
+                tail = read_tail(handle, self.location)
         except OSError as exc:
             raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
         if tail is None:
@@ -179,8 +187,15 @@ class LocalLedger(LedgerBase):
         if last is None:
             raise ValidationError(f"the last line of ledger {self.location} is damaged; nothing was "
                                   "changed: run `aml-retrain ledger repair`")
-        self._known = (size, last)
+        self._saw(size, last, own=False)
         return last
+
+    def _saw(self, size: int, last: int, *, own: bool) -> None:
+        """Remember the file's end; entries up to ``last`` not written by us count as outside."""
+        with self._seen_lock:
+            if not own:
+                self._outside = max(self._outside, last)
+            self._known = (size, last)
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the file's last line and append it under an exclusive lock."""
@@ -198,7 +213,11 @@ class LocalLedger(LedgerBase):
                 # os.open sets 0600 only when it creates; an empty file left by others gets it too.
                 os.fchmod(fd, 0o600)
             # Read the tail only now, under the lock: another writer may have appended meanwhile.
+            before = os.fstat(fd).st_size
             sealed, line = self._seal(records[0], read_tail(handle, self.location))
+            known = self._known
+            if known is None or known[0] != before:  # someone else's entries came first
+                self._saw(before, int(sealed["seq"]) - 1, own=False)
             batch, lines = [sealed], [line]
             for record in records[1:]:
                 sealed, line = self._seal_after(record, sealed)
@@ -208,7 +227,7 @@ class LocalLedger(LedgerBase):
             handle.write(b"".join(lines))
             handle.flush()
             os.fsync(handle.fileno())
-            self._known = (os.fstat(fd).st_size, int(batch[-1]["seq"]))
+            self._saw(os.fstat(fd).st_size, int(batch[-1]["seq"]), own=True)
         return batch
 
 
