@@ -86,6 +86,7 @@ class _Session(requests.Session):
         self._environment: dict[tuple[Any, Any, str | None], tuple[dict[str, str], Any]] = {}
         self._netrc: dict[tuple[str, str], Any] = {}
         self._urls: dict[str, str | None] = {}  # URL -> prepared URL; None: has user:password@
+        self._origins: dict[str, tuple[str, str]] = {}
 
     def prepare_request(self, request: requests.Request) -> PreparedRequest:
         if (request.cookies or request.auth or request.params or request.data or request.files
@@ -96,7 +97,7 @@ class _Session(requests.Session):
         prepared_url = self._urls.get(url, "")
         if prepared_url == "":
             prepared_url = self._prepare_url(url)
-        if auth is not None or prepared_url is None:
+        if auth is not None or prepared_url is None:  # requests' own path adds these headers
             return super().prepare_request(request)
         # PreparedRequest.prepare's steps, in its order, with what they would find cached or empty.
         p = PreparedRequest()
@@ -110,9 +111,18 @@ class _Session(requests.Session):
         p.prepare_hooks(_merge_hooks(request.hooks, self.hooks))
         return p
 
+    def _origin(self, url: str) -> tuple[str, str]:
+        """(scheme, netloc) of ``url``, kept per URL."""
+        found = self._origins.get(url)
+        if found is None:
+            if len(self._origins) >= _URL_CACHE:
+                self._origins.clear()
+            parts = urlsplit(url)
+            found = self._origins[url] = (parts.scheme, parts.netloc)
+        return found
+
     def _netrc_auth(self, url: str) -> Any:
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc)
+        key = self._origin(url)
         if key not in self._netrc:
             self._netrc[key] = get_netrc_auth(url)
         return self._netrc[key]
@@ -133,8 +143,7 @@ class _Session(requests.Session):
         if not self.trust_env:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy)
+        key = (*self._origin(url), no_proxy)
         found = self._environment.get(key)
         if found is None:
             found = self._environment[key] = _environment_settings(url, no_proxy)
@@ -144,8 +153,13 @@ class _Session(requests.Session):
                 proxies.setdefault(name, value)
         if (verify is True or verify is None) and env_verify:
             verify = env_verify
+        if proxies is not None and not self.proxies:
+            # merge_setting's answer for an empty session dict, without its generic walk.
+            merged_proxies: Any = {k: v for k, v in proxies.items() if v is not None}
+        else:
+            merged_proxies = _merge_setting(proxies, self.proxies)
         return {
-            "proxies": _merge_setting(proxies, self.proxies),
+            "proxies": merged_proxies,
             "stream": _merge_setting(stream, self.stream),
             "verify": _merge_setting(verify, self.verify),
             "cert": _merge_setting(cert, self.cert),
