@@ -204,13 +204,12 @@ class RunLedger:
         assert self._current is not None
         for entry in entries:
             seq = entry.get("seq")
-            if not isinstance(seq, int):
-                continue
-            self._seen = max(self._seen, seq)
+            if isinstance(seq, int):
+                self._seen = max(self._seen, seq)
             if entry.get("action") not in ACTIONS or not entry.get("target"):
                 continue
             had = self._current.get(str(entry["target"]))
-            if had is None or int(had.get("seq") or 0) <= seq:
+            if not _newer(had, entry):  # file order, unless seqs say our append came later
                 self._current[str(entry["target"])] = entry
 
     def append(self, entry: Mapping[str, Any]) -> JsonObject:
@@ -218,8 +217,7 @@ class RunLedger:
         sealed = self.inner.append(entry)
         current = self._snapshot()
         with self._lock:
-            had = current.get(str(sealed["target"]))
-            if had is None or int(had.get("seq") or 0) <= int(sealed.get("seq") or 0):
+            if not _newer(current.get(str(sealed["target"])), sealed):
                 current[str(sealed["target"])] = sealed
         return sealed
 
@@ -265,6 +263,12 @@ class RunLedger:
     def get(self, target: str, seq: int) -> JsonObject:
         """Delegate to the real ledger."""
         return self.inner.get(target, seq)
+
+
+def _newer(had: Mapping[str, Any] | None, entry: Mapping[str, Any]) -> bool:
+    """True if ``had`` has a higher seq than ``entry`` (a re-read that raced one of our appends)."""
+    mine, theirs = (had or {}).get("seq"), entry.get("seq")
+    return isinstance(mine, int) and isinstance(theirs, int) and mine > theirs
 
 
 class _ThreadContexts:
