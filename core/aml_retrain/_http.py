@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from types import SimpleNamespace
@@ -10,8 +11,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.sessions import merge_setting
+from requests.adapters import DEFAULT_CA_BUNDLE_PATH, HTTPAdapter
+from requests.cookies import RequestsCookieJar
+from requests.models import PreparedRequest
+from requests.sessions import merge_hooks, merge_setting
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_auth_from_url, get_netrc_auth
 from urllib3.exceptions import InvalidHeader, ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -51,21 +56,86 @@ THROTTLE_CODES = frozenset({
 _sleep: Callable[[float], None] = time.sleep  # a seam for tests
 
 Timeout = float | tuple[float, float]
-_merge_setting: Callable[..., Any] = merge_setting  # untyped in types-requests
+# Untyped in types-requests.
+_merge_setting: Callable[..., Any] = merge_setting
+_merge_hooks: Callable[..., Any] = merge_hooks
+_cert_verify: Callable[..., None] = HTTPAdapter.cert_verify
+
+
+# Prepared URLs kept per session (a fan-out sends a few per target); past this, start again.
+_URL_CACHE = 4096
 
 
 class _Session(requests.Session):
-    """A Session that asks the environment for proxies and a CA bundle once per origin.
+    """A Session that asks the environment for proxies, a CA bundle and netrc once per origin.
 
     ``requests`` scans the whole environment (``*_proxy``, ``no_proxy``, ``REQUESTS_CA_BUNDLE``)
     on every request, which costs about as much CPU as parsing the response; a session lives for
     one command or run, so its answer per scheme, host and ``no_proxy`` is kept. The answer still
     comes from requests' own code, and is merged exactly as requests merges it.
+
+    :meth:`prepare_request` does the same for the rest of requests' per-request set-up when the
+    request is what our clients send (headers and maybe a JSON body; no cookies, auth, params,
+    data or files on it or the session): the ``~/.netrc`` look-up per origin, the URL's parsing
+    and IDNA check per URL, and no cookie merging of two empty jars. Anything else takes requests'
+    own path. Together that was about as much CPU per request as the response's parsing.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._environment: dict[tuple[Any, Any, str | None], tuple[dict[str, str], Any]] = {}
+        self._netrc: dict[tuple[str, str], Any] = {}
+        self._urls: dict[str, str | None] = {}  # URL -> prepared URL; None: has user:password@
+        self._origins: dict[str, tuple[str, str]] = {}
+
+    def prepare_request(self, request: requests.Request) -> PreparedRequest:
+        if (request.cookies or request.auth or request.params or request.data or request.files
+                or self.cookies or self.auth or self.params):
+            return super().prepare_request(request)
+        url = str(request.url)
+        auth = self._netrc_auth(url) if self.trust_env else None
+        prepared_url = self._urls.get(url, "")
+        if prepared_url == "":
+            prepared_url = self._prepare_url(url)
+        if auth is not None or prepared_url is None:  # requests' own path adds these headers
+            return super().prepare_request(request)
+        # PreparedRequest.prepare's steps, in its order, with what they would find cached or empty.
+        p = PreparedRequest()
+        p.prepare_method(request.method)
+        p.url = prepared_url
+        headers = CaseInsensitiveDict(self.headers)
+        headers.update(request.headers or {})
+        p.prepare_headers({k: v for k, v in headers.items() if v is not None})
+        p._cookies = RequestsCookieJar()  # type: ignore[attr-defined]  # both jars empty: no header
+        p.prepare_body(None, None, request.json)
+        p.prepare_hooks(_merge_hooks(request.hooks, self.hooks))
+        return p
+
+    def _origin(self, url: str) -> tuple[str, str]:
+        """(scheme, netloc) of ``url``, kept per URL."""
+        found = self._origins.get(url)
+        if found is None:
+            if len(self._origins) >= _URL_CACHE:
+                self._origins.clear()
+            parts = urlsplit(url)
+            found = self._origins[url] = (parts.scheme, parts.netloc)
+        return found
+
+    def _netrc_auth(self, url: str) -> Any:
+        key = self._origin(url)
+        if key not in self._netrc:
+            self._netrc[key] = get_netrc_auth(url)
+        return self._netrc[key]
+
+    def _prepare_url(self, url: str) -> str | None:
+        if len(self._urls) >= _URL_CACHE:
+            self._urls.clear()
+        probe = PreparedRequest()
+        probe.prepare_url(url, None)
+        # Credentials in the URL become a Basic auth header on requests' own path.
+        found = None if any(get_auth_from_url(str(probe.url))) else str(probe.url)
+        self._urls[url] = found
+        return found
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any,
@@ -73,8 +143,7 @@ class _Session(requests.Session):
         if not self.trust_env:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, no_proxy)
+        key = (*self._origin(url), no_proxy)
         found = self._environment.get(key)
         if found is None:
             found = self._environment[key] = _environment_settings(url, no_proxy)
@@ -84,12 +153,43 @@ class _Session(requests.Session):
                 proxies.setdefault(name, value)
         if (verify is True or verify is None) and env_verify:
             verify = env_verify
+        if proxies is not None and not self.proxies:
+            # merge_setting's answer for an empty session dict, without its generic walk.
+            merged_proxies: Any = {k: v for k, v in proxies.items() if v is not None}
+        else:
+            merged_proxies = _merge_setting(proxies, self.proxies)
         return {
-            "proxies": _merge_setting(proxies, self.proxies),
+            "proxies": merged_proxies,
             "stream": _merge_setting(stream, self.stream),
             "verify": _merge_setting(verify, self.verify),
             "cert": _merge_setting(cert, self.cert),
         }
+
+
+class _Adapter(HTTPAdapter):
+    """An HTTPAdapter that checks a CA bundle's path once, not twice per request.
+
+    requests stats the bundle (exists, isdir) before every request; each stat gives up the GIL,
+    and a fan-out's worker then waits for it again behind the others. A path that was missing is
+    checked again next time, so the error requests raises for it is unchanged.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._bundles: set[str] = set()
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        path = DEFAULT_CA_BUNDLE_PATH if verify is True else verify
+        if cert or not isinstance(path, str) or not path or not url.lower().startswith("https"):
+            _cert_verify(self, conn, url, verify, cert)
+            return
+        if path not in self._bundles:
+            _cert_verify(self, conn, url, verify, cert)  # raises for a missing path
+            if not os.path.isdir(path):
+                self._bundles.add(path)
+            return
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = path
 
 
 def _environment_settings(url: Any, no_proxy: str | None) -> tuple[dict[str, str], Any]:
@@ -123,7 +223,7 @@ def make_session(
         # Hand the last 5xx back to us so it becomes a ServiceError with its request id.
         raise_on_status=False,
     )
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = _Adapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     if ca_bundle:

@@ -300,23 +300,48 @@ def test_bad_concurrency_is_refused(tmp_path: Path) -> None:
         go(parse({"targets": targets(1)}), Recorder(), tmp_path, concurrency=0)
 
 
-def test_run_ledger_reads_once_and_remembers_its_appends(tmp_path: Path) -> None:
-    inner = local_ledger(tmp_path)
-    seed(inner, "a")
+def count_reads(ledger: LocalLedger) -> list[int]:
+    """Make ``ledger.entries`` (a full read) note each call in the returned list."""
     reads: list[int] = []
-    real = inner.entries
+    real = ledger.entries
 
     def counting(target: str | None = None) -> list[dict[str, Any]]:
         reads.append(1)
         return real(target)
 
-    inner.entries = counting  # type: ignore[method-assign]
+    ledger.entries = counting  # type: ignore[method-assign]
+    return reads
+
+
+def test_run_ledger_reads_once_and_remembers_its_appends(tmp_path: Path) -> None:
+    inner = local_ledger(tmp_path)
+    seed(inner, "a")
+    reads = count_reads(inner)
     run_ledger = RunLedger(inner)
     assert run_ledger.current(TARGET)["new_model"] == model("a")  # type: ignore[index]
     assert run_ledger.current("classic:x/y") is None
     entry = seed(run_ledger, "b")  # type: ignore[arg-type]
     assert run_ledger.current(TARGET) == entry
     assert len(reads) == 1 and len(inner.entries()) == 2
+
+
+def test_run_ledger_sees_another_writers_entry_between_its_own(tmp_path: Path) -> None:
+    inner = local_ledger(tmp_path)
+    other = local_ledger(tmp_path)  # another process: its own object on the same file
+    seed(inner, "a")
+    run_ledger = RunLedger(inner)
+    reads = count_reads(inner)
+    with run_ledger.lock("classic:x/one"):
+        seed(run_ledger, "b", target="classic:x/one")  # type: ignore[arg-type]
+    seed(other, "c", target="classic:x/two")  # lands between two of ours
+    with run_ledger.lock("classic:x/three"):
+        seed(run_ledger, "d", target="classic:x/three")  # type: ignore[arg-type]
+    with run_ledger.lock("classic:x/four"):  # our own last append alone: no read again
+        pass
+    assert len(reads) == 2
+    with run_ledger.lock("classic:x/two"):
+        assert run_ledger.current("classic:x/two")["new_model"] == model("c")  # type: ignore[index]
+    assert len(reads) == 2 and run_ledger.current(TARGET)["new_model"] == model("a")  # type: ignore[index]
 
 
 def test_real_promote_through_fake_transport_then_rerun_skips(

@@ -204,3 +204,70 @@ def test_session_without_trust_env_ignores_the_environment(monkeypatch: pytest.M
     session = _http.make_session()
     session.trust_env = False
     assert session.merge_environment_settings("https://h/x", {}, None, True, None)["proxies"] == {}
+
+
+def _prepared(session: requests.Session, method: str, url: str, **kwargs: Any) -> tuple[Any, ...]:
+    p = session.prepare_request(requests.Request(method, url, **kwargs))
+    return p.method, p.url, dict(p.headers), p.body, p.hooks
+
+
+def _hook(response: Any, **_kwargs: Any) -> Any:
+    return response
+
+
+@pytest.mark.parametrize(("method", "url", "kwargs"), [
+    ("GET", "https://mgmt.test/workspaces/ws/webservices/s/endpoints/e%201", {}),
+    ("get", "https://MGMT.test:443/a/b?x=1&y=%2F", {"headers": {"Authorization": "Bearer t"}}),
+    ("PATCH", "https://mgmt.test/a", {"json": {"Resources": [{"Name": "m", "É": "ü"}]},
+                                      "headers": {"accept": "text/plain", "User-Agent": None}}),
+    ("POST", "https://bücher.example/x", {"json": [], "headers": {"X-Id": "1"},
+                                          "hooks": {"response": [_hook]}}),
+    ("PUT", "https://user:pw@mgmt.test/a", {"json": {}}),  # URL credentials: requests' own path
+    ("DELETE", "https://mgmt.test/a", {"params": {"q": "1"}}),
+    ("GET", "https://mgmt.test/a", {"cookies": {"c": "1"}}),
+])
+def test_session_prepares_requests_exactly_as_requests_does(
+    method: str, url: str, kwargs: dict[str, Any],
+) -> None:
+    ours, plain = _http.make_session(), requests.Session()
+    plain.headers.update(ours.headers)
+    for _ in range(2):  # the second one is answered from the per-URL cache
+        assert _prepared(ours, method, url, **kwargs) == _prepared(plain, method, url, **kwargs)
+
+
+def test_session_cookies_and_netrc_still_apply(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine mgmt.test login me password secret\n", encoding="utf-8")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    ours, plain = _http.make_session(), requests.Session()
+    plain.headers.update(ours.headers)
+    for session in (ours, plain):
+        session.cookies.set("ARRAffinity", "abc", domain="other.test")
+    url = "https://mgmt.test/a"
+    assert _prepared(ours, "GET", url) == _prepared(plain, "GET", url)
+    assert "Authorization" in _prepared(ours, "GET", url)[2]
+    for session in (ours, plain):
+        session.cookies.clear()
+        session.cookies.set("ARRAffinity", "abc", domain="other.test")
+    assert _prepared(ours, "GET", "https://other.test/a")[2]["Cookie"] == "ARRAffinity=abc"
+
+
+def test_adapter_checks_the_ca_bundle_path_once_and_a_missing_one_every_time(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-", encoding="utf-8")
+    adapter = _http.make_session().get_adapter("https://x.test")
+    conn = HTTPConnectionPool("x.test")
+    adapter.cert_verify(conn, "https://x.test/", str(bundle), None)
+    stats: list[str] = []
+    monkeypatch.setattr("os.path.exists", lambda p: stats.append(p) or False)
+    adapter.cert_verify(conn, "https://x.test/", str(bundle), None)
+    assert stats == [] and conn.ca_certs == str(bundle) and conn.cert_reqs == "CERT_REQUIRED"
+    for _ in range(2):
+        with pytest.raises(OSError, match="invalid path"):
+            adapter.cert_verify(conn, "https://x.test/", str(tmp_path / "gone.pem"), None)
+    assert len(stats) == 2
+    adapter.cert_verify(conn, "http://x.test/", str(bundle), None)
+    assert conn.cert_reqs == "CERT_NONE"

@@ -267,6 +267,18 @@ def test_threads_with_separate_instances_keep_one_chain(tmp_path: Path) -> None:
     assert actors.count("t1") == 50 and actors.count("t2") == 50
 
 
+def test_an_append_chains_after_a_file_put_in_place_of_the_ledger(
+    ledger: LocalLedger, tmp_path: Path,
+) -> None:
+    fill(ledger, 1)
+    other = LocalLedger(tmp_path / "other.jsonl", clock=lambda: FIXED)
+    theirs = other.append(entry(new="m9"))  # the same size as ours, another hash
+    assert other.path.stat().st_size == ledger.path.stat().st_size
+    os.replace(other.path, ledger.path)
+    assert ledger.append(entry(new="m2"))["prev_hash"] == theirs["hash"]
+    assert ledger.verify().ok
+
+
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
 def test_processes_keep_one_chain(tmp_path: Path) -> None:
     path = str(tmp_path / "ledger.jsonl")
@@ -519,7 +531,7 @@ def test_threads_sharing_one_instance_are_group_committed(
 
 
 def test_group_commit_gives_each_waiting_thread_its_own_error() -> None:
-    from aml_retrain.promotion.ledger import _GroupCommit
+    from aml_retrain.promotion._ledger_file import GroupCommit
 
     release = threading.Event()
     batches: list[list[dict[str, Any]]] = []
@@ -531,7 +543,7 @@ def test_group_commit_gives_each_waiting_thread_its_own_error() -> None:
             return [dict(r, seq=1) for r in records]
         raise ConfigError("cannot write ledger: disk full")
 
-    group = _GroupCommit(write)
+    group = GroupCommit(write)
     outcomes: dict[str, Any] = {}
 
     def submit(name: str) -> None:

@@ -1,10 +1,13 @@
-"""The local ledger file's low-level parts: locking, reading the tail, repairing a torn tail."""
+"""The local ledger file's low-level parts: locking, reading the tail, repairing a torn tail, and
+group-committing the appends of several threads."""
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import IO, Any
 from aml_retrain.errors import ConfigError, ValidationError
 from aml_retrain.promotion._ledger_core import verify_text
 
-__all__ = ["locked", "read_tail", "repair_file", "tail_of"]
+__all__ = ["GroupCommit", "locked", "read_tail", "repair_file", "tail_of"]
 
 
 def repair_file(path: Path, location: str, *, now: datetime | None = None) -> dict[str, Any]:
@@ -60,16 +63,33 @@ def _write_private(path: Path, data: bytes) -> None:
         os.fsync(out.fileno())
 
 
-def read_tail(handle: IO[bytes], location: str) -> bytes | None:
-    """Return the file's last line (without newline), reading backwards; None if empty."""
-    end = handle.seek(0, os.SEEK_END)
+def read_tail(handle: IO[bytes] | int, location: str, end: int | None = None) -> bytes | None:
+    """Return the file's last line (without newline), reading backwards; None if empty.
+
+    ``handle`` may be a file descriptor (no buffered file object around it: fewer system calls);
+    ``end`` is the file's size when the caller has just read it.
+    """
+    fd = handle if isinstance(handle, int) else handle.fileno()
+    if end is None:
+        end = os.fstat(fd).st_size
     position, buffer = end, b""
     while position > 0 and b"\n" not in buffer[:-1]:
         step = min(8192, position)
         position -= step
-        handle.seek(position)
-        buffer = handle.read(step) + buffer
+        os.lseek(fd, position, os.SEEK_SET)
+        buffer = _read_exactly(fd, step) + buffer
     return tail_of(buffer, location) if end else None
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    parts: list[bytes] = []
+    while size > 0:
+        part = os.read(fd, size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def tail_of(content: bytes, location: str) -> bytes | None:
@@ -82,7 +102,7 @@ def tail_of(content: bytes, location: str) -> bytes | None:
 
 
 @contextmanager
-def locked(path: Path, handle: IO[bytes], *, shared: bool = False) -> Iterator[None]:
+def locked(path: Path, handle: IO[bytes] | int, *, shared: bool = False) -> Iterator[None]:
     """Hold an advisory lock on the ledger file (a sidecar ``.lock`` file on Windows)."""
     if sys.platform == "win32":
         import msvcrt
@@ -98,8 +118,75 @@ def locked(path: Path, handle: IO[bytes], *, shared: bool = False) -> Iterator[N
     else:
         import fcntl
 
-        fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        fd = handle if isinstance(handle, int) else handle.fileno()
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class _Pending:
+    """One record waiting in a group commit, and what became of it."""
+
+    __slots__ = ("done", "error", "record", "result")
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self.done = False
+        self.result: dict[str, Any] = {}
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Leader/follower batching: whoever finds no batch in flight writes everything queued.
+
+    A thread whose record was written by another thread's batch gets that batch's result; if the
+    batch failed, it raises its own copy of the error (callers add notes to the message).
+    """
+
+    def __init__(self, write: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
+        self._write = write
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._writing = False
+
+    def submit(self, record: dict[str, Any]) -> dict[str, Any]:
+        mine = _Pending(record)
+        with self._cond:
+            self._queue.append(mine)
+            while self._writing and not mine.done:
+                self._cond.wait()
+            leader = not mine.done
+            if leader:
+                self._writing = True
+                batch, self._queue = self._queue, []
+        if leader:
+            error: BaseException | None = None
+            results: list[dict[str, Any]] = []
+            try:
+                results = self._write([p.record for p in batch])
+            except BaseException as exc:
+                error = exc
+            with self._cond:
+                for number, pending in enumerate(batch):
+                    pending.done = True
+                    if error is None:
+                        pending.result = results[number]
+                    else:
+                        pending.error = error if pending is mine else _own_copy(error)
+                self._writing = False
+                self._cond.notify_all()
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+
+def _own_copy(error: BaseException) -> BaseException:
+    """Return a copy of ``error`` for another thread to raise (and annotate) as its own."""
+    try:
+        clone = copy.copy(error)
+    except Exception:  # an exception that cannot be rebuilt from its args: share it
+        return error
+    clone.__cause__ = error.__cause__
+    return clone

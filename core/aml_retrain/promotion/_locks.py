@@ -47,9 +47,12 @@ class TargetHold:
     def __init__(self, store: Callable[[str], None] | None = None,
                  leftover: Mapping[str, Any] | None = None) -> None:
         self._store = store
+        self.since = _now()  # when the hold began: what a refused second holder is told
         self.leftover = dict(leftover) if leftover else None
         self.finished = False
         self.last_seq: int | None = None  # the ledger's last seq when the lock was taken, if read
+        # The highest seq the ledger object knows it did not write itself (None: cannot tell).
+        self.outside_seq: int | None = None
 
     def intend(self, old_model: str | None, new_model: str) -> None:
         """Record, before deploying, what is about to change."""
@@ -63,12 +66,20 @@ class TargetHold:
 
     def _save(self, intent: Mapping[str, Any] | None) -> None:
         if self._store is not None:
-            self._store(_holder(intent))
+            self._store(_holder(intent, self.since))
 
 
-def _holder(intent: Mapping[str, Any] | None = None) -> str:
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    record: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname(), "since": stamp}
+_HOST: list[str] = []  # gethostname() is a system call: a fan-out asks three times per target
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _holder(intent: Mapping[str, Any] | None = None, since: str | None = None) -> str:
+    if not _HOST:
+        _HOST.append(socket.gethostname())
+    record: dict[str, Any] = {"pid": os.getpid(), "host": _HOST[0], "since": since or _now()}
     if intent:
         record["intent"] = dict(intent)
     return json.dumps(record)
@@ -108,18 +119,24 @@ def file_target_lock(ledger_path: Path, target: str) -> Iterator[TargetHold]:
     except OSError as exc:
         raise ConfigError(f"cannot create the lock {path}: {exc.strerror or exc}") from exc
 
+    stored = [-1]  # bytes in the file after our last store (-1: not known yet)
+
     def store(text: str) -> None:
         # No fsync: a killed process's writes survive in the page cache; only a machine crash
-        # loses the note, and then the ledger's own last entry is the fallback.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, text.encode("utf-8"), 0)
+        # loses the note, and then the ledger's own last entry is the fallback. Cut only what a
+        # longer note left behind (a half-done store reads as no note at all: not JSON).
+        data = text.encode("utf-8")
+        os.pwrite(fd, data, 0)
+        if stored[0] < 0 or stored[0] > len(data):
+            os.ftruncate(fd, len(data))
+        stored[0] = len(data)
 
     try:
         if not _try_lock(fd):
             raise _busy(target, _read(fd))
         hold = TargetHold(store, _intent(_read(fd)))
         try:
-            store(_holder(hold.leftover))  # a leftover stays until someone records it
+            store(_holder(hold.leftover, hold.since))  # a leftover stays until someone records it
             yield hold
         finally:
             if hold.finished or (hold.leftover is None and _intent(_read(fd)) is None):

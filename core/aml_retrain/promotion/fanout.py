@@ -168,8 +168,10 @@ class RunLedger:
 
     ``promote`` asks the ledger for a target's current entry; a file ledger re-reads every line for
     that, which makes N targets cost O(N * ledger size). Within the run, duplicates are refused by
-    the manifest; another process may still have promoted a target since the snapshot, which
-    :meth:`lock` finds from the ledger's last ``seq`` and then re-reads that target.
+    the manifest; another process may still have promoted a target since the snapshot. A local
+    ledger tells :meth:`lock` the highest ``seq`` it did not write itself: past the snapshot, the
+    snapshot is read again (once per outside append seen, not once per target). A store that
+    cannot tell (a blob ledger) has the held target re-read.
     """
 
     def __init__(self, inner: Ledger) -> None:
@@ -177,27 +179,38 @@ class RunLedger:
         self.location = inner.location
         self._lock = threading.Lock()
         self._current: dict[str, JsonObject] | None = None
-        self._seen = 0  # the highest seq this object knows of
+        self._seen = 0  # every entry up to this seq is in the snapshot
 
     def _snapshot(self) -> dict[str, JsonObject]:
-        from aml_retrain.promotion.ledger import ACTIONS
-
         with self._lock:
             if self._current is None:
-                entries = self.inner.entries()
-                self._current = {str(e["target"]): e for e in entries
-                                 if e.get("action") in ACTIONS and e.get("target")}
-                self._seen = max((e["seq"] for e in entries if isinstance(e.get("seq"), int)),
-                                 default=0)
+                self._current = {}
+                self._merge(self.inner.entries())
             return self._current
+
+    def _merge(self, entries: list[JsonObject]) -> None:
+        """Fold a full read into the snapshot (lock held); a later seq wins, so appends made
+        while reading are kept."""
+        from aml_retrain.promotion.ledger import ACTIONS
+
+        assert self._current is not None
+        for entry in entries:
+            seq = entry.get("seq")
+            if isinstance(seq, int):
+                self._seen = max(self._seen, seq)
+            if entry.get("action") not in ACTIONS or not entry.get("target"):
+                continue
+            had = self._current.get(str(entry["target"]))
+            if not _newer(had, entry):  # file order, unless seqs say our append came later
+                self._current[str(entry["target"])] = entry
 
     def append(self, entry: Mapping[str, Any]) -> JsonObject:
         """Append to the real ledger and remember the entry as the target's current one."""
         sealed = self.inner.append(entry)
         current = self._snapshot()
         with self._lock:
-            current[str(sealed["target"])] = sealed
-            self._seen = max(self._seen, int(sealed.get("seq") or 0))
+            if not _newer(current.get(str(sealed["target"])), sealed):
+                current[str(sealed["target"])] = sealed
         return sealed
 
     def repair(self) -> dict[str, Any]:
@@ -209,14 +222,18 @@ class RunLedger:
         """Hold the target in the real ledger; re-read it if someone appended since we looked."""
         with self.inner.lock(target) as hold:
             current = self._snapshot()
-            last = hold.last_seq  # read by the inner lock, when it could (local ledgers)
-            if last is None or last > self._seen:
+            outside = hold.outside_seq  # set by the inner lock when it can tell (local ledgers)
+            if outside is None:
                 fresh = self.inner.current(target)
                 with self._lock:
                     if fresh is None:
                         current.pop(target, None)
                     else:
                         current[target] = fresh
+            elif outside > self._seen:
+                entries = self.inner.entries()
+                with self._lock:
+                    self._merge(entries)
             yield hold
 
     def current(self, target: str) -> JsonObject | None:
@@ -238,6 +255,12 @@ class RunLedger:
     def get(self, target: str, seq: int) -> JsonObject:
         """Delegate to the real ledger."""
         return self.inner.get(target, seq)
+
+
+def _newer(had: Mapping[str, Any] | None, entry: Mapping[str, Any]) -> bool:
+    """True if ``had`` has a higher seq than ``entry`` (a re-read that raced one of our appends)."""
+    mine, theirs = (had or {}).get("seq"), entry.get("seq")
+    return isinstance(mine, int) and isinstance(theirs, int) and mine > theirs
 
 
 class _ThreadContexts:

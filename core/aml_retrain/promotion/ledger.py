@@ -11,7 +11,6 @@ Two stores: :class:`LocalLedger` (a file, ``flock``-serialised appends) and :cla
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import random
@@ -42,7 +41,7 @@ from aml_retrain.promotion._ledger_core import (
     entry_hash,
     verify_text,
 )
-from aml_retrain.promotion._ledger_file import locked, read_tail, repair_file, tail_of
+from aml_retrain.promotion._ledger_file import GroupCommit, locked, read_tail, repair_file, tail_of
 from aml_retrain.promotion._locks import TargetHold, blob_target_lock, file_target_lock
 
 # Storage's client builders and error mapping are reused so blob errors read the same everywhere.
@@ -119,10 +118,16 @@ class LocalLedger(LedgerBase):
         super().__init__(clock=clock)
         self.path = Path(path).expanduser()
         self.location = str(self.path)
-        self._group = _GroupCommit(self._write_batch)
+        self._group = GroupCommit(self._write_batch)
         # (size, last seq) as this object last saw the file end on a whole entry: a lock taken
         # while the size is unchanged needs no read of the tail (fan-outs take one per target).
         self._known: tuple[int, int] | None = None
+        # The highest seq of an entry not written through this object (there before it first
+        # looked, or appended by another process since): what a run's snapshot must cover.
+        self._outside = 0
+        self._seen_lock = threading.Lock()
+        self._last_written: dict[str, Any] | None = None  # the last entry this object wrote
+        self._written_to: tuple[int, int] | None = None  # and the file's (device, inode)
 
     def __repr__(self) -> str:
         return f"LocalLedger({self.location!r})"
@@ -152,6 +157,7 @@ class LocalLedger(LedgerBase):
                 hold.last_seq = known[1]  # nothing appended since: the tail is a whole entry
             else:
                 hold.last_seq = self.last_seq()  # also refuses a torn tail, before any deploy
+            hold.outside_seq = self._outside
             yield hold
 
     def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
@@ -169,8 +175,11 @@ class LocalLedger(LedgerBase):
             return 0
         try:
             with self.path.open("rb") as handle, locked(self.path, handle, shared=True):
-                tail = read_tail(handle, self.location)
                 size = os.fstat(handle.fileno()).st_size
+                known = self._known
+                if known is not None and known[0] == size:
+                    return known[1]  # our own append ended meanwhile (it holds the lock we waited for)
+                tail = read_tail(handle, self.location)
         except OSError as exc:
             raise ConfigError(f"cannot read ledger {self.location}: {exc.strerror or exc}") from exc
         if tail is None:
@@ -179,8 +188,15 @@ class LocalLedger(LedgerBase):
         if last is None:
             raise ValidationError(f"the last line of ledger {self.location} is damaged; nothing was "
                                   "changed: run `aml-retrain ledger repair`")
-        self._known = (size, last)
+        self._saw(size, last, own=False)
         return last
+
+    def _saw(self, size: int, last: int, *, own: bool) -> None:
+        """Remember the file's end; entries up to ``last`` not written by us count as outside."""
+        with self._seen_lock:
+            if not own:
+                self._outside = max(self._outside, last)
+            self._known = (size, last)
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the file's last line and append it under an exclusive lock."""
@@ -188,94 +204,49 @@ class LocalLedger(LedgerBase):
 
     def _write_batch(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Chain ``records`` after the last line, write them and fsync, all under the lock."""
+        fd = self._open_for_append()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-        except OSError as exc:
-            raise ConfigError(f"cannot open ledger {self.location}: {exc.strerror or exc}") from exc
-        with os.fdopen(fd, "r+b") as handle, locked(self.path, handle):
-            if os.fstat(fd).st_size == 0 and sys.platform != "win32":
-                # os.open sets 0600 only when it creates; an empty file left by others gets it too.
-                os.fchmod(fd, 0o600)
-            # Read the tail only now, under the lock: another writer may have appended meanwhile.
-            sealed, line = self._seal(records[0], read_tail(handle, self.location))
-            batch, lines = [sealed], [line]
-            for record in records[1:]:
-                sealed, line = self._seal_after(record, sealed)
-                batch.append(sealed)
-                lines.append(line)
-            handle.seek(0, os.SEEK_END)
-            handle.write(b"".join(lines))
-            handle.flush()
-            os.fsync(handle.fileno())
-            self._known = (os.fstat(fd).st_size, int(batch[-1]["seq"]))
+            with locked(self.path, fd):
+                stat = os.fstat(fd)
+                size, file_id = stat.st_size, (stat.st_dev, stat.st_ino)
+                if size == 0 and sys.platform != "win32":
+                    # os.open sets 0600 only when it creates; an empty file left by others gets it too.
+                    os.fchmod(fd, 0o600)
+                last = self._last_written
+                if last is not None and self._known == (size, last["seq"]) \
+                        and file_id == self._written_to:
+                    # The same file still ends with our own last entry: no need to read it back.
+                    sealed, line = self._seal_after(records[0], last)
+                else:
+                    # Read the tail only now, under the lock: another writer may have appended.
+                    sealed, line = self._seal(records[0], read_tail(fd, self.location, size))
+                    self._saw(size, int(sealed["seq"]) - 1, own=False)
+                batch, lines = [sealed], [line]
+                for record in records[1:]:
+                    sealed, line = self._seal_after(record, sealed)
+                    batch.append(sealed)
+                    lines.append(line)
+                data = memoryview(b"".join(lines))
+                written = 0
+                while written < len(data):  # O_APPEND: every write lands at the end
+                    written += os.write(fd, data[written:])
+                os.fsync(fd)
+                self._last_written, self._written_to = batch[-1], file_id
+                self._saw(size + written, int(batch[-1]["seq"]), own=True)
+        finally:
+            os.close(fd)
         return batch
 
-
-class _Pending:
-    """One record waiting in a group commit, and what became of it."""
-
-    __slots__ = ("done", "error", "record", "result")
-
-    def __init__(self, record: dict[str, Any]) -> None:
-        self.record = record
-        self.done = False
-        self.result: dict[str, Any] = {}
-        self.error: BaseException | None = None
-
-
-class _GroupCommit:
-    """Leader/follower batching: whoever finds no batch in flight writes everything queued.
-
-    A thread whose record was written by another thread's batch gets that batch's result; if the
-    batch failed, it raises its own copy of the error (callers add notes to the message).
-    """
-
-    def __init__(self, write: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> None:
-        self._write = write
-        self._cond = threading.Condition()
-        self._queue: list[_Pending] = []
-        self._writing = False
-
-    def submit(self, record: dict[str, Any]) -> dict[str, Any]:
-        mine = _Pending(record)
-        with self._cond:
-            self._queue.append(mine)
-            while self._writing and not mine.done:
-                self._cond.wait()
-            leader = not mine.done
-            if leader:
-                self._writing = True
-                batch, self._queue = self._queue, []
-        if leader:
-            error: BaseException | None = None
-            results: list[dict[str, Any]] = []
+    def _open_for_append(self) -> int:
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        try:
             try:
-                results = self._write([p.record for p in batch])
-            except BaseException as exc:
-                error = exc
-            with self._cond:
-                for number, pending in enumerate(batch):
-                    pending.done = True
-                    if error is None:
-                        pending.result = results[number]
-                    else:
-                        pending.error = error if pending is mine else _own_copy(error)
-                self._writing = False
-                self._cond.notify_all()
-        if mine.error is not None:
-            raise mine.error
-        return mine.result
-
-
-def _own_copy(error: BaseException) -> BaseException:
-    """Return a copy of ``error`` for another thread to raise (and annotate) as its own."""
-    try:
-        clone = copy.copy(error)
-    except Exception:  # an exception that cannot be rebuilt from its args: share it
-        return error
-    clone.__cause__ = error.__cause__
-    return clone
+                return os.open(self.path, flags, 0o600)
+            except FileNotFoundError:  # the first entry, in a folder not made yet
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                return os.open(self.path, flags, 0o600)
+        except OSError as exc:
+            raise ConfigError(f"cannot open ledger {self.location}: {exc.strerror or exc}") from exc
 
 
 class BlobLedger(LedgerBase):
