@@ -127,6 +127,20 @@ def test_lock_files_hold_no_secret_and_live_beside_the_ledger(ledger: LocalLedge
     assert lock.read_text(encoding="utf-8") == ""
 
 
+def test_lock_notes_work_without_pread_and_pwrite(
+    ledger: LocalLedger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    # Windows' os module has neither (Python documents both as Unix only).
+    monkeypatch.delattr(os, "pread", raising=False)
+    monkeypatch.delattr(os, "pwrite", raising=False)
+    with ledger.lock(TARGET):
+        [lock] = list(Path(f"{ledger.path}.locks").iterdir())
+        assert set(json.loads(lock.read_text(encoding="utf-8"))) == {"pid", "host", "since"}
+    assert lock.read_text(encoding="utf-8") == ""
+
+
 def _two_entries(path: Path) -> LocalLedger:
     ledger = LocalLedger(path)
     ledger.append(entry(None, "https://a.blob.core.windows.net/m/a.ilearner"))

@@ -126,7 +126,7 @@ def file_target_lock(ledger_path: Path, target: str) -> Iterator[TargetHold]:
         # loses the note, and then the ledger's own last entry is the fallback. Cut only what a
         # longer note left behind (a half-done store reads as no note at all: not JSON).
         data = text.encode("utf-8")
-        os.pwrite(fd, data, 0)
+        _write_at_start(fd, data)
         if stored[0] < 0 or stored[0] > len(data):
             os.ftruncate(fd, len(data))
         stored[0] = len(data)
@@ -148,9 +148,29 @@ def file_target_lock(ledger_path: Path, target: str) -> Iterator[TargetHold]:
 
 def _read(fd: int) -> str | None:
     try:
-        return os.pread(fd, 4096, 0).decode("utf-8", errors="replace")
+        return _read_start(fd).decode("utf-8", errors="replace")
     except OSError:
         return None
+
+
+def _write_at_start(fd: int, data: bytes) -> None:
+    if hasattr(os, "pwrite"):
+        os.pwrite(fd, data, 0)
+        return
+    # Windows has no pwrite: seek, write, and seek back to 0, where msvcrt.locking locked.
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def _read_start(fd: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, 4096, 0)
+    os.lseek(fd, 0, os.SEEK_SET)  # Windows has no pread (see _write_at_start)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
 
 
 def _try_lock(fd: int) -> bool:
