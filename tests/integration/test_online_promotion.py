@@ -116,3 +116,24 @@ def test_a_traffic_put_whose_answer_is_lost_is_reported_unknown_while_traffic_se
     # say "unknown", never "not applied", since the change was sent and does land.
     assert f"unknown — {TARGET} still serves azureml:census-model:1" in result.output, result.output
     assert _live(client.get_endpoint(ENDPOINT).traffic) == {"census-model-v2": 100}
+
+
+def test_rollback_redeploys_the_previous_model_when_its_deployment_is_gone(
+    emulator: Emulator,
+) -> None:
+    fast(emulator)
+    client = online_client()
+    version = client.register_model_from_job("census-model", "census-train-1")
+    promoted = ok_json("promote", TARGET, "--model-url", f"azureml:census-model:{version.version}")
+    new = promoted["deploy"]["deployment"]
+    client.delete_deployment(ENDPOINT, "blue")  # idle now; someone cleaned it up by hand
+    assert {d.name for d in client.list_deployments(ENDPOINT)} == {new}
+
+    rolled = ok_json("rollback", TARGET, "--reason", "test")
+    assert rolled["new_model"] == "azureml:census-model:1"
+    back = rolled["deploy"]["deployment"]
+    assert back != new and rolled["deploy"]["creates"] is True
+    assert _live(client.get_endpoint(ENDPOINT).traffic) == {back: 100}
+    serving = {d.name: d.model for d in client.list_deployments(ENDPOINT)}[back]
+    assert serving.lower().endswith("/models/census-model/versions/1")
+    assert ok_json("target", "show", TARGET)["model_url"] == "azureml:census-model:1"
