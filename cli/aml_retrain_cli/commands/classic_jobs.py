@@ -139,7 +139,8 @@ def interrupted(job_id: str, service: str | None = None) -> typer.Exit:
 def retrain(
     ctx: typer.Context,
     service_id: Annotated[str, typer.Argument(metavar="TRAINING_SERVICE_ID",
-                                              help="The training web service's id.")],
+                                              help="The training web service: a classic "
+                                              "id, or arm:RG/NAME for a new (ARM) one.")],
     data: Data,
     input_name: InputName = None,
     output_dir: OutputDir = None,
