@@ -86,3 +86,98 @@ def test_a_negative_bake_or_a_zero_interval_is_refused() -> None:
         check(time, -1, 10).check()
     with pytest.raises(ValidationError, match="--probe-every"):
         check(time, 10, 0).check()
+
+
+# --- watch: healthy keeps the result, unhealthy rolls back or says why it did not ----------------
+
+class FakeKind:
+    def __init__(self, answers: list[Any]) -> None:
+        self.answers = answers
+
+    def probe(self, target: Any, context: Any, probe: Probe, **_kw: Any) -> ProbeResult:
+        return ProbeResult(tuple(self.answers), tuple(a is not None for a in self.answers),
+                           tuple(5.0 for a in self.answers if a is not None))
+
+
+class FakeLedger:
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+
+    def current(self, key: str) -> dict[str, Any]:
+        return {"seq": self.seq}
+
+
+class FakeContext:
+    def __init__(self, seq: int) -> None:
+        self.ledger = FakeLedger(seq)
+
+    def the_ledger(self) -> FakeLedger:
+        return self.ledger
+
+
+def watch_with(monkeypatch: pytest.MonkeyPatch, answers: list[Any], *, ledger_seq: int = 4,
+               rollback: Callable[..., Any] | None = None) -> Any:
+    from aml_retrain.promotion import bake as bake_module
+    from aml_retrain.promotion import rollback as rollback_module
+    from aml_retrain.promotion.promote import PromotionResult
+
+    monkeypatch.setattr(bake_module, "kind_of", lambda target: FakeKind(answers))
+    if rollback is not None:
+        monkeypatch.setattr(rollback_module, "rollback", rollback)
+    result = PromotionResult("promote", "classic:s/ep", "OLD", "NEW", entry={"seq": 4})
+    time = FakeTime()
+    return bake_module.watch("classic:s/ep", FakeContext(ledger_seq), result,  # type: ignore[arg-type]
+                             BASELINE, check(time, 0, 30, min_agreement=0.7))
+
+
+def test_watch_returns_the_result_with_its_health_when_healthy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done = watch_with(monkeypatch, ["a", "b"])
+    assert done.health["healthy"] is True and done.health["probes"] == 1
+
+
+def test_watch_rolls_back_an_unhealthy_target_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_retrain.errors import HealthCheckError
+    from aml_retrain.promotion.promote import PromotionResult
+
+    seen: list[dict[str, Any]] = []
+
+    def rollback(target: Any, context: Any, **kw: Any) -> PromotionResult:
+        seen.append(kw)
+        return PromotionResult("rollback", "classic:s/ep", "NEW", "OLD", entry={"seq": 5})
+
+    with pytest.raises(HealthCheckError) as info:
+        watch_with(monkeypatch, ["b", "a"], rollback=rollback)
+    assert str(info.value) == ("classic:s/ep turned unhealthy right after the switch: agreement 0 "
+                               "with the old model < min_agreement 0.7 (2 rows); rolled back to "
+                               "OLD (ledger entry #5)")
+    assert info.value.rolled_back is True and info.value.exit_code == 1
+    assert seen[0]["reason"].startswith("health check failed: agreement 0")
+
+
+def test_a_failed_rollback_says_not_rolled_back_and_how_to_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aml_retrain.errors import HealthCheckError, ServiceError
+
+    def rollback(target: Any, context: Any, **kw: Any) -> Any:
+        raise ServiceError("the PATCH failed", status_code=500)
+
+    with pytest.raises(HealthCheckError) as info:
+        watch_with(monkeypatch, [None, None], rollback=rollback)
+    text = str(info.value)
+    assert "success rate 0 < min_success_rate 0.99" in text
+    assert "state unknown, not rolled back (ServiceError: the PATCH failed" in text
+    assert "aml-retrain target show classic:s/ep" in text and info.value.rolled_back is False
+
+
+def test_no_rollback_when_the_ledger_moved_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_retrain.errors import HealthCheckError
+
+    def rollback(target: Any, context: Any, **kw: Any) -> Any:
+        raise AssertionError("must not roll back another run's promotion")
+
+    with pytest.raises(HealthCheckError) as info:
+        watch_with(monkeypatch, ["b", "a"], ledger_seq=6, rollback=rollback)
+    assert "NOT rolled back: the ledger moved on since entry #4 (now #6)" in str(info.value)
