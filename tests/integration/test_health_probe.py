@@ -134,3 +134,29 @@ def test_online_target_failing_to_score_after_the_switch_is_rolled_back(
 def online_version() -> str:
     found = online_client().register_model_from_job("census-model", "census-train-1")
     return f"azureml:census-model:{found.version}"
+
+
+def test_online_degraded_model_is_rolled_back_on_agreement(
+    emulator: Emulator, rows: Path, tmp_path: Path,
+) -> None:
+    fast(emulator)
+    emulator.config(degrade_training=True)
+    data = census_data(tmp_path / "online-data")["census-2025"]
+    worse = ok_json("online", "retrain", "aml-retrain-demo", "census-workspace", "--endpoint",
+                    ENDPOINT, "--data", str(data))["model"]
+    result = run("promote", ONLINE, "--model-url", worse, "--probe", str(rows),
+                 "--policy", str(agreement_policy(tmp_path)))
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert "< min_agreement 0.7" in line and "rolled back to azureml:census-model:1" in line
+    assert [e["action"] for e in ok_json("ledger", "show", ONLINE)] == ["promote", "rollback"]
+    traffic = online_client().get_endpoint(ENDPOINT).traffic
+    assert {k: v for k, v in traffic.items() if v} == {"blue": 100}
+
+
+def test_arm_promotion_with_a_probe_reports_its_health(classic: dict[str, object], rows: Path) -> None:
+    target = "arm:aml-retrain-demo/census-model-ws"
+    done = ok_json("promote", target, "--from-job", classic_job(classic, "census-2025"),
+                   "--probe", str(rows))
+    assert done["health"]["healthy"] is True and done["health"]["success_rate"] == 1.0
+    assert done["health"]["compared_rows"] == 6
