@@ -181,3 +181,17 @@ def test_no_rollback_when_the_ledger_moved_on(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(HealthCheckError) as info:
         watch_with(monkeypatch, ["b", "a"], ledger_seq=6, rollback=rollback)
     assert "NOT rolled back: the ledger moved on since entry #4 (now #6)" in str(info.value)
+
+
+def test_a_promotion_that_switched_nothing_is_not_probed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_retrain.promotion import bake as bake_module
+    from aml_retrain.promotion.promote import PromotionResult
+
+    def no_probe(target: Any) -> Any:
+        raise AssertionError("nothing was switched: nothing to probe")
+
+    monkeypatch.setattr(bake_module, "kind_of", no_probe)
+    same = PromotionResult("promote", "classic:s/ep", "NEW", "NEW", already_current=True)
+    done = bake_module.watch("classic:s/ep", FakeContext(1), same,  # type: ignore[arg-type]
+                             BASELINE, check(FakeTime(), 60, 30))
+    assert done.health is None and "not probed" in done.notices[-1]

@@ -109,9 +109,15 @@ def watch(target: Target, context: PromotionContext, result: PromotionResult,
           baseline: ProbeResult, check: HealthCheck) -> PromotionResult:
     """Bake a promotion just made; healthy: the result with its health; else roll back and raise.
 
+    A promotion that switched nothing (already in place, or deployed by an earlier run) is not
+    probed: the baseline already measured the new model.
+
     :raises HealthCheckError: the target turned unhealthy (rolled back, or the message says how
         to check when the rollback failed or was not attempted).
     """
+    if result.already_current or (result.deploy or {}).get("deployed_earlier"):
+        return replace(result, notices=(*result.notices, "probe: nothing was switched by this run, "
+                                        "so there is nothing to compare; not probed"))
     kind = kind_of(target)
     done = bake(lambda: kind.probe(target, context, check.probe), baseline, check)
     if done.healthy:

@@ -261,9 +261,6 @@ def promote(
                          hold=hold)
     if health is None or baseline is None:
         return result
-    if result.already_current or (result.deploy or {}).get("deployed_earlier"):
-        return replace(result, notices=(*result.notices, "probe: nothing was switched by this run, "
-                                        "so there is nothing to compare; not probed"))
     from aml_retrain.promotion.bake import watch
 
     return watch(target, context, result, baseline, health)
