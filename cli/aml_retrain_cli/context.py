@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from aml_retrain.errors import AmlRetrainError
     from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.gate import Policy
+    from aml_retrain.promotion.health import HealthPolicy
     from aml_retrain.promotion.ledger import Ledger
     from aml_retrain.promotion.targets import Clients
     from aml_retrain.training_services import TrainingServices
@@ -107,6 +108,14 @@ class State:
         from aml_retrain.promotion.gate import load_policy
 
         return load_policy(path)
+
+    def policies(self, path: Path | None) -> tuple[Policy | None, HealthPolicy | None]:
+        """A policy file's gate rules (None when it has none) and health thresholds (None: no file)."""
+        if path is None:
+            return None, None
+        from aml_retrain.promotion.gate import load_policies
+
+        return load_policies(path)
 
     def journal(self) -> JobJournal:
         """The local journal of submitted BES jobs."""

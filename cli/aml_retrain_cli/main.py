@@ -57,7 +57,8 @@ COMMANDS = {
     "gate": Entry("promotion", "gate",
                   "Compare candidate metrics with the baseline; exit 8 when gated (not promoted)."),
     "promote": Entry("promotion", "promote",
-                     "Deploy a model to TARGET (optionally gated) and record it in the ledger."),
+                     "Deploy a model to TARGET (optionally gated and health-probed) and record it "
+                     "in the ledger."),
     "plan": Entry("promotion", "plan", "Compute what a deploy would change and write a plan file "
                   "(for an approval to sit between)."),
     "apply": Entry("promotion", "apply", "Apply a plan if the target has not changed since "

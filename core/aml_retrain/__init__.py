@@ -61,6 +61,9 @@ if TYPE_CHECKING:
     from aml_retrain.evaluation import (
         Metrics,
     )
+    from aml_retrain.promotion.bake import (
+        HealthCheck,
+    )
     from aml_retrain.promotion.context import (
         GateOptions,
         ModelRef,
@@ -75,7 +78,11 @@ if TYPE_CHECKING:
         GateResult,
         Policy,
         load_metrics,
+        load_policies,
         load_policy,
+    )
+    from aml_retrain.promotion.health import (
+        HealthPolicy,
     )
     from aml_retrain.promotion.ledger import (
         Ledger,
@@ -113,6 +120,8 @@ __all__ = [
     "GateOptions",
     "GateResult",
     "GatedError",
+    "HealthCheck",
+    "HealthPolicy",
     "JobFailedError",
     "JobJournal",
     "Ledger",
@@ -138,6 +147,7 @@ __all__ = [
     "connect",
     "load_manifest",
     "load_metrics",
+    "load_policies",
     "load_policy",
     "make_plan",
     "open_ledger",
@@ -156,6 +166,8 @@ _LAZY = {
     "FanoutResult": "aml_retrain.promotion.fanout",
     "GateOptions": "aml_retrain.promotion.context",
     "GateResult": "aml_retrain.promotion.gate",
+    "HealthCheck": "aml_retrain.promotion.bake",
+    "HealthPolicy": "aml_retrain.promotion.health",
     "JobJournal": "aml_retrain.classic.journal",
     "Ledger": "aml_retrain.promotion.ledger",
     "Metrics": "aml_retrain.evaluation",
@@ -170,6 +182,7 @@ _LAZY = {
     "connect": "aml_retrain._connect",
     "load_manifest": "aml_retrain.promotion.fanout",
     "load_metrics": "aml_retrain.promotion.gate",
+    "load_policies": "aml_retrain.promotion.gate",
     "load_policy": "aml_retrain.promotion.gate",
     "make_plan": "aml_retrain.promotion.plan",
     "open_ledger": "aml_retrain.promotion.ledger",

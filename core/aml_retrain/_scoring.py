@@ -19,6 +19,8 @@ __all__ = [
     "ScoreResult",
     "ScoringClient",
     "parse_score_results",
+    "predict_row",
+    "read_rows",
     "request_from_file",
     "select_output",
 ]
@@ -203,3 +205,49 @@ def select_output(results: list[ScoreResult], output_name: str | None = None) ->
         f"the scoring response has no output {wanted!r}: it has "
         f"{', '.join(repr(r.output_name) for r in results)}"
     )
+
+
+PREDICTION_COLUMN = "Scored Labels"  # what a Studio (classic) Score Model module appends
+
+
+def predict_row(client: ScoringClient, row: Mapping[str, Any], *, input_name: str = "input1",
+                output_name: str | None = None) -> Any:
+    """Score one row (swagger format) and return its prediction: ``Scored Labels``, else the last column."""
+    body = client.execute({input_name: [dict(row)]}, swagger_format=True)
+    output = select_output(parse_score_results(body), output_name)
+    if len(output.rows) != 1 or not output.columns:
+        raise ServiceError(f"the scoring response has {len(output.rows)} rows for 1 row sent",
+                           status_code=200, url=client.api_location, method="POST")
+    column = PREDICTION_COLUMN if PREDICTION_COLUMN in output.columns else output.columns[-1]
+    return output.records()[0].get(column)
+
+
+def read_rows(path: str | Path) -> Any:
+    """Read rows to score: a CSV with a header, a JSON list of records, or an ``input_data`` body."""
+    source = Path(path)
+    if source.suffix.lower() == ".json" and source.is_file():
+        try:
+            data = json_loads(source.read_text(encoding="utf-8-sig"), str(source))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ValidationError(f"cannot read {source} as JSON: {exc}") from None
+        if isinstance(data, dict) and isinstance(data.get("input_data"), dict):
+            return data["input_data"]
+    request = request_from_file(source, swagger_format=True)
+    if len(request.inputs) != 1:
+        raise ValidationError(f"{source} holds {len(request.inputs)} inputs: an online endpoint "
+                              "takes one table of rows")
+    return [{k: _number(v) for k, v in row.items()} for row in next(iter(request.inputs.values()))]
+
+
+def _number(value: Any) -> Any:
+    # CSV cells are text; a model reading a numeric column wants the number, as MLflow's pandas does.
+    if not isinstance(value, str):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        return value

@@ -9,7 +9,8 @@
     ├── ConnectionFailedError            exit 1   could not reach the service
     ├── OperationTimeoutError            exit 4   a wait or request ran out of time
     ├── VerificationError                exit 1   the write was accepted but the read-back disagrees
-    │   └── SmokeTestError               exit 1   a new deployment failed its smoke score; traffic not moved
+    │   ├── SmokeTestError               exit 1   a new deployment failed its smoke score; traffic not moved
+    │   └── HealthCheckError             exit 1   a switched target turned unhealthy; rolled back, or says not
     ├── JobFailedError                   exit 1   a BES job ended Failed or Cancelled (job_id, details)
     ├── GatedError                       exit 8   the candidate failed the evaluation gate (result)
     ├── StalePlanError                   exit 9   the target changed since the plan was made
@@ -44,6 +45,7 @@ __all__ = [
     "ConflictError",
     "ConnectionFailedError",
     "GatedError",
+    "HealthCheckError",
     "JobFailedError",
     "NotFoundError",
     "OperationFailedError",
@@ -138,6 +140,19 @@ class VerificationError(AmlRetrainError):
 
 class SmokeTestError(VerificationError):
     """The new deployment answered its smoke score wrongly; the switch to it was not made."""
+
+
+class HealthCheckError(VerificationError):
+    """A switched target failed its health probe; ``rolled_back`` says whether it was switched back.
+
+    ``health`` holds the failing probe's figures (``Health.to_dict()``), for callers to report.
+    """
+
+    def __init__(self, message: str, *, rolled_back: bool,
+                 health: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.rolled_back = rolled_back
+        self.health = health
 
 
 class JobFailedError(AmlRetrainError):

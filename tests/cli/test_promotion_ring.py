@@ -78,7 +78,7 @@ def test_promote_passes_target_model_and_gate_and_prints_the_result(core: Calls)
     target, ctx, model, gate = args
     assert (name, str(target), ctx, model.url, gate.enabled) == ("promote", TARGET,
                                                                   ("CTX", 30.0, None), URL, True)
-    assert kwargs == {"dry_run": False}
+    assert kwargs == {"dry_run": False, "health": None}
     assert json.loads(result.stdout)["new_model"] == URL
 
 

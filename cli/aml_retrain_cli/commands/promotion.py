@@ -21,7 +21,9 @@ from aml_retrain_cli.context import State, model_url_arg, state
 from aml_retrain_cli.render import brief, emit, emit_pairs, field, notice
 
 if TYPE_CHECKING:
+    from aml_retrain.promotion.bake import HealthCheck
     from aml_retrain.promotion.context import GateOptions, ModelRef
+    from aml_retrain.promotion.health import HealthPolicy
 
 ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
                          no_args_is_help=True)
@@ -104,9 +106,26 @@ def _result_summary(data: dict[str, Any]) -> dict[str, Any]:
         "sha256": str(blob["sha256"])[:16] + "…" if blob.get("sha256") else None,
         "backup_path": deploy.get("backup_path"),
         "plan_hash": str(data["plan_hash"])[:16] + "…" if data.get("plan_hash") else None,
+        "health": _health_line(data.get("health")),
         "notices": "\n".join(str(n) for n in data.get("notices") or ()) or None,
     }
     return {k: v for k, v in rows.items() if v is not None}
+
+
+def _health_line(health: dict[str, Any] | None) -> str | None:
+    """One line of a passed probe: success rate, p95 (and its ratio), agreement, probes."""
+    if not health:
+        return None
+    parts = [f"success {health.get('success_rate')}",
+             f"p95 {health.get('latency_p95_ms')} ms"]
+    if health.get("latency_p95_ratio") is not None:
+        parts[-1] += f" (x{health['latency_p95_ratio']} the old model's)"
+    if health.get("agreement") is not None:
+        parts.append(f"agreement {health['agreement']}")
+    if health.get("mean_abs_change") is not None:
+        parts.append(f"mean abs change {health['mean_abs_change']}")
+    parts.append(f"{health.get('probes')} probe(s) over {health.get('elapsed_seconds')} s")
+    return ("healthy: " if health.get("healthy") else "unhealthy: ") + ", ".join(parts)
 
 
 def gate(
@@ -157,17 +176,49 @@ def promote(
         help="Score these rows on the new deployment before traffic moves (v2 online "
              "endpoints; other kinds refuse it, exit 2); if that fails, traffic stays and the "
              "deployment is left for inspection (exit 1).")] = None,
+    probe: Annotated[Path | None, typer.Option(
+        "--probe", metavar="FILE.csv|FILE.json", exists=True, dir_okay=False,
+        help="Health probe: score these rows on the old model before the switch and on the "
+             "target after it; unhealthy under the policy's health: thresholds -> rolled back "
+             "automatically (exit 1).")] = None,
+    bake: Annotated[float | None, typer.Option(
+        "--bake", metavar="SECONDS", min=0,
+        help="With --probe: keep probing this long after the switch (default 0: once).")] = None,
+    probe_every: Annotated[float | None, typer.Option(
+        "--probe-every", metavar="SECONDS", min=0.001,
+        help="With --bake: seconds between probes (default 30).")] = None,
 ) -> None:
-    """Deploy a model to TARGET (optionally gated) and record it in the ledger."""
+    """Deploy a model to TARGET (optionally gated and health-probed) and record it in the ledger."""
+    from aml_retrain.promotion.context import GateOptions
     from aml_retrain.promotion.promote import promote as run_promote
     from aml_retrain.promotion.targets import parse_target
 
     model = _model(model_url, from_job, service)
     st = state(ctx)
+    rules, thresholds = st.policies(policy)
+    gate_options = GateOptions(policy=rules, gate=gate_, force=force, reason=reason,
+                               require_baseline=require_baseline)
+    check = _health_check(probe, thresholds, bake, probe_every, rules is None and policy is not None)
     context = st.promotion_context(timeout, smoke_input=smoke)
-    result = run_promote(parse_target(target), context, model,
-                         _gate(st, gate_, policy, force, reason, require_baseline), dry_run=dry_run)
+    result = run_promote(parse_target(target), context, model, gate_options, dry_run=dry_run,
+                         health=check)
     _render_result(st, result.to_dict())
+
+
+def _health_check(probe: Path | None, thresholds: HealthPolicy | None, bake: float | None,
+                  every: float | None, health_only: bool) -> HealthCheck | None:
+    if probe is None:
+        for given, name in ((bake, "--bake"), (every, "--probe-every")):
+            if given is not None:
+                raise typer.BadParameter(f"{name} times the health probe: pass --probe FILE too",
+                                         param_hint=name)
+        if health_only:
+            raise typer.BadParameter("the policy holds only health thresholds: pass --probe FILE "
+                                     "(or add rules to gate on)", param_hint="--policy")
+        return None
+    from aml_retrain.promotion.bake import HealthCheck
+
+    return HealthCheck.from_file(probe, thresholds, bake_seconds=bake or 0.0, every_seconds=every)
 
 
 def plan(

@@ -58,7 +58,7 @@ from aml_retrain.errors import (
 )
 
 if TYPE_CHECKING:
-    from aml_retrain._scoring import ScoreResult
+    from aml_retrain._scoring import ScoreResult, ScoringClient
 
 __all__ = [
     "SetModelPlan",
@@ -72,6 +72,7 @@ __all__ = [
     "show_webservice",
     "update_webservice",
     "webservice_keys",
+    "webservice_scoring_client",
 ]
 
 
@@ -365,16 +366,22 @@ def score_webservice(
     timeout: float = 100.0,
 ) -> ScoreResult:
     """Score a CSV/JSON file against the service's RRS endpoint (key from listKeys)."""
-    from aml_retrain import _http
-    from aml_retrain._scoring import (
-        ScoringClient,
-        parse_score_results,
-        request_from_file,
-        select_output,
-    )
+    from aml_retrain._scoring import parse_score_results, request_from_file, select_output
 
     validate_names(resource_group, name)
     request = request_from_file(input_path, input_name=input_name, swagger_format=swagger_format)
+    with webservice_scoring_client(client, resource_group, name, timeout=timeout) as scoring:
+        body = scoring.execute(request.inputs, global_parameters=request.global_parameters,
+                               swagger_format=request.swagger_format)
+    return select_output(parse_score_results(body), output_name)
+
+
+def webservice_scoring_client(client: ArmWebServiceClient, resource_group: str, name: str, *,
+                              timeout: float = 100.0) -> ScoringClient:
+    """Return an RRS client of the web service (GET + listKeys); it owns its session: close it."""
+    from aml_retrain._scoring import ScoringClient
+
+    validate_names(resource_group, name)
     ws = client.get(resource_group, name)
     swagger = (ws.get("properties") or {}).get("swaggerLocation")
     if not isinstance(swagger, str) or not swagger.endswith("/swagger.json"):
@@ -384,12 +391,5 @@ def score_webservice(
         )
     keys = client.list_keys(resource_group, name)
     key = keys.get("primary") or keys.get("secondary")
-    session = _http.make_session(ca_bundle=client.ca_bundle)
-    try:
-        scoring = ScoringClient(swagger[: -len("/swagger.json")], str(key or ""), session=session,
-                                timeout=timeout)
-        body = scoring.execute(request.inputs, global_parameters=request.global_parameters,
-                               swagger_format=request.swagger_format)
-    finally:
-        session.close()
-    return select_output(parse_score_results(body), output_name)
+    return ScoringClient(swagger[: -len("/swagger.json")], str(key or ""), timeout=timeout,
+                         ca_bundle=client.ca_bundle)

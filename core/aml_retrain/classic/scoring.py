@@ -18,7 +18,7 @@ from aml_retrain.errors import ConfigError
 if TYPE_CHECKING:
     from aml_retrain.classic.management import ClassicManagementClient
 
-__all__ = ["score"]
+__all__ = ["score", "scoring_client"]
 
 
 def score(
@@ -34,6 +34,17 @@ def score(
     """Score a CSV/JSON file against an endpoint (key fetched from the management API)."""
     validate_endpoint_name(endpoint)
     request = request_from_file(input_path, input_name=input_name, swagger_format=swagger_format)
+    client = scoring_client(mgmt, service_id, endpoint)
+    body = client.execute(
+        request.inputs, global_parameters=request.global_parameters,
+        swagger_format=request.swagger_format,
+    )
+    return select_output(parse_score_results(body), output_name)
+
+
+def scoring_client(mgmt: ClassicManagementClient, service_id: str, endpoint: str) -> ScoringClient:
+    """Return an RRS client of the endpoint (one GET for its ApiLocation and key; on mgmt's session)."""
+    validate_endpoint_name(endpoint)
     obj = mgmt.get_endpoint(service_id, endpoint)
     api_location, key = obj.get("ApiLocation"), obj.get("PrimaryKey") or obj.get("SecondaryKey")
     if not isinstance(api_location, str) or not isinstance(key, str) or not key:
@@ -41,9 +52,4 @@ def score(
             f"endpoint {endpoint!r} came back without ApiLocation or keys: check that the "
             "workspace token may read endpoint keys"
         )
-    client = ScoringClient(api_location, key, session=mgmt.session, timeout=mgmt.timeout)
-    body = client.execute(
-        request.inputs, global_parameters=request.global_parameters,
-        swagger_format=request.swagger_format,
-    )
-    return select_output(parse_score_results(body), output_name)
+    return ScoringClient(api_location, key, session=mgmt.session, timeout=mgmt.timeout)

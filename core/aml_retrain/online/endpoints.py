@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aml_retrain._json import JsonObject, copy_json
@@ -201,10 +201,21 @@ class EndpointOps(DeploymentOps):
     def score(self, endpoint: str, rows: scoring.Rows, *, deployment: str | None = None,
               timeout: float | None = None) -> ScoreOutcome:
         """Score ``rows`` on ``endpoint`` (on ``deployment`` only, if given), key or token as needed."""
+        return self.scorer(endpoint, deployment=deployment, timeout=timeout)(rows)
+
+    def scorer(self, endpoint: str, *, deployment: str | None = None,
+               timeout: float | None = None) -> Callable[[scoring.Rows], ScoreOutcome]:
+        """Return a function scoring rows on ``endpoint``; the URI and key or token are read once."""
         found = self.get_endpoint(endpoint)
-        if not found.scoring_uri:
+        uri = found.scoring_uri
+        if not uri:
             raise ValidationError(f"endpoint {endpoint} has no scoringUri yet: wait for it to be "
                                   "provisioned")
-        return scoring.score(self._session, found.scoring_uri, rows,
-                             bearer=self._scoring_bearer(found), deployment=deployment,
-                             timeout=timeout or self._arm.timeout)
+        bearer = self._scoring_bearer(found)
+        wait = timeout or self._arm.timeout
+
+        def send(rows: scoring.Rows) -> ScoreOutcome:
+            return scoring.score(self._session, uri, rows, bearer=bearer, deployment=deployment,
+                                 timeout=wait)
+
+        return send

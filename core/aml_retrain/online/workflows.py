@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aml_retrain._json import JsonObject
 from aml_retrain._redact import redact_url
+from aml_retrain._scoring import read_rows
 from aml_retrain.errors import ConfigError, JobFailedError, ValidationError
 from aml_retrain.online.jobs import DEFAULT_JOB_TIMEOUT
 from aml_retrain.online.models import parse_model_ref
@@ -247,41 +248,6 @@ class OnlineScoreResult:
         """Return the contract's JSON object."""
         return {"endpoint": self.endpoint, "deployment": self.deployment,
                 "predictions": list(self.predictions), "latency_ms": round(self.latency_ms, 1)}
-
-
-def read_rows(path: str | Path) -> Any:
-    """Read rows to score: a CSV with a header, a JSON list of records, or an ``input_data`` body."""
-    from aml_retrain._scoring import request_from_file
-
-    source = Path(path)
-    if source.suffix.lower() == ".json" and source.is_file():
-        from aml_retrain._structured import json_loads
-
-        try:
-            data = json_loads(source.read_text(encoding="utf-8-sig"), str(source))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ValidationError(f"cannot read {source} as JSON: {exc}") from None
-        if isinstance(data, dict) and isinstance(data.get("input_data"), dict):
-            return data["input_data"]
-    request = request_from_file(source, swagger_format=True)
-    if len(request.inputs) != 1:
-        raise ValidationError(f"{source} holds {len(request.inputs)} inputs: an online endpoint "
-                              "takes one table of rows")
-    return [{k: _number(v) for k, v in row.items()} for row in next(iter(request.inputs.values()))]
-
-
-def _number(value: Any) -> Any:
-    # CSV cells are text; a model reading a numeric column wants the number, as MLflow's pandas does.
-    if not isinstance(value, str):
-        return value
-    try:
-        return int(value)
-    except ValueError:
-        pass
-    try:
-        return float(value)
-    except ValueError:
-        return value
 
 
 def score_file(client: OnlineClient, endpoint: str, path: str | Path, *,

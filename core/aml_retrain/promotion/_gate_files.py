@@ -31,7 +31,7 @@ RULE_FIELDS = {
     "min_relative_improvement": "min_relative_improvement",
     "tolerance": "tolerance",
 }
-_POLICY_KEYS = ("require_baseline", "rules")
+_POLICY_KEYS = ("require_baseline", "rules", "health")
 
 
 def canonical_metric(name: str) -> str:
@@ -40,26 +40,34 @@ def canonical_metric(name: str) -> str:
     return ALIASES.get(normal) or ALIASES.get(normal.replace(" ", "")) or name.strip()
 
 
-def read_policy(path: Path) -> tuple[bool, list[tuple[str, dict[str, Any]]]]:
-    """Return ``(require_baseline, [(label, Rule keyword arguments)])`` from a YAML or JSON file."""
+def read_policy(path: Path) -> tuple[bool, list[tuple[str, dict[str, Any]]], Any]:
+    """Return ``(require_baseline, [(label, Rule keyword arguments)], health section)`` from a file.
+
+    ``rules`` may be left out when ``health`` is given (a policy of health thresholds only); then
+    the list of rules is empty.
+    """
     data = _read_structured(path, "policy")
     where = f"policy {path}"
     if not isinstance(data, dict):
         raise ValidationError(f"{where}: expected an object with 'rules', not {type(data).__name__}")
     unknown = sorted(set(data) - set(_POLICY_KEYS))
     if unknown:
-        raise ValidationError(f"{where}: unknown key {unknown[0]!r} (expected require_baseline, rules)")
+        raise ValidationError(f"{where}: unknown key {unknown[0]!r} (expected "
+                              f"{', '.join(_POLICY_KEYS)})")
     require = data.get("require_baseline", False)
     if not isinstance(require, bool):
         raise ValidationError(f"{where}: 'require_baseline' must be true or false, not {require!r}")
     raw = data.get("rules")
+    if raw is None and "health" in data:
+        return require, [], data["health"]
     if isinstance(raw, list):
         items = [(f"rules[{i}]", item) for i, item in enumerate(raw)]
     elif isinstance(raw, dict):
         items = [(f"rules.{name}", _named_rule(where, str(name), item)) for name, item in raw.items()]
     else:
         raise ValidationError(f"{where}: 'rules' must be a list or a mapping of metric to rule")
-    return require, [(f"{where}: {label}", _rule_kwargs(f"{where}: {label}", item)) for label, item in items]
+    rules = [(f"{where}: {label}", _rule_kwargs(f"{where}: {label}", item)) for label, item in items]
+    return require, rules, data.get("health")
 
 
 def load_metrics(source: str | Path) -> Metrics:

@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ValidationError
 from aml_retrain.evaluation import Metrics, normalise_header
@@ -33,6 +33,9 @@ from aml_retrain.promotion._gate_files import (
     read_policy,
 )
 
+if TYPE_CHECKING:
+    from aml_retrain.promotion.health import HealthPolicy
+
 __all__ = [
     "GateResult",
     "Policy",
@@ -42,6 +45,7 @@ __all__ = [
     "evaluate_gate",
     "infer_direction",
     "load_metrics",
+    "load_policies",
     "load_policy",
     "metric_key",
 ]
@@ -280,8 +284,24 @@ def load_policy(path: str | Path) -> Policy:
 
     :raises ValidationError: unreadable file, unknown keys or values of the wrong type.
     """
+    policy, _health = load_policies(path)
+    if policy is None:
+        raise ValidationError(f"policy {path}: a gate policy needs at least one rule (the file "
+                              "holds only health thresholds)")
+    return policy
+
+
+def load_policies(path: str | Path) -> tuple[Policy | None, HealthPolicy]:
+    """Read a policy file's gate rules (None when it has none) and health thresholds (``health:``).
+
+    :raises ValidationError: unreadable file, unknown keys or values of the wrong type.
+    """
+    from aml_retrain.promotion.health import health_policy
+
     source = Path(path)
-    require, items = read_policy(source)
+    require, items, health = read_policy(source)
+    if not items:
+        return None, health_policy(health, f"policy {source}")
     rules = []
     for label, kwargs in items:
         try:
@@ -289,9 +309,10 @@ def load_policy(path: str | Path) -> Policy:
         except ValidationError as exc:
             raise ValidationError(f"{label}: {exc}") from None
     try:
-        return Policy(tuple(rules), require)
+        policy = Policy(tuple(rules), require)
     except ValidationError as exc:
         raise ValidationError(f"policy {source}: {exc}") from None
+    return policy, health_policy(health, f"policy {source}")
 
 
 def _check(

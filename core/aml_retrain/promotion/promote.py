@@ -42,6 +42,7 @@ from aml_retrain.promotion.targets import (
 )
 
 if TYPE_CHECKING:
+    from aml_retrain.promotion.bake import HealthCheck
     from aml_retrain.promotion.ledger import Ledger
 
 __all__ = [
@@ -70,6 +71,7 @@ class PromotionResult:
     metrics: JsonObject | None = None
     plan_hash: str | None = None
     notices: tuple[str, ...] = ()
+    health: JsonObject | None = None  # the health probe's figures (promote --probe)
 
     def to_dict(self) -> JsonObject:
         """Return a JSON-ready dict with the attribute names as keys."""
@@ -78,7 +80,7 @@ class PromotionResult:
             "new_model": self.new_model, "dry_run": self.dry_run,
             "already_current": self.already_current, "deploy": self.deploy, "entry": self.entry,
             "gate": self.gate, "metrics": self.metrics, "plan_hash": self.plan_hash,
-            "notices": list(self.notices),
+            "notices": list(self.notices), "health": self.health,
         }
 
 
@@ -230,18 +232,38 @@ def promote(
     candidate: Metrics | None = None,
     dry_run: bool = False,
     plan_hash: str | None = None,
+    health: HealthCheck | None = None,
 ) -> PromotionResult:
-    """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing."""
+    """Gate, deploy and record a model for ``target``; a re-run at the same model changes nothing.
+
+    With ``health``, the probe is scored before the switch and baked after it; an unhealthy
+    target is rolled back (HealthCheckError).
+    """
     target, model = as_target(target), as_model(model)
     check_inputs(model, context, gate)
     if context.smoke_input is not None and not kind_of(target).smoke_scores:
         raise ValidationError(f"--smoke scores a new model before the switch, which {target} "
                               "cannot do: promote without it, then score the endpoint")
+    if health is not None:
+        health.check()
+        if dry_run:
+            raise ValidationError("--probe scores the target after its switch and a dry run "
+                                  "switches nothing: drop --probe or --dry-run")
     url, job_metrics = resolve_model(target, context, model, want_metrics=candidate is None)
     with held(context.the_ledger(), str(target), dry_run) as hold:
-        return execute(target, context, url, gate, job_id=model.job_id,
-                       candidate=candidate or job_metrics, dry_run=dry_run, plan_hash=plan_hash,
-                       hold=hold)
+        baseline = None
+        if health is not None:
+            from aml_retrain.promotion.bake import baseline_of
+
+            baseline = baseline_of(target, context, health)
+        result = execute(target, context, url, gate, job_id=model.job_id,
+                         candidate=candidate or job_metrics, dry_run=dry_run, plan_hash=plan_hash,
+                         hold=hold)
+    if health is None or baseline is None:
+        return result
+    from aml_retrain.promotion.bake import watch
+
+    return watch(target, context, result, baseline, health)
 
 
 def held(ledger: Ledger, key: str, dry_run: bool = False) -> AbstractContextManager[TargetHold]:

@@ -8,6 +8,7 @@ kind's business too: generic code only passes the reference along and records ``
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from aml_retrain.config import Settings
     from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.context import PromotionContext
+    from aml_retrain.promotion.health import Probe, ProbeResult
 
 __all__ = [
     "JsonObject",
@@ -109,6 +111,11 @@ class TargetKind(Protocol):
 
     def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:
         """Return the plan's ``change`` from a dry-run deploy's result (no secret in it)."""
+
+    def probe(self, target: Target, context: PromotionContext, probe: Probe, *,
+              deployment: str | None = None,
+              clock: Callable[[], float] = time.perf_counter) -> ProbeResult:
+        """Score each probe row (one request each) against what ``target`` serves now, timed."""
 
     def model_key(self, target: Target, model: str) -> str:
         """Validate a model reference and return it as the ledger records it (no secret)."""

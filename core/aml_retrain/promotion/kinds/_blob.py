@@ -10,10 +10,12 @@ from aml_retrain.errors import AmlRetrainError, ConfigError, NotFoundError, Vali
 from aml_retrain.promotion.kinds import JsonObject, Target, strip_sas
 
 if TYPE_CHECKING:
+    from aml_retrain._scoring import ScoringClient
     from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.context import PromotionContext
+    from aml_retrain.promotion.health import Probe, ProbeResult
 
-__all__ = ["BlobModels"]
+__all__ = ["BlobModels", "rrs_probe"]
 
 
 @lru_cache(maxsize=256)
@@ -140,3 +142,20 @@ class BlobModels:
                 "nothing was changed"
             )
         return blob
+
+
+def rrs_probe(open_client: Callable[[], ScoringClient], probe: Probe, deployment: str | None,
+              clock: Callable[[], float]) -> ProbeResult:
+    """Score each probe row through an RRS endpoint; a client that cannot be built fails every row."""
+    from aml_retrain._scoring import predict_row
+    from aml_retrain.promotion.health import ProbeResult, run_probe
+
+    if deployment is not None:
+        raise ValidationError("a Request-Response endpoint serves one model: there is no "
+                              "deployment to pick")
+    try:
+        client = open_client()
+    except AmlRetrainError as exc:
+        return ProbeResult.failed(len(probe.rows), exc)
+    with client:
+        return run_probe(lambda row: predict_row(client, row), probe, clock=clock)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,12 +15,13 @@ from aml_retrain.promotion.kinds import (
     path_parts,
     strip_sas,
 )
-from aml_retrain.promotion.kinds._blob import BlobModels
+from aml_retrain.promotion.kinds._blob import BlobModels, rrs_probe
 
 if TYPE_CHECKING:
     from aml_retrain.arm.client import ArmWebServiceClient
     from aml_retrain.config import Settings
     from aml_retrain.promotion.context import PromotionContext
+    from aml_retrain.promotion.health import Probe, ProbeResult
 
 __all__ = ["KIND", "ArmKind", "ArmTarget"]
 
@@ -104,6 +106,18 @@ class ArmKind(BlobModels):
         return {"kind": "arm", "resource_id": shown["resource_id"], "asset_id": shown["asset_id"],
                 "patch": shown["patch"], "before_uri": shown["before_uri"],
                 "after_uri": shown["after_uri"]}
+
+
+    def probe(self, target: Target, context: PromotionContext, probe: Probe, *,
+              deployment: str | None = None,
+              clock: Callable[[], float] = time.perf_counter) -> ProbeResult:
+        """Score each row on the web service's Request-Response endpoint (key from listKeys)."""
+        from aml_retrain.arm.webservices import webservice_scoring_client
+
+        own = _own(target)
+        return rrs_probe(lambda: webservice_scoring_client(_client(context), own.resource_group,
+                                                           own.name),
+                         probe, deployment, clock)
 
 
 KIND = ArmKind()

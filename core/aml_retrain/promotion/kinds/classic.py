@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,12 +18,13 @@ from aml_retrain.promotion.kinds import (
     path_parts,
     strip_sas,
 )
-from aml_retrain.promotion.kinds._blob import BlobModels
+from aml_retrain.promotion.kinds._blob import BlobModels, rrs_probe
 
 if TYPE_CHECKING:
     from aml_retrain.classic.management import ClassicManagementClient
     from aml_retrain.config import Settings
     from aml_retrain.promotion.context import PromotionContext
+    from aml_retrain.promotion.health import Probe, ProbeResult
 
 __all__ = ["KIND", "SAS_AT_APPLY", "ClassicKind", "ClassicTarget"]
 
@@ -146,6 +148,16 @@ class ClassicKind(BlobModels):
         return {"kind": "classic", "patch_url": shown["patch_url"],
                 "resource_name": shown["resource_name"], "body": body,
                 "before": location(shown["before"]), "after": location(body["Resources"][0])}
+
+    def probe(self, target: Target, context: PromotionContext, probe: Probe, *,
+              deployment: str | None = None,
+              clock: Callable[[], float] = time.perf_counter) -> ProbeResult:
+        """Score each row on the endpoint's Request-Response service (key from the management API)."""
+        from aml_retrain.classic.scoring import scoring_client
+
+        own = _own(target)
+        return rrs_probe(lambda: scoring_client(_client(context), own.service_id, own.endpoint),
+                         probe, deployment, clock)
 
     def fresh_model(self, target: Target, planned: str, context: PromotionContext,
                     from_job: Callable[[], str] | None) -> str:

@@ -13,6 +13,7 @@ rollback returns to; so a rollback is a traffic switch back (a redeploy when it 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from aml_retrain.online import OnlineClient
     from aml_retrain.online.results import Deployment, Endpoint
     from aml_retrain.promotion.context import PromotionContext
+    from aml_retrain.promotion.health import Probe, ProbeResult
 
 __all__ = ["KIND", "OnlineClients", "OnlineKind", "OnlineTarget"]
 
@@ -210,6 +212,28 @@ class OnlineKind:
         return {**shown, "backup_path": backup, "reads": change.reads, "changed": change.changed,
                 "traffic_after": dict(change.after), "smoke": smoke, "pruned": pruned,
                 "kept": kept, "prune_failed": failed}
+
+    def probe(self, target: Target, context: PromotionContext, probe: Probe, *,
+              deployment: str | None = None,
+              clock: Callable[[], float] = time.perf_counter) -> ProbeResult:
+        """Score each row on the scoring URI (as traffic routes it, or ``deployment`` by header)."""
+        from aml_retrain.errors import AmlRetrainError, ServiceError
+        from aml_retrain.promotion.health import ProbeResult, run_probe
+
+        own = _own(target)
+        try:
+            send = _client(context, own).scorer(own.endpoint, deployment=deployment)
+        except AmlRetrainError as exc:
+            return ProbeResult.failed(len(probe.rows), exc)
+
+        def predict(row: Mapping[str, Any]) -> Any:
+            answer = send([row])
+            if len(answer.predictions) != 1:
+                raise ServiceError(f"the scoring answer holds {len(answer.predictions)} "
+                                   "predictions for 1 row", status_code=200, method="POST")
+            return answer.predictions[0]
+
+        return run_probe(predict, probe, clock=clock)
 
     def plan_change(self, shown: Mapping[str, Any]) -> JsonObject:
         """The deployment a deploy would create or reuse and the traffic before and after."""
