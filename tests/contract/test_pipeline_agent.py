@@ -489,6 +489,27 @@ def test_promote_smoke_scores_an_online_target_before_traffic_moves(tmp_path: Pa
     assert not [s for s in steps_of(job) if s.get("artifact") == "aml-retrain-journal"]
 
 
+def test_promote_probe_and_bake_reach_the_cli_only_with_a_probe(tmp_path: Path) -> None:
+    env = {"AML_STEP_TARGET": "online:rg/ws/ep", "AML_STEP_JOB_ID": "J1",
+           "AML_STEP_PROBE": "rows.csv", "AML_STEP_BAKE_SECONDS": "120"}
+    done = run_script("promote.sh", env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        "aml-retrain promote online:rg/ws/ep --from-job J1 --gate --probe rows.csv --bake 120"]
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    done = run_script("promote.sh", {**env, "AML_STEP_PROBE": ""}, alone)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (alone / "calls").read_text().splitlines() == [
+        "aml-retrain promote online:rg/ws/ep --from-job J1 --gate"]  # a bake alone means nothing
+    params = {"targets": {"a": {"amlTarget": "online:rg/ws/ep"}}, "jobId": "J1", "ledger": "az://l/x.jsonl",
+              "probe": "rows.csv", "bakeSeconds": 120, "downloadJournal": "false"}
+    [job] = expand(TEMPLATES / "jobs" / "promote-matrix.yml", params)
+    [promote] = [s for s in steps_of(job) if s.get("name") == "promote"]
+    assert promote["env"]["AML_STEP_PROBE"] == "rows.csv"
+    assert str(promote["env"]["AML_STEP_BAKE_SECONDS"]) == "120"
+
+
 @pytest.mark.parametrize("template", [f"{Path(s).stem}.yml" for s in JOB_STEPS])
 def test_job_step_templates_take_a_typed_training_service(template: str) -> None:
     document = yaml.safe_load((TEMPLATES / "steps" / template).read_text())

@@ -91,6 +91,9 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Publish-AmlModel $next -ModelUrl 'azureml:census-model:3' -Confirm:$false }; Cli = 'promote'; Expect = '<next> --model-url -' }
         @{ Call = { New-AmlPromotionPlan $next $file -ModelUrl 'azureml:census-model:3' -Confirm:$false }; Cli = 'plan'; Expect = '<next> --out <file> --model-url -' }
         @{ Call = { Publish-AmlModel $next -FromJob J1 -Gate -SmokeInputFile $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --gate --smoke <file>' }
+        @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 0 -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --probe <file> --bake 0' }
+        @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 120 -ProbeEverySeconds 20 -PolicyPath $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --policy <file> --probe <file> --bake 120 --probe-every 20' }
+        @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 120 -WhatIf }; Cli = 'promote'; Expect = '<next> --from-job J1 --dry-run' }
     ) {
         $null = & $Call
         $expected = $Expect.Replace('<svc>', $svc).Replace('<training>', $training).Replace('<target>', $target).Replace('<file>', $file).Replace('<next>', $next)

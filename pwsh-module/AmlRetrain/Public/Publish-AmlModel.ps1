@@ -10,7 +10,7 @@ function Publish-AmlModel {
     hash-chained ledger entry. A gated candidate raises a PermissionDenied error with id AmlGated (exit
     code 8) and changes nothing; the gate result is the error's TargetObject when the CLI printed one.
 
-    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID) [--smoke FILE]. -WhatIf runs the CLI's dry
+    Calls aml-retrain promote TARGET (--model-url - | --from-job JOB_ID) [--smoke FILE] [--probe FILE [--bake S] [--probe-every S]]. -WhatIf runs the CLI's dry
     run. Alias: Invoke-AmlPromotion.
 
     .PARAMETER Target
@@ -53,6 +53,18 @@ function Publish-AmlModel {
     Rows (.csv with a header, or .json) the CLI scores on the new deployment of an online target
     before any traffic moves to it (the CLI's smoke option); if that score fails, the traffic stays
     where it was and the error is AmlCliFailed. Other kinds of target refuse it (AmlUsage).
+
+    .PARAMETER ProbeFile
+    Health probe rows (.csv with a header, or .json): the CLI scores them on the model serving now
+    before the switch and on the new one after it (the CLI's probe option), and rolls the target back
+    when it turns unhealthy against the policy's health thresholds (-PolicyPath); the error is then
+    AmlCliFailed and says whether it was rolled back. -WhatIf does not probe.
+
+    .PARAMETER BakeSeconds
+    With -ProbeFile: keep probing this long after the switch (the CLI's bake option; default 0: once).
+
+    .PARAMETER ProbeEverySeconds
+    With -BakeSeconds: seconds between probes (the CLI's probe-every option; default 30).
 
     .PARAMETER TimeoutSec
     Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
@@ -169,6 +181,15 @@ function Publish-AmlModel {
         [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
         [string] $SmokeInputFile,
 
+        [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
+        [string] $ProbeFile,
+
+        [ValidateRange(0, 86400)]
+        [int] $BakeSeconds,
+
+        [ValidateRange(1, 86400)]
+        [int] $ProbeEverySeconds,
+
         [ValidateRange(1, 86400)]
         [int] $TimeoutSec,
 
@@ -221,6 +242,12 @@ function Publish-AmlModel {
         if ($Force) { $arguments += '--force' }
         if ($Reason) { $arguments += '--reason', $Reason }
         if ($SmokeInputFile) { $arguments += '--smoke', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($SmokeInputFile) }
+        # The CLI refuses a probe on a dry run (nothing is switched, so nothing to probe).
+        if ($ProbeFile -and -not $dryRun) {
+            $arguments += '--probe', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($ProbeFile)
+            if ($PSBoundParameters.ContainsKey('BakeSeconds')) { $arguments += '--bake', $BakeSeconds }
+            if ($ProbeEverySeconds) { $arguments += '--probe-every', $ProbeEverySeconds }
+        }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
         Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
