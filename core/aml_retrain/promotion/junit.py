@@ -10,7 +10,8 @@ Shape (the common JUnit schema PublishTestResults@2 reads with ``testResultsForm
           <failure message="…" type="gated">…</failure>        gated
           <skipped message="…"/>                               skipped, not-run
           <system-out>target, status, model, ledger seq</system-out>
-        <testcase classname="fanout.wave2" name="failure budget">   only in the wave over budget:
+        <testcase classname="fanout.wave2" name="failure budget">   in the wave over budget, if it
+                                                                rolled the run back:
           <failure message="wave 2 exceeded its failure budget: …; rolled back: …" type="budget"/>
       <testsuite name="rollback">                               only when the run rolled back
         <testcase classname="fanout.rollback" name="site-a">    one per target rolled back
@@ -103,7 +104,8 @@ def junit_xml(result: FanoutResult, *, now: datetime | None = None) -> bytes:
     """Return the run as JUnit XML bytes (UTF-8, with declaration)."""
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     counts = _counts(list(result.results))
-    if result.failed_wave is not None:
+    budget = result.failed_wave if result.rollbacks else None  # a plain stop: the failed cases say it
+    if budget is not None:
         counts["tests"] = str(int(counts["tests"]) + 1)
         counts["failures"] = str(int(counts["failures"]) + 1)
     root = ET.Element("testsuites", {"name": "aml-retrain fanout", **counts})
@@ -113,7 +115,7 @@ def junit_xml(result: FanoutResult, *, now: datetime | None = None) -> bytes:
         suite = _suite(root, f"wave {wave}", _counts(members), stamp, result.run_id)
         for member in members:
             _case(suite, member)
-        if wave == result.failed_wave:
+        if wave == budget:
             _budget_case(suite, result)
             suite.set("tests", str(int(suite.get("tests", "0")) + 1))
             suite.set("failures", str(int(suite.get("failures", "0")) + 1))
