@@ -138,3 +138,21 @@ def test_an_interrupted_run_resumes_without_promoting_a_target_twice(
     other = manifest(sites, {"on_failure": "stop"})
     refused = run("fanout", "run", str(other), "--resume", run_id)
     assert refused.exit_code == 2 and "was started with another manifest" in refused.stderr
+
+
+def test_a_rollback_whose_write_outcome_is_unknown_says_how_to_check(
+        emulator: Emulator, sites: dict[str, Any]) -> None:
+    svc = sites["svc"]
+    missing = str(sites["urls"]["v2"]).replace("census-v2", "missing")
+    path = manifest(sites, {"on_failure": "rollback"}, site_c=missing)
+    # site-b's second PATCH (its rollback) is applied, but answered with a 500.
+    emulator.fault("PATCH", f"/webservices/{svc}/endpoints/site-b$", count=1, status=500, skip=1,
+                   after=True)
+    result = run("-o", "json", "fanout", "run", str(path), "--concurrency", "1")
+    assert result.exit_code == 1, result.output
+    undone = {r["name"]: r for r in json.loads(result.stdout)["rollbacks"]}
+    assert undone["site-a"]["status"] == "rolled-back"
+    assert undone["site-b"]["status"] == "unknown", undone["site-b"]
+    assert undone["site-b"]["message"].startswith("unknown — ServiceError")
+    assert f"aml-retrain target show classic:{svc}/site-b" in undone["site-b"]["message"]
+    assert served(emulator, svc, "site-b") == V1  # it did land: the check the message asks for
