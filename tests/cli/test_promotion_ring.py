@@ -169,7 +169,59 @@ def test_fanout_exit_code_is_its_outcome(core: Calls, monkeypatch: pytest.Monkey
     assert result.exit_code == code, result.output
     [(_, args, kwargs)] = core.seen
     assert args == ("MANIFEST", ("CTX", 60.0))
-    assert kwargs == {"concurrency": 2, "keep_going": False}
+    run_id = kwargs.pop("run_id")
+    assert kwargs == {"concurrency": 2, "keep_going": False, "resume": None}
+    assert f"run {run_id}; if interrupted: aml-retrain fanout run {manifest} --resume {run_id}" \
+        in result.stderr
+
+
+def test_fanout_that_rolled_back_exits_1_and_lists_the_rollbacks(
+        core: Calls, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from aml_retrain.promotion import fanout
+    from aml_retrain.promotion.runs import RollbackOutcome
+
+    undone = RollbackOutcome("a", TARGET, 1, "rolled-back", model="OLD", replaced=URL, seq=3)
+    monkeypatch.setattr(fanout, "run_fanout", core.stub("run_fanout", FanoutResult(
+        (TargetResult("a", TARGET, 1, "promoted", URL), TargetResult("b", TARGET + "b", 2, "gated")),
+        2, False, 0.1, "b gated in wave 2", "20261203T180000Z-1234abcd", 2, (undone,))))
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\n")
+    result = run("fanout", "run", str(manifest))
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["failed_wave"] == 2 and data["run_id"] == "20261203T180000Z-1234abcd"
+    assert data["rollbacks"] == [undone.to_dict()]
+    table = CliRunner().invoke(app, ["fanout", "run", str(manifest)])
+    assert table.exit_code == 1 and "Rolled back (wave 2 exceeded its failure budget)" in table.stdout
+
+
+def test_fanout_resume_passes_the_run_id_and_a_bad_one_is_exit_2(
+        core: Calls, tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\n")
+    result = run("fanout", "run", str(manifest), "--resume", "20261203T180000Z-1234abcd")
+    assert result.exit_code == 0, result.output
+    assert core.seen[0][2]["resume"] == core.seen[0][2]["run_id"] == "20261203T180000Z-1234abcd"
+    assert "(resumed)" in result.stderr
+    bad = run("fanout", "run", str(manifest), "--resume", "yesterday")
+    assert bad.exit_code == 2 and "is not a fan-out run id" in bad.stderr
+    assert len(core.seen) == 1  # refused before any core call
+
+
+def test_fanout_status_is_one_core_call_on_the_ledger(core: Calls,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from aml_retrain.promotion import runs
+
+    shown = {"run_id": "20261203T180000Z-1234abcd", "manifest": "sha256:x", "entries": 1,
+             "waves": [1], "targets": [{"wave": 1, "target": TARGET, "state": "promoted"}]}
+    monkeypatch.setattr(runs, "run_status", core.stub("run_status", shown))
+    result = run("fanout", "status", "20261203T180000Z-1234abcd")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == shown
+    assert core.seen[0][1] == ("LEDGER", "20261203T180000Z-1234abcd")
+    table = CliRunner().invoke(app, ["fanout", "status", "20261203T180000Z-1234abcd"])
+    assert table.exit_code == 0 and "Fan-out run 20261203T180000Z-1234abcd" in table.stdout
+    assert run("fanout", "status", "nope").exit_code == 2
 
 
 def test_webservice_show_is_one_core_call_and_a_missing_service_is_exit_3(core: Calls) -> None:

@@ -23,7 +23,7 @@ from tests.integration import test_pwsh_json_contract as flows
 pytestmark = pytest.mark.integration
 RG, WS = "aml-retrain-demo", "census-model-ws"
 OTHERS = {("storage", "upload"), ("auth", "show"), ("ledger", "repair"), ("jobs", "status"),
-          ("jobs", "wait"), ("jobs", "cancel"), ("target", "show")}
+          ("jobs", "wait"), ("jobs", "cancel"), ("target", "show"), ("fanout", "status")}
 # install-azurite's exact snake_case keys are asserted in tests/cli/test_emulator_cli.py (fake npm).
 ONLINE = {("online", "endpoints", "list"), ("online", "endpoints", "show"),
           ("online", "deployments", "list"), ("online", "deployments", "show"),
@@ -70,6 +70,26 @@ def test_the_other_commands_print_snake_case(
     shown = checked("target", "show", f"ARM:{RG}/{WS}")
     assert (shown["target"], shown["model_url"]) == (f"arm:{RG}/{WS}", uri.split("?", 1)[0])
     assert len(shown["state_hash"]) == 64 and shown["detail"]["resource_id"].endswith(f"/{WS}")
+
+
+def test_fanout_status_prints_snake_case(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    monkeypatch.setenv("AML_RETRAIN_LEDGER", str(tmp_path / "ledger.jsonl"))
+    svc = next(s["Id"] for s in checked("classic", "services", "list")
+               if "[Predictive Exp.]" in s["Name"])
+    checked("classic", "endpoints", "create", svc, "naming", "--exist-ok")
+    model = tmp_path / "m.ilearner"
+    model.write_bytes(b"model bytes")
+    url = checked("storage", "upload", str(model), "--container", "naming")["url"]
+    manifest = tmp_path / "fanout.yaml"
+    manifest.write_text(yaml.safe_dump({"version": 1, "targets": [
+        {"target": f"classic:{svc}/naming", "model_url": url}]}))
+    run_id = CliRunner().invoke(app, ["-o", "json", "fanout", "run", str(manifest)]).stdout
+    shown = checked("fanout", "status", json.loads(run_id)["run_id"])
+    assert [t["state"] for t in shown["targets"]] == ["promoted"]
 
 
 def test_emulator_start_and_stop_print_snake_case(

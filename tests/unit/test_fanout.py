@@ -194,7 +194,8 @@ def test_all_promoted_in_manifest_order_with_wave_one_first(tmp_path: Path) -> N
     assert statuses(result) == ["promoted"] * 4
     assert worker.started[0] == "t0"  # wave 2 is only submitted after wave 1 ended
     assert result.outcome == "ok" and result.stopped is None
-    assert result.counts == {"promoted": 4, "skipped": 0, "gated": 0, "failed": 0, "not-run": 0}
+    assert result.counts == {"promoted": 4, "skipped": 0, "gated": 0, "failed": 0, "unhealthy": 0,
+                             "not-run": 0}
     first = result.results[0]
     assert (first.model, first.seq, first.message) == (URL, 7, f"was {model('a')}")
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from aml_retrain_cli.commands.classic_jobs import DEFAULT_OPERATION_TIMEOUT, OperationTimeoutOpt
-from aml_retrain_cli.context import state
+from aml_retrain_cli.context import State, state
 from aml_retrain_cli.render import emit, field, notice
 
 app = typer.Typer(help="Retrain and/or deploy many targets from a manifest, canary first.",
@@ -29,23 +29,33 @@ def run(
     junit: Annotated[Path | None, typer.Option(metavar="FILE",
                                                help="Also write JUnit XML (one test per target).")]
     = None,
+    resume: Annotated[str | None, typer.Option(metavar="RUN_ID", help="Continue this interrupted run: "
+                                               "promote only what its ledger entries lack.")] = None,
     timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
 ) -> None:
     """Promote every target of MANIFEST, canary wave first, at most --concurrency at once.
 
-    A failed target, or a gated one in the canary wave, stops the rollout unless --keep-going.
+    A failed target, or a gated one in the canary wave, stops the rollout unless --keep-going;
+    the manifest's rollout: section sets a failure budget per wave (max_failures) and whether
+    exceeding it rolls back every target this run switched (on_failure: rollback).
 
+    Every ledger entry carries the run id (printed first): --resume RUN_ID continues that run.
     Re-runs skip targets already at their model (as the ledger records).
 
-    Exit: 0 all promoted/skipped, 8 gated and none failed, 1 a target failed, 2 bad manifest.
+    Exit: 0 all promoted/skipped, 8 gated and none failed, 1 a target failed or the run rolled
+    back, 2 bad manifest or resume refused, 130 interrupted (resume it).
     """
     from aml_retrain.promotion.fanout import load_manifest, run_fanout
     from aml_retrain.promotion.junit import write_junit
+    from aml_retrain.promotion.rollout import new_run_id, validate_run_id
 
     st = state(ctx)
     parsed = load_manifest(manifest)
+    run_id = validate_run_id(resume) if resume else new_run_id()
+    notice(f"run {run_id}" + (" (resumed)" if resume else "")
+           + f"; if interrupted: aml-retrain fanout run {manifest} --resume {run_id}")
     result = run_fanout(parsed, st.promotion_context(timeout), concurrency=concurrency,
-                        keep_going=keep_going)
+                        keep_going=keep_going, run_id=run_id, resume=resume and run_id)
     if junit is not None:
         write_junit(result, junit)
     data = result.to_dict()
@@ -58,7 +68,39 @@ def run(
         counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
         notice(f"{counts} in {result.seconds:.1f} s"
                + (f"; stopped: {result.stopped}" if result.stopped else ""))
+        _render_rollbacks(st, data["rollbacks"], result.failed_wave)
     if result.outcome == "failed":
         raise typer.Exit(code=EXIT_FAILED)
     if result.outcome == "gated":
         raise typer.Exit(code=EXIT_GATED)
+
+
+def _render_rollbacks(st: State, rollbacks: list[dict[str, Any]], wave: int | None) -> None:
+    if rollbacks:
+        emit(st, rollbacks, [field("name"), field("target"), field("wave"), field("status"),
+                             field("model"), field("message")],
+             title=f"Rolled back (wave {wave} exceeded its failure budget)")
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The id `fanout run` printed.")],
+) -> None:
+    """Show what the ledger records of run RUN_ID, per wave and target.
+
+    Targets the run never reached have no entry, so they are not listed: compare with the manifest.
+    Exit: 0, 2 unknown or malformed run id.
+    """
+    from aml_retrain.promotion.rollout import validate_run_id
+    from aml_retrain.promotion.runs import run_status
+
+    st = state(ctx)
+    data = run_status(st.ledger(), validate_run_id(run_id))
+    if st.json:
+        emit(st, data)
+        return
+    emit(st, data["targets"], [field("wave"), field("target"), field("state"), field("model"),
+                               field("promoted_seq"), field("rolled_back_seq"), field("time")],
+         title=f"Fan-out run {run_id}")
+    notice(f"{data['entries']} ledger entries; manifest {data['manifest']}")

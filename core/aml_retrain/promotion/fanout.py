@@ -8,6 +8,10 @@ Rules (the ``fanout run`` help repeats them):
 * A gated target in the canary wave (the first of several) stops the rollout the same way, since
   the canary exists to catch a bad model; gated targets elsewhere are reported and do not stop.
 * A target already serving the wanted model, as the ledger also records, is ``skipped`` (re-runs).
+* The manifest's ``rollout:`` section (:mod:`.rollout`) widens the stop rule to a failure budget per
+  wave (``max_failures``); with ``on_failure: rollback`` a wave over budget rolls back every
+  target this run switched, earlier waves included (:func:`.runs.rollback_switched`).
+* Every ledger entry of the run carries its ``run_id``: ``resume`` continues an interrupted run.
 
 Every worker thread gets its own copy of the :class:`PromotionContext` with its own clients (one
 HTTP session each: ``requests.Session`` is not documented as thread-safe) and the run's caches;
@@ -18,21 +22,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain._json import JsonObject
 from aml_retrain.errors import AmlRetrainError, GatedError, ValidationError
+from aml_retrain.promotion._run_ledger import RunLedger
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
+from aml_retrain.promotion.rollout import HealthCheck, Healthy, new_run_id
+from aml_retrain.promotion.runs import RollbackOutcome, done_targets, rollback_switched, stamper
 from aml_retrain.promotion.targets import kind_of
 
 if TYPE_CHECKING:
-    from aml_retrain.promotion._locks import TargetHold
     from aml_retrain.promotion.context import PromotionContext
-    from aml_retrain.promotion.ledger import Ledger, VerifyResult
+    from aml_retrain.promotion.ledger import Ledger
     from aml_retrain.promotion.promote import PromotionResult
 
 __all__ = [
@@ -49,7 +54,8 @@ __all__ = [
     "run_fanout",
 ]
 
-STATUSES = ("promoted", "skipped", "gated", "failed", "not-run")
+STATUSES = ("promoted", "skipped", "gated", "failed", "unhealthy", "not-run")
+SWITCHED = ("promoted", "unhealthy")  # what a rollback of the run undoes
 DEFAULT_CONCURRENCY = 4
 # One target's promotion, given the worker thread's context (whose ledger is the run's).
 Worker = Callable[[TargetSpec, "PromotionContext"], "PromotionResult"]
@@ -85,6 +91,10 @@ class FanoutResult:
     keep_going: bool
     seconds: float
     stopped: str | None = None
+    run_id: str = ""
+    failed_wave: int | None = None  # the wave that exceeded its failure budget
+    rollbacks: tuple[RollbackOutcome, ...] = ()
+    resumed: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -93,17 +103,19 @@ class FanoutResult:
 
     @property
     def outcome(self) -> str:
-        """``failed`` if any target failed, else ``gated`` if any was gated, else ``ok``."""
+        """``failed`` if a target failed, was unhealthy or rolled back, else ``gated`` or ``ok``."""
         counts = self.counts
-        if counts["failed"]:
+        if counts["failed"] or counts["unhealthy"] or self.rollbacks:
             return "failed"
         return "gated" if counts["gated"] else "ok"
 
     def to_dict(self) -> JsonObject:
         """Return a JSON-ready dict: outcome, counts, stop reason and per-target results."""
-        return {"outcome": self.outcome, "counts": self.counts, "stopped": self.stopped,
+        return {"outcome": self.outcome, "run_id": self.run_id, "resumed": self.resumed,
+                "counts": self.counts, "stopped": self.stopped, "failed_wave": self.failed_wave,
                 "concurrency": self.concurrency, "keep_going": self.keep_going,
-                "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results]}
+                "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results],
+                "rollbacks": [r.to_dict() for r in self.rollbacks]}
 
 
 def promote_target(spec: TargetSpec, context: PromotionContext, *, budget: float = 1800.0,
@@ -163,106 +175,6 @@ def _retrain(spec: TargetSpec, context: PromotionContext, budget: float) -> tupl
                                         budget=budget)
 
 
-class RunLedger:
-    """The run's ledger: read once, then answered from memory; appends go to the real store.
-
-    ``promote`` asks the ledger for a target's current entry; a file ledger re-reads every line for
-    that, which makes N targets cost O(N * ledger size). Within the run, duplicates are refused by
-    the manifest; another process may still have promoted a target since the snapshot. A local
-    ledger tells :meth:`lock` the highest ``seq`` it did not write itself: past the snapshot, the
-    snapshot is read again (once per outside append seen, not once per target). A store that
-    cannot tell (a blob ledger) has the held target re-read.
-    """
-
-    def __init__(self, inner: Ledger) -> None:
-        self.inner = inner
-        self.location = inner.location
-        self._lock = threading.Lock()
-        self._current: dict[str, JsonObject] | None = None
-        self._seen = 0  # every entry up to this seq is in the snapshot
-
-    def _snapshot(self) -> dict[str, JsonObject]:
-        with self._lock:
-            if self._current is None:
-                self._current = {}
-                self._merge(self.inner.entries())
-            return self._current
-
-    def _merge(self, entries: list[JsonObject]) -> None:
-        """Fold a full read into the snapshot (lock held); a later seq wins, so appends made
-        while reading are kept."""
-        from aml_retrain.promotion.ledger import ACTIONS
-
-        assert self._current is not None
-        for entry in entries:
-            seq = entry.get("seq")
-            if isinstance(seq, int):
-                self._seen = max(self._seen, seq)
-            if entry.get("action") not in ACTIONS or not entry.get("target"):
-                continue
-            had = self._current.get(str(entry["target"]))
-            if not _newer(had, entry):  # file order, unless seqs say our append came later
-                self._current[str(entry["target"])] = entry
-
-    def append(self, entry: Mapping[str, Any]) -> JsonObject:
-        """Append to the real ledger and remember the entry as the target's current one."""
-        sealed = self.inner.append(entry)
-        current = self._snapshot()
-        with self._lock:
-            if not _newer(current.get(str(sealed["target"])), sealed):
-                current[str(sealed["target"])] = sealed
-        return sealed
-
-    def repair(self) -> dict[str, Any]:
-        """Delegate to the real ledger."""
-        return self.inner.repair()
-
-    @contextmanager
-    def lock(self, target: str) -> Iterator[TargetHold]:
-        """Hold the target in the real ledger; re-read it if someone appended since we looked."""
-        with self.inner.lock(target) as hold:
-            current = self._snapshot()
-            outside = hold.outside_seq  # set by the inner lock when it can tell (local ledgers)
-            if outside is None:
-                fresh = self.inner.current(target)
-                with self._lock:
-                    if fresh is None:
-                        current.pop(target, None)
-                    else:
-                        current[target] = fresh
-            elif outside > self._seen:
-                entries = self.inner.entries()
-                with self._lock:
-                    self._merge(entries)
-            yield hold
-
-    def current(self, target: str) -> JsonObject | None:
-        """Return the target's latest entry as of the start of the run plus our appends."""
-        return self._snapshot().get(target)
-
-    def entries(self, target: str | None = None) -> list[JsonObject]:
-        """Delegate to the real ledger."""
-        return self.inner.entries(target)
-
-    def verify(self) -> VerifyResult:
-        """Delegate to the real ledger."""
-        return self.inner.verify()
-
-    def previous(self, target: str) -> JsonObject | None:
-        """Delegate to the real ledger."""
-        return self.inner.previous(target)
-
-    def get(self, target: str, seq: int) -> JsonObject:
-        """Delegate to the real ledger."""
-        return self.inner.get(target, seq)
-
-
-def _newer(had: Mapping[str, Any] | None, entry: Mapping[str, Any]) -> bool:
-    """True if ``had`` has a higher seq than ``entry`` (a re-read that raced one of our appends)."""
-    mine, theirs = (had or {}).get("seq"), entry.get("seq")
-    return isinstance(mine, int) and isinstance(theirs, int) and mine > theirs
-
-
 class _ThreadContexts:
     """One context per worker thread (own clients, the run's ledger and caches), all closed at the end.
 
@@ -290,21 +202,36 @@ class _ThreadContexts:
             made.close()
 
 
+class _Unhealthy(Exception):
+    """The health check failed a target right after its switch (the switch did happen)."""
+
+    def __init__(self, reason: str, done: PromotionResult) -> None:
+        super().__init__(reason)
+        self.done = done
+
+
 class _Run:
-    """State shared by the workers of one run: the stop flag and its first reason."""
+    """State shared by the workers of one run: the stop flag, its first reason, failures per wave."""
 
     def __init__(self, manifest: Manifest, worker: Worker, contexts: _ThreadContexts,
                  keep_going: bool,
                  on_result: Callable[[TargetResult], None] | None,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], health: HealthCheck,
+                 done: Mapping[str, JsonObject], run_id: str) -> None:
         self.manifest = manifest
         self.worker = worker
         self.contexts = contexts
         self.keep_going = keep_going
         self.on_result = on_result
         self.clock = clock
+        self.health = health
+        self.done = done  # target -> promote entry, of a resumed run
+        self.run_id = run_id
         self.stop = threading.Event()
         self.reason: str | None = None
+        self.failed_wave: int | None = None
+        self.failures: dict[int, int] = {}
+        self.budgets = {n: manifest.rollout.budget(len(specs)) for n, specs in manifest.waves()}
         self.queued: list[Future[TargetResult]] = []  # the current wave's futures
         self._lock = threading.Lock()
 
@@ -320,33 +247,64 @@ class _Run:
         for future in list(self.queued):
             future.cancel()
 
+    def failure(self, spec: TargetSpec, status: str) -> None:
+        """Count a failure against the wave's budget; past it, stop the rollout."""
+        if self.keep_going:
+            return
+        with self._lock:
+            count = self.failures[spec.wave] = self.failures.get(spec.wave, 0) + 1
+        budget = self.budgets.get(spec.wave, 0)
+        if count > budget:
+            with self._lock:
+                self.failed_wave = spec.wave if self.failed_wave is None else self.failed_wave
+            over = f" ({count} failures, budget {budget})" if budget else ""
+            self.halt(f"{spec.name} {status} in wave {spec.wave}{over}")
+
     def one(self, spec: TargetSpec) -> TargetResult:
-        """Run one target unless the rollout stopped; never raises."""
+        """Run one target unless the rollout stopped; never raises (but lets an interrupt through)."""
+        earlier = self.done.get(str(spec.target))
+        if earlier is not None:
+            return _done_before(spec, earlier, self.run_id)
         if self.stop.is_set():
             return _not_run(spec, self.reason)
         start = self.clock()
-        result = _classify(spec, lambda: self.worker(spec, self.contexts.get()))
+        result = _classify(spec, lambda: self.switch(spec, self.contexts.get()))
         result = replace(result, seconds=self.clock() - start)
-        stops = result.status == "failed" or (
-            result.status == "gated" and spec.wave == self.manifest.canary_wave)
-        if stops and not self.keep_going:
-            # Set before returning so a free worker cannot start another target meanwhile.
-            self.halt(f"{spec.name} {result.status} in wave {spec.wave}")
+        if result.status in ("failed", "unhealthy") or (
+                result.status == "gated" and spec.wave == self.manifest.canary_wave):
+            # Counted before returning so a free worker cannot start another target meanwhile.
+            self.failure(spec, result.status)
         if self.on_result is not None:
             self.on_result(result)
         return result
+
+    def switch(self, spec: TargetSpec, context: PromotionContext) -> PromotionResult:
+        """Promote one target, then ask the health check about it."""
+        done = self.worker(spec, context)
+        if not done.already_current and not done.dry_run:
+            reason = self.health.after_switch(spec, done, context)
+            if reason:
+                raise _Unhealthy(reason, done)
+        return done
 
 
 def _classify(spec: TargetSpec, call: Callable[[], PromotionResult]) -> TargetResult:
     base = TargetResult(spec.name, str(spec.target), spec.wave, "failed", job_id=spec.job_id)
     try:
         done = call()
+    except _Unhealthy as exc:
+        switched = _promoted(base, exc.done)
+        return replace(switched, status="unhealthy", message=_line(f"unhealthy after the switch: {exc}"))
     except GatedError as exc:
         return replace(base, status="gated", message=_line(str(exc)))
     except AmlRetrainError as exc:
         return replace(base, message=_line(f"{type(exc).__name__}: {exc}"))
     except Exception as exc:  # one target's bug must not hide the other targets' results
         return replace(base, message=_line(f"unexpected {type(exc).__name__}: {exc}"))
+    return _promoted(base, done)
+
+
+def _promoted(base: TargetResult, done: PromotionResult) -> TargetResult:
     entry = done.entry or {}
     seq = entry.get("seq") if isinstance(entry.get("seq"), int) else None
     job = done.entry.get("job_id") if done.entry else None
@@ -357,6 +315,14 @@ def _classify(spec: TargetSpec, call: Callable[[], PromotionResult]) -> TargetRe
     old = f"was {done.old_model}" if done.old_model else "no model before"
     return replace(base, status="promoted", model=done.new_model, seq=seq, job_id=job,
                    message=_line(f"{old}; {notes}" if notes else old))
+
+
+def _done_before(spec: TargetSpec, entry: Mapping[str, Any], run_id: str) -> TargetResult:
+    seq = entry.get("seq") if isinstance(entry.get("seq"), int) else None
+    model = entry.get("new_model")
+    return TargetResult(spec.name, str(spec.target), spec.wave, "promoted",
+                        model=str(model) if model else None, seq=seq, job_id=spec.job_id,
+                        message=f"promoted before the resume of run {run_id} (ledger #{seq})")
 
 
 def _not_run(spec: TargetSpec, reason: str | None) -> TargetResult:
@@ -378,12 +344,20 @@ def run_fanout(
     on_result: Callable[[TargetResult], None] | None = None,
     worker: Worker | None = None,
     clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    run_id: str | None = None,
+    resume: str | None = None,
+    health: HealthCheck | None = None,
 ) -> FanoutResult:
     """Promote every manifest target wave by wave; see the module docstring for the rules.
 
     :param context: copied per worker thread (own clients; shared ledger, journal and caches).
     :param on_result: called from the worker thread as each target ends (progress).
     :param worker: replaces :func:`promote_target` (tests).
+    :param run_id: this run's id (default: a new one); ``resume`` continues that run instead,
+        promoting only the targets its ledger entries do not show as promoted.
+    :param health: checks each target after its switch and during a bake (default: healthy).
+    :raises ValidationError: bad concurrency; a resume of an unknown, rolled back or other run.
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ValidationError(f"concurrency must be between 1 and 256, not {concurrency!r}")
@@ -392,21 +366,31 @@ def run_fanout(
     def default(spec: TargetSpec, ctx: PromotionContext) -> PromotionResult:
         return promote_target(spec, ctx, budget=budget, model_url=sas.url(spec, ctx))
 
-    contexts = _ThreadContexts(context, RunLedger(context.the_ledger()))
-    run = _Run(manifest, worker or default, contexts, keep_going, on_result, clock)
+    inner = context.the_ledger()
+    run_id = resume or run_id or new_run_id()
+    done = done_targets(manifest, inner, run_id) if resume else {}
+    contexts = _ThreadContexts(context, RunLedger(inner, stamper(run_id, manifest)))
+    run = _Run(manifest, worker or default, contexts, keep_going, on_result, clock,
+               health or Healthy(), done, run_id)
     results: dict[int, TargetResult] = {}
+    rollbacks: tuple[RollbackOutcome, ...] = ()
     start = clock()
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fanout") as pool:
-            for _number, specs in manifest.waves():
+            for position, (_number, specs) in enumerate(manifest.waves()):
                 if run.stop.is_set():
                     results.update((s.index, _not_run(s, run.reason)) for s in specs)
                     continue
+                if position and manifest.rollout.pause_between_waves:
+                    sleep(manifest.rollout.pause_between_waves)
                 results.update(_wave(pool, run, specs))
+                _bake(run, specs, results, sleep)
+        rollbacks = _roll_back(run, results)
     finally:
         contexts.close()
     ordered = tuple(results[s.index] for s in manifest.targets)
-    return FanoutResult(ordered, concurrency, keep_going, clock() - start, run.reason)
+    return FanoutResult(ordered, concurrency, keep_going, clock() - start, run.reason, run_id,
+                        run.failed_wave, rollbacks, resumed=resume is not None)
 
 
 def _wave(pool: ThreadPoolExecutor, run: _Run, specs: list[TargetSpec]) -> dict[int, TargetResult]:
@@ -425,3 +409,36 @@ def _wave(pool: ThreadPoolExecutor, run: _Run, specs: list[TargetSpec]) -> dict[
     for future, spec in futures.items():
         out[spec.index] = _not_run(spec, run.reason) if future.cancelled() else future.result()
     return out
+
+
+def _bake(run: _Run, specs: list[TargetSpec], results: dict[int, TargetResult],
+          sleep: Callable[[float], None]) -> None:
+    """Watch the wave's fresh switches for ``bake`` seconds; unhealthy ones count as failures."""
+    settings = run.manifest.rollout
+    watched = [s for s in specs if results[s.index].status == "promoted"
+               and str(s.target) not in run.done]
+    if not settings.bake or not watched or run.stop.is_set():
+        return
+    end = run.clock() + settings.bake
+    while watched:
+        bad = run.health.during_bake(specs[0].wave, watched, run.contexts.get())
+        for spec in [s for s in watched if s.name in bad]:
+            results[spec.index] = replace(results[spec.index], status="unhealthy",
+                                          message=_line(f"unhealthy during the bake: {bad[spec.name]}"))
+            watched.remove(spec)
+            run.failure(spec, "unhealthy")
+        left = end - run.clock()
+        if run.stop.is_set() or left <= 0:
+            return
+        sleep(min(settings.every or settings.bake, left))
+
+
+def _roll_back(run: _Run, results: dict[int, TargetResult]) -> tuple[RollbackOutcome, ...]:
+    """With ``on_failure: rollback`` and a wave over budget, undo the run's switches, latest wave first."""
+    if run.failed_wave is None or run.manifest.rollout.on_failure != "rollback":
+        return ()
+    specs = sorted(run.manifest.targets, key=lambda s: (-s.wave, s.index))
+    switched = [(s, results[s.index].model) for s in specs
+                if s.index in results and results[s.index].status in SWITCHED]
+    reason = f"fanout run {run.run_id}: wave {run.failed_wave} exceeded its failure budget"
+    return rollback_switched(switched, run.contexts.get(), reason)

@@ -10,6 +10,9 @@ Format (YAML or JSON; relative paths resolve against the manifest's folder)::
                                      # (online: targets need none: the serving model's job re-runs)
       retrain: false                 # see `retrain` below
     waves: true                      # false: one wave, no canary
+    rollout:                         # failure budget, rollback, pauses (see rollout.py)
+      max_failures: 0                # per wave: N or "N%"
+      on_failure: stop               # or rollback: undo every switch of the run
     targets:
       - name: site-a                 # unique; default: the target string
         target: classic:<SERVICE_ID>/site-a   # or another kind's form (docs/promotion.md)
@@ -32,12 +35,13 @@ targets with neither go to wave 2.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain.errors import ValidationError
 from aml_retrain.promotion.context import NO_GATE, GateOptions
+from aml_retrain.promotion.rollout import RolloutSettings, manifest_digest, parse_rollout
 
 if TYPE_CHECKING:
     from aml_retrain.evaluation import Metrics
@@ -46,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Manifest", "TargetSpec", "load_manifest", "parse_manifest"]
 
-TOP_KEYS = ("version", "defaults", "waves", "targets")
+TOP_KEYS = ("version", "defaults", "waves", "rollout", "targets")
 DEFAULT_KEYS = ("policy", "gate", "training_service", "retrain")
 TARGET_KEYS = ("name", "target", "model_url", "from_job", "data", "metrics", "policy", "gate",
                "training_service", "retrain", "canary", "wave")
@@ -86,6 +90,8 @@ class Manifest:
 
     source: str
     targets: tuple[TargetSpec, ...]
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)
+    digest: str = ""  # of the content: a resumed run must be given the same manifest
 
     def waves(self) -> list[tuple[int, list[TargetSpec]]]:
         """Return ``[(wave number, targets)]`` in the order they run."""
@@ -169,9 +175,11 @@ def parse_manifest(data: Any, base: Path, source: str = "<manifest>") -> Manifes
     raw = top.get("targets")
     if not isinstance(raw, list) or not raw:
         raise read.error("targets", "expected a non-empty list of targets")
+    rollout = parse_rollout(top.get("rollout"), read.error, lambda text: read.path(text))
     specs = [_target(read, item, i, defaults) for i, item in enumerate(raw)]
     _check_unique(read, specs)
-    return Manifest(source, tuple(_assign_waves(read, specs, raw, waves is not False)))
+    return Manifest(source, tuple(_assign_waves(read, specs, raw, waves is not False)), rollout,
+                    manifest_digest(data))
 
 
 def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -> TargetSpec:
