@@ -13,6 +13,7 @@
     FormatsToProcess     = @('AmlRetrain.Format.ps1xml')
     FunctionsToExport    = @(
         'Export-AmlWebServiceDefinition'
+        'Get-AmlFanoutRun'
         'Get-AmlNewWebService'
         'Get-AmlNewWebServiceKey'
         'Get-AmlOnlineDeployment'

@@ -64,6 +64,7 @@ PIPES: list[tuple[Command, str, dict[str, str]]] = [
     (("online", "retrain"), "Publish-AmlModel", _FROM_JOB),
     (("online", "retrain"), "Test-AmlModelGate", _FROM_JOB),
     (("online", "retrain"), "New-AmlPromotionPlan", _FROM_JOB),
+    (("fanout", "run"), "Get-AmlFanoutRun", {"RunId": "run_id"}),
 ]
 # Fields the function's code reads as properties ($_.field / $result.field) of a command's output.
 READS: list[tuple[Command, str, str]] = [
@@ -74,6 +75,7 @@ READS: list[tuple[Command, str, str]] = [
     (("ledger", "verify"), "Test-AmlPromotionLedger", "ok"),
     (("online", "endpoints", "list"), "Get-AmlOnlineEndpoint", "name"),
     (("online", "endpoints", "show"), "Get-AmlOnlineEndpoint", "name"),
+    (("fanout", "status"), "Get-AmlFanoutRun", "targets"),
 ]
 
 

@@ -42,9 +42,7 @@ MUTATING_INVOKE = {"Invoke-AmlPromotionPlan", "Invoke-AmlFanout"}
 NOT_WRAPPED = {("auth", "show"), ("emulator", "start"), ("emulator", "stop"), ("storage", "upload"),
                ("emulator", "install-azurite"), ("emulator", "sample-data"),
                # `jobs` is the same group as `classic jobs`, which the job cmdlets call.
-               ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel"),
-               # Pending a cmdlet (Get-AmlFanoutStatus): the module is another helper's to change.
-               ("fanout", "status")}
+               ("jobs", "status"), ("jobs", "wait"), ("jobs", "cancel")}
 # The flows of the issue: each must be reachable from PowerShell.
 REQUIRED_COMMANDS = {
     ("classic", "services", "list"), ("classic", "services", "show"), ("classic", "endpoints", "list"),
@@ -55,7 +53,7 @@ REQUIRED_COMMANDS = {
     ("classic", "score"), ("webservice", "list"), ("webservice", "show"), ("webservice", "export"),
     ("webservice", "set-model"), ("webservice", "import"), ("webservice", "update"), ("webservice", "keys"),
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"),
-    ("ledger", "verify"), ("ledger", "repair"), ("fanout", "run"), ("target", "show"),
+    ("ledger", "verify"), ("ledger", "repair"), ("fanout", "run"), ("fanout", "status"), ("target", "show"),
     ("online", "endpoints", "list"), ("online", "endpoints", "show"), ("online", "deployments", "list"),
     ("online", "deployments", "show"), ("online", "models", "list"), ("online", "retrain"),
     ("online", "score"),
@@ -637,6 +635,30 @@ def test_endpoint_name_patterns_equal_the_cli_validation() -> None:
             assert [n for n in samples if bool(module.search(n)) != cli_accepts(n)] == [], fn.name
             checked += 1
     assert checked >= 5
+
+
+def test_resume_run_id_pattern_equals_the_cli_validation() -> None:
+    # ValidatePattern ignores case unless Options = 'None' (RegexOptions.IgnoreCase is its default):
+    # without it an upper-case id would pass the cmdlet and only fail in the CLI.
+    from aml_retrain.errors import ValidationError
+    from aml_retrain.promotion.rollout import validate_run_id
+
+    samples = ["20261203T183000Z-1a2b3c4d", "20261203T183000Z-1A2B3C4D", "20261203t183000Z-1a2b3c4d",
+               "20261203T183000Z-1a2b3c4", "2026120T183000Z-1a2b3c4d", "20261203T183000Z-1a2b3c4g",
+               "20261203T183000Z1a2b3c4d", "", "run"]
+
+    def cli_accepts(run_id: str) -> bool:
+        try:
+            validate_run_id(run_id)
+        except ValidationError:
+            return False
+        return True
+
+    fn = next(f for f in functions() if f.name == "Invoke-AmlFanout")
+    declared = next(p for p in fn.params if p.name == "Resume").attributes["ValidatePattern"]
+    flags = 0 if re.search(r"Options\s*=\s*'None'", declared) else re.IGNORECASE
+    module = re.compile(re.match(r"\s*'([^']+)'", declared).group(1), flags)  # type: ignore[union-attr]
+    assert [s for s in samples if bool(module.search(s)) != cli_accepts(s)] == []
 
 
 def test_name_filters_treat_studio_brackets_literally() -> None:

@@ -41,7 +41,7 @@ ONLINE_FLOW = {
 }
 PROMOTION_FLOW = {
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"), ("ledger", "verify"),
-    ("ledger", "repair"), ("fanout", "run"), ("target", "show"),
+    ("ledger", "repair"), ("fanout", "run"), ("fanout", "status"), ("target", "show"),
 }
 
 
@@ -200,6 +200,8 @@ def test_promotion_flow_prints_what_the_module_reads(
     fanout = cli("fanout", "run", str(manifest), "--concurrency", "2", "--keep-going",
                  "--junit", str(tmp_path / "fanout.xml"))
     assert fanout["outcome"] == "ok" and (tmp_path / "fanout.xml").exists()
+    run = cli("fanout", "status", fanout["run_id"])  # Get-AmlFanoutRun, piped from Invoke-AmlFanout
+    assert [t["target"] for t in run["targets"]] == [f"classic:{predictive}/pwsh02"]
     assert PROMOTION_FLOW <= cli.seen
 
 

@@ -18,7 +18,7 @@ BeforeEach {
         # Every field a cmdlet reads from a result under the module's StrictMode 3 (a missing property
         # is an error there): Name (Get-AmlWebService -Name), resource_group (Get-AmlNewWebService), ...
         [pscustomobject]@{ PSTypeName = $TypeName; Command = $Command -join ' '; Arguments = $Arguments; outcome = 'pass'; ok = $true
-            Name = 'ep1'; resource_group = 'rg' }
+            Name = 'ep1'; resource_group = 'rg'; targets = @() }
     }
 }
 
@@ -72,6 +72,9 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Invoke-AmlPromotionPlan $file -TimeoutSec 300 -Confirm:$false }; Cli = 'apply'; Expect = '<file> --timeout 300' }
         @{ Call = { Undo-AmlPromotion $target -TimeoutSec 60 -Confirm:$false }; Cli = 'rollback'; Expect = '<target> --timeout 60' }
         @{ Call = { Invoke-AmlFanout $file -TimeoutSec 60 -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --timeout 60' }
+        @{ Call = { Invoke-AmlFanout $file -Resume 20261203T183000Z-1a2b3c4d -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --resume 20261203T183000Z-1a2b3c4d' }
+        @{ Call = { Get-AmlFanoutRun 20261203T183000Z-1a2b3c4d }; Cli = 'fanout status'; Expect = '20261203T183000Z-1a2b3c4d' }
+        @{ Call = { [pscustomobject]@{ run_id = '20261203T183000Z-1a2b3c4d'; outcome = 'failed' } | Get-AmlFanoutRun }; Cli = 'fanout status'; Expect = '20261203T183000Z-1a2b3c4d' }
         @{ Call = { Update-AmlNewWebService rg ws -Path $file -TimeoutSec 60 -Confirm:$false }; Cli = 'webservice update'; Expect = 'rg ws --file <file> --timeout 60' }
         @{ Call = { Repair-AmlPromotionLedger -Confirm:$false }; Cli = 'ledger repair'; Expect = '' }
         # A classic id or arm:RG/NAME as one reference: classic retrain runs the kind it names.

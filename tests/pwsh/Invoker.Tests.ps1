@@ -218,6 +218,24 @@ Describe 'Invoke-AmlRetrainCli' {
         $err.TargetObject.outcome | Should -Be 'gated'
     }
 
+    It 'tags a failed fan-out''s rollbacks as AmlRetrain.FanoutRollback in the error''s TargetObject' {
+        $manifest = Join-Path $TestDrive 'fanout.yaml'
+        Set-Content -LiteralPath $manifest -Value 'version: 1'
+        Set-Fake -Exit 1 -Stdout '{"outcome":"failed","run_id":"20261203T183000Z-1a2b3c4d","failed_wave":2,"rollbacks":[{"target":"classic:a/b","outcome":"rolled_back"}]}' -Stderr 'Error: wave 2 over its failure budget'
+        $err = { Invoke-AmlFanout $manifest -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+        $err.TargetObject.PSObject.TypeNames[0] | Should -Be 'AmlRetrain.FanoutResult'
+        $err.TargetObject.rollbacks[0].PSObject.TypeNames[0] | Should -Be 'AmlRetrain.FanoutRollback'
+        $err.TargetObject.run_id | Should -Be '20261203T183000Z-1a2b3c4d'
+    }
+
+    It 'reads a run''s targets, tagged AmlRetrain.FanoutRunTarget, from fanout status' {
+        Set-Fake -Stdout '{"run_id":"20261203T183000Z-1a2b3c4d","entries":2,"waves":[1],"targets":[{"wave":1,"target":"classic:a/b","state":"rolled-back"}]}'
+        $run = [pscustomobject]@{ run_id = '20261203T183000Z-1a2b3c4d' } | Get-AmlFanoutRun
+        $run.PSObject.TypeNames[0] | Should -Be 'AmlRetrain.FanoutRun'
+        $run.targets[0].PSObject.TypeNames[0] | Should -Be 'AmlRetrain.FanoutRunTarget'
+        $run.targets[0].state | Should -Be 'rolled-back'
+    }
+
     It 'returns the result for an accepted exit code with JSON' {
         Set-Fake -Exit 8 -Stdout '{"outcome":"gated"}'
         (Invoke-Cli -Command 'gate' -SuccessExitCode 0, 8).outcome | Should -Be 'gated'

@@ -37,6 +37,10 @@ function Invoke-AmlRetrainCli {
     .PARAMETER TypeName
     The PSTypeName added to every returned object, e.g. 'AmlRetrain.Endpoint'.
 
+    .PARAMETER NestedTypeName
+    Property name -> PSTypeName for the items of a list property, e.g. @{ rollbacks =
+    'AmlRetrain.FanoutRollback' }: tagged before an error record takes the object as its TargetObject.
+
     .PARAMETER BoundParameters
     The caller's $PSBoundParameters: connection parameters (ProfilePath, WorkspaceId, SubscriptionId,
     Ledger) become global options, secret parameters become environment variables.
@@ -74,6 +78,8 @@ function Invoke-AmlRetrainCli {
         [Parameter(Mandatory)]
         [ValidatePattern('^AmlRetrain\.')]
         [string] $TypeName,
+
+        [System.Collections.IDictionary] $NestedTypeName = @{},
 
         [System.Collections.IDictionary] $BoundParameters = @{},
 
@@ -218,6 +224,13 @@ function Invoke-AmlRetrainCli {
     foreach ($object in @($parsed)) {
         if ($object -is [psobject] -and $object -isnot [string] -and $object -isnot [System.ValueType]) {
             $object.PSObject.TypeNames.Insert(0, $TypeName)
+            foreach ($property in $NestedTypeName.Keys) {
+                # StrictMode 3: an absent property is an error, so look before reading it.
+                if (-not $object.PSObject.Properties[$property]) { continue }
+                foreach ($child in @($object.$property)) {
+                    if ($child -is [psobject] -and $child -isnot [string]) { $child.PSObject.TypeNames.Insert(0, $NestedTypeName[$property]) }
+                }
+            }
         }
     }
 

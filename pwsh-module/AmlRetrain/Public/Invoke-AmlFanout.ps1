@@ -15,6 +15,12 @@ function Invoke-AmlFanout {
     .PARAMETER Path
     The fan-out manifest (YAML): targets, models and waves (see docs/promotion.md).
 
+    .PARAMETER Resume
+    Continue the run with this id (the run_id of an earlier result, or from Get-AmlFanoutRun) with the
+    same manifest: targets the run already promoted are skipped, the others run. The CLI refuses (an
+    AmlUsage error, exit 2) a run the ledger does not know, one started with another manifest, and one
+    rolled back as a whole.
+
     .PARAMETER Concurrency
     Targets at once per wave (the CLI's default is 4).
 
@@ -71,6 +77,9 @@ function Invoke-AmlFanout {
     $env:AML_RETRAIN_LEDGER, else ~/.aml-retrain/ledger.jsonl.
 
     .EXAMPLE
+    Invoke-AmlFanout .\fanout.yaml -Resume 20261203T183000Z-1a2b3c4d -Confirm:$false
+
+    .EXAMPLE
     Invoke-AmlFanout -Path .\fanout.yaml -Concurrency 8 -JUnitPath .\fanout.xml -Confirm:$false
 
     .EXAMPLE
@@ -78,7 +87,10 @@ function Invoke-AmlFanout {
     catch { $_.TargetObject.results | Where-Object status -ne promoted; throw }
 
     .OUTPUTS
-    AmlRetrain.FanoutResult: outcome, counts, stopped, concurrency, keep_going, seconds, results.
+    AmlRetrain.FanoutResult: outcome, run_id, resumed, counts, stopped, failed_wave, concurrency,
+    keep_going, seconds, results, rollbacks (each tagged AmlRetrain.FanoutRollback: what the run undid
+    after a wave exceeded its failure budget). The result is also the error's TargetObject when the
+    run fails, so a script reads the rollbacks there.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType('AmlRetrain.FanoutResult')]
@@ -87,6 +99,9 @@ function Invoke-AmlFanout {
         [Alias('Manifest')]
         [ValidateScript({ Test-Path -LiteralPath $_ -PathType Leaf })]
         [string] $Path,
+
+        [ValidatePattern('^\d{8}T\d{6}Z-[0-9a-f]{8}$', Options = 'None')]
+        [string] $Resume,
 
         [ValidateRange(1, 256)]
         [int] $Concurrency,
@@ -130,10 +145,11 @@ function Invoke-AmlFanout {
         $file = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($Path)
         if (-not $PSCmdlet.ShouldProcess($file, 'Promote every target of the manifest')) { return }
         $arguments = @($file)
+        if ($Resume) { $arguments += '--resume', $Resume }
         if ($Concurrency) { $arguments += '--concurrency', $Concurrency }
         if ($KeepGoing) { $arguments += '--keep-going' }
         if ($JUnitPath) { $arguments += '--junit', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JUnitPath) }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
-        Invoke-AmlRetrainCli -Command @('fanout', 'run') -Arguments $arguments -TypeName 'AmlRetrain.FanoutResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet
+        Invoke-AmlRetrainCli -Command @('fanout', 'run') -Arguments $arguments -TypeName 'AmlRetrain.FanoutResult' -NestedTypeName @{ rollbacks = 'AmlRetrain.FanoutRollback' } -BoundParameters $PSBoundParameters -Caller $PSCmdlet
     }
 }
