@@ -17,7 +17,7 @@ from aml_retrain.promotion.fanout import FanoutResult, TargetSpec, parse_manifes
 from aml_retrain.promotion.junit import junit_xml
 from aml_retrain.promotion.ledger import LocalLedger
 from aml_retrain.promotion.promote import PromotionResult
-from aml_retrain.promotion.rollout import allowed_failures, new_run_id, validate_run_id
+from aml_retrain.promotion.rollout import Healthy, allowed_failures, new_run_id, validate_run_id
 from aml_retrain.promotion.runs import done_targets, run_entries, run_status
 from aml_retrain.promotion.targets import Clients
 
@@ -246,7 +246,7 @@ def test_gated_canary_over_budget_rolls_back_the_canary_wave(tmp_path: Path,
     assert result.outcome == "failed"
 
 
-class Sick:
+class Sick(Healthy):
     """A health check: unhealthy after the switch or during the bake, per target name."""
 
     def __init__(self, after: Mapping[str, str] | None = None,
@@ -283,8 +283,11 @@ def test_unhealthy_after_the_switch_counts_and_is_rolled_back_too(
     health = Sick(after={"t2": "success rate 40% < 99%"})
     result = go(manifest(on_failure="rollback"), Writer(), local_ledger(tmp_path), health=health)
     assert statuses(result) == ["promoted", "promoted", "unhealthy", "not-run"]
-    assert result.results[2].message == "unhealthy after the switch: success rate 40% < 99%"
+    assert result.results[2].message == ("unhealthy after the switch: success rate 40% < 99%; "
+                                         "rolled back")
+    # t2 at once (alone), then the run's other switches once wave 2 is over budget; t2 not twice.
     assert [c[0] for c in rollbacks["calls"]] == [target(2), target(0), target(1)]
+    assert [r.scope for r in result.rollbacks] == ["target", "run", "run"]
 
 
 def test_bake_watches_each_wave_and_pauses_come_between_waves(
@@ -299,6 +302,7 @@ def test_bake_watches_each_wave_and_pauses_come_between_waves(
     assert [w for w, _ in health.bakes] == [1, 1, 1, 1, 2, 2]
     assert statuses(result) == ["promoted", "promoted", "promoted", "unhealthy"]
     assert result.failed_wave == 2 and len(result.rollbacks) == 4
+    assert (result.rollbacks[0].name, result.rollbacks[0].scope) == ("t3", "target")
 
 
 # -- resume --------------------------------------------------------------------------------------

@@ -39,6 +39,9 @@ def run(
     the manifest's rollout: section sets a failure budget per wave (max_failures) and whether
     exceeding it rolls back every target this run switched (on_failure: rollback).
 
+    With rollout.probe, each target is probed before its switch (the old model), after it and
+    during the wave's bake; an unhealthy one is rolled back at once and counts as a failure.
+
     Every ledger entry carries the run id (printed first): --resume RUN_ID continues that run.
     Re-runs skip targets already at their model (as the ledger records).
 
@@ -62,9 +65,11 @@ def run(
     if st.json:
         emit(st, data)
     else:
-        emit(st, data["results"], [field("name"), field("target"), field("wave"), field("status"),
-                                   field("model"), field("seconds"), field("message")],
-             title=f"Fan-out: {result.outcome}")
+        columns = [field("name"), field("target"), field("wave"), field("status"), field("model"),
+                   field("seconds"), field("message")]
+        if any(r.get("health") for r in data["results"]):
+            columns.insert(4, ("health", lambda row: _health_cell(row.get("health"))))
+        emit(st, data["results"], columns, title=f"Fan-out: {result.outcome}")
         counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n)
         notice(f"{counts} in {result.seconds:.1f} s"
                + (f"; stopped: {result.stopped}" if result.stopped else ""))
@@ -75,11 +80,27 @@ def run(
         raise typer.Exit(code=EXIT_GATED)
 
 
+def _health_cell(health: dict[str, Any] | None) -> str:
+    """success rate, p95 ratio and agreement of the last probe, e.g. ``ok 1.0 x1.1 agr 0.98``."""
+    if not health:
+        return "-"
+    parts = ["ok" if health.get("healthy") else "BAD", f"{health.get('success_rate')}"]
+    if health.get("latency_p95_ratio") is not None:
+        parts.append(f"x{health['latency_p95_ratio']}")
+    if health.get("agreement") is not None:
+        parts.append(f"agr {health['agreement']}")
+    return " ".join(parts)
+
+
 def _render_rollbacks(st: State, rollbacks: list[dict[str, Any]], wave: int | None) -> None:
-    if rollbacks:
-        emit(st, rollbacks, [field("name"), field("target"), field("wave"), field("status"),
-                             field("model"), field("message")],
-             title=f"Rolled back (wave {wave} exceeded its failure budget)")
+    alone = [r for r in rollbacks if r.get("scope") == "target"]
+    whole = [r for r in rollbacks if r.get("scope") != "target"]
+    columns = [field("name"), field("target"), field("wave"), field("status"), field("model"),
+               field("message")]
+    if alone:
+        emit(st, alone, columns, title="Rolled back at once (unhealthy)")
+    if whole:
+        emit(st, whole, columns, title=f"Rolled back (wave {wave} exceeded its failure budget)")
 
 
 @app.command("status")

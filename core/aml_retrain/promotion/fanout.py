@@ -12,6 +12,9 @@ Rules (the ``fanout run`` help repeats them):
   wave (``max_failures``); with ``on_failure: rollback`` a wave over budget rolls back every
   target this run switched, earlier waves included (:func:`.runs.rollback_switched`).
 * Every ledger entry of the run carries its ``run_id``: ``resume`` continues an interrupted run.
+* A health check (:mod:`.wave_health`, from ``rollout.probe``) that finds a target unhealthy after
+  its switch or during the wave's bake has it rolled back at once (``run_rollback: target``); it
+  counts against the wave's budget like a failure.
 
 Every worker thread gets its own copy of the :class:`PromotionContext` with its own clients (one
 HTTP session each: ``requests.Session`` is not documented as thread-safe) and the run's caches;
@@ -32,7 +35,14 @@ from aml_retrain.errors import AmlRetrainError, GatedError, ValidationError
 from aml_retrain.promotion._run_ledger import RunLedger
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
 from aml_retrain.promotion.rollout import HealthCheck, Healthy, new_run_id
-from aml_retrain.promotion.runs import RollbackOutcome, done_targets, rollback_switched, stamper
+from aml_retrain.promotion.runs import (
+    RUN_SCOPE,
+    TARGET_SCOPE,
+    RollbackOutcome,
+    done_targets,
+    rollback_switched,
+    stamper,
+)
 from aml_retrain.promotion.targets import kind_of
 
 if TYPE_CHECKING:
@@ -74,12 +84,13 @@ class TargetResult:
     message: str = ""
     seq: int | None = None
     job_id: str | None = None
+    health: JsonObject | None = None  # the last probe's figures, when a health check ran
 
     def to_dict(self) -> JsonObject:
         """Return a JSON-ready dict with the attribute names as keys."""
         return {"name": self.name, "target": self.target, "wave": self.wave, "status": self.status,
                 "model": self.model, "seconds": round(self.seconds, 3), "message": self.message,
-                "seq": self.seq, "job_id": self.job_id}
+                "seq": self.seq, "job_id": self.job_id, "health": self.health}
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,8 @@ class _Run:
         self.failures: dict[int, int] = {}
         self.budgets = {n: manifest.rollout.budget(len(specs)) for n, specs in manifest.waves()}
         self.queued: list[Future[TargetResult]] = []  # the current wave's futures
+        self.scopes: dict[str, str] = {}  # target -> run_rollback of the rollback being written
+        self.rolled_back: dict[str, RollbackOutcome] = {}  # unhealthy targets rolled back alone
         self._lock = threading.Lock()
 
     def halt(self, reason: str) -> None:
@@ -269,7 +282,10 @@ class _Run:
             return _not_run(spec, self.reason)
         start = self.clock()
         result = _classify(spec, lambda: self.switch(spec, self.contexts.get()))
-        result = replace(result, seconds=self.clock() - start)
+        result = replace(result, seconds=self.clock() - start,
+                         health=self.health.figures(str(spec.target)))
+        if result.status == "unhealthy":
+            result = self.roll_back_one(spec, result, self.contexts.get())
         if result.status in ("failed", "unhealthy") or (
                 result.status == "gated" and spec.wave == self.manifest.canary_wave):
             # Counted before returning so a free worker cannot start another target meanwhile.
@@ -278,8 +294,26 @@ class _Run:
             self.on_result(result)
         return result
 
+    def roll_back_one(self, spec: TargetSpec, result: TargetResult,
+                      context: PromotionContext) -> TargetResult:
+        """Roll an unhealthy target back at once; its message says what became of it."""
+        key = str(spec.target)
+        self.scopes[key] = TARGET_SCOPE
+        try:
+            [outcome] = rollback_switched([(spec, result.model)], context,
+                                          f"fanout run {self.run_id}: {result.message}"[:500],
+                                          TARGET_SCOPE)
+        finally:
+            self.scopes.pop(key, None)
+        with self._lock:
+            self.rolled_back[key] = outcome
+        said = ("rolled back" if outcome.status == "rolled-back"
+                else f"rollback {outcome.status}: {outcome.message}")
+        return replace(result, message=_line(f"{result.message}; {said}"))
+
     def switch(self, spec: TargetSpec, context: PromotionContext) -> PromotionResult:
-        """Promote one target, then ask the health check about it."""
+        """Measure the baseline, promote one target, then ask the health check about it."""
+        self.health.before_switch(spec, context)
         done = self.worker(spec, context)
         if not done.already_current and not done.dry_run:
             reason = self.health.after_switch(spec, done, context)
@@ -356,11 +390,17 @@ def run_fanout(
     :param worker: replaces :func:`promote_target` (tests).
     :param run_id: this run's id (default: a new one); ``resume`` continues that run instead,
         promoting only the targets its ledger entries do not show as promoted.
-    :param health: checks each target after its switch and during a bake (default: healthy).
-    :raises ValidationError: bad concurrency; a resume of an unknown, rolled back or other run.
+    :param health: checks each target around its switch and during a bake (default: the
+        manifest's ``rollout.probe`` as :class:`.wave_health.WaveHealth`, else always healthy).
+    :raises ValidationError: bad concurrency; a resume of an unknown, rolled back or other run;
+        a bake without a probe.
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ValidationError(f"concurrency must be between 1 and 256, not {concurrency!r}")
+    if health is None:
+        from aml_retrain.promotion.wave_health import wave_health
+
+        health = wave_health(manifest)
     sas = SasCache()
 
     def default(spec: TargetSpec, ctx: PromotionContext) -> PromotionResult:
@@ -369,9 +409,11 @@ def run_fanout(
     inner = context.the_ledger()
     run_id = resume or run_id or new_run_id()
     done = done_targets(manifest, inner, run_id) if resume else {}
-    contexts = _ThreadContexts(context, RunLedger(inner, stamper(run_id, manifest)))
+    scopes: dict[str, str] = {}
+    contexts = _ThreadContexts(context, RunLedger(inner, stamper(run_id, manifest, scopes)))
     run = _Run(manifest, worker or default, contexts, keep_going, on_result, clock,
                health or Healthy(), done, run_id)
+    run.scopes = scopes
     results: dict[int, TargetResult] = {}
     rollbacks: tuple[RollbackOutcome, ...] = ()
     start = clock()
@@ -389,8 +431,10 @@ def run_fanout(
     finally:
         contexts.close()
     ordered = tuple(results[s.index] for s in manifest.targets)
+    alone = tuple(run.rolled_back[str(s.target)] for s in manifest.targets
+                  if str(s.target) in run.rolled_back)
     return FanoutResult(ordered, concurrency, keep_going, clock() - start, run.reason, run_id,
-                        run.failed_wave, rollbacks, resumed=resume is not None)
+                        run.failed_wave, alone + rollbacks, resumed=resume is not None)
 
 
 def _wave(pool: ThreadPoolExecutor, run: _Run, specs: list[TargetSpec]) -> dict[int, TargetResult]:
@@ -421,10 +465,15 @@ def _bake(run: _Run, specs: list[TargetSpec], results: dict[int, TargetResult],
         return
     end = run.clock() + settings.bake
     while watched:
-        bad = run.health.during_bake(specs[0].wave, watched, run.contexts.get())
+        context = run.contexts.get()
+        bad = run.health.during_bake(specs[0].wave, watched, context)
+        for spec in watched:
+            results[spec.index] = replace(results[spec.index],
+                                          health=run.health.figures(str(spec.target)))
         for spec in [s for s in watched if s.name in bad]:
-            results[spec.index] = replace(results[spec.index], status="unhealthy",
-                                          message=_line(f"unhealthy during the bake: {bad[spec.name]}"))
+            unhealthy = replace(results[spec.index], status="unhealthy",
+                                message=_line(f"unhealthy during the bake: {bad[spec.name]}"))
+            results[spec.index] = run.roll_back_one(spec, unhealthy, context)
             watched.remove(spec)
             run.failure(spec, "unhealthy")
         left = end - run.clock()
@@ -438,7 +487,13 @@ def _roll_back(run: _Run, results: dict[int, TargetResult]) -> tuple[RollbackOut
     if run.failed_wave is None or run.manifest.rollout.on_failure != "rollback":
         return ()
     specs = sorted(run.manifest.targets, key=lambda s: (-s.wave, s.index))
+    done_alone = {t for t, o in run.rolled_back.items() if o.status == "rolled-back"}
     switched = [(s, results[s.index].model) for s in specs
-                if s.index in results and results[s.index].status in SWITCHED]
+                if s.index in results and results[s.index].status in SWITCHED
+                and str(s.target) not in done_alone]
     reason = f"fanout run {run.run_id}: wave {run.failed_wave} exceeded its failure budget"
-    return rollback_switched(switched, run.contexts.get(), reason)
+    run.scopes.update((str(s.target), RUN_SCOPE) for s, _ in switched)
+    try:
+        return rollback_switched(switched, run.contexts.get(), reason)
+    finally:
+        run.scopes.clear()

@@ -8,13 +8,15 @@ Shape (the common JUnit schema PublishTestResults@2 reads with ``testResultsForm
         <testcase classname="fanout.wave1" name="site-a" time="1.234">
           <failure message="…" type="failed">…</failure>       failed
           <failure message="…" type="gated">…</failure>        gated
+          <failure message="…" type="unhealthy">…</failure>    unhealthy (health figures in system-out)
           <skipped message="…"/>                               skipped, not-run
           <system-out>target, status, model, ledger seq</system-out>
         <testcase classname="fanout.wave2" name="failure budget">   in the wave over budget, if it
                                                                 rolled the run back:
           <failure message="wave 2 exceeded its failure budget: …; rolled back: …" type="budget"/>
-      <testsuite name="rollback">                               only when the run rolled back
-        <testcase classname="fanout.rollback" name="site-a">    one per target rolled back
+      <testsuite name="rollback">                               only when something rolled back
+        <testcase classname="fanout.rollback" name="site-a">    one per target rolled back (alone
+                                                                when unhealthy, or with the run)
           <failure message="…" type="failed|unknown"/>          when that rollback failed
 """
 
@@ -36,6 +38,9 @@ __all__ = ["junit_xml", "write_junit"]
 
 # XML 1.0 cannot carry most control characters, even escaped: service messages may hold them.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+FAILING = ("failed", "gated", "unhealthy")
+HEALTH_LINES = ("healthy", "success_rate", "latency_p95_ms", "latency_p95_ratio", "agreement",
+                "mean_abs_change", "probes", "failures")
 
 
 def _clean(text: str) -> str:
@@ -50,18 +55,26 @@ def _case(parent: ET.Element, result: TargetResult) -> None:
     case = ET.SubElement(parent, "testcase", classname=f"fanout.wave{result.wave}",
                          name=_clean(result.name), time=_seconds(result.seconds))
     message = _clean(result.message or result.status)
-    if result.status in ("failed", "gated"):
+    if result.status in FAILING:
         failure = ET.SubElement(case, "failure", message=message, type=result.status)
         failure.text = message
     elif result.status in ("skipped", "not-run"):
         ET.SubElement(case, "skipped", message=_clean(f"{result.status}: {message}"))
     out = ET.SubElement(case, "system-out")
     out.text = _clean(f"target: {result.target}\nstatus: {result.status}\n"
-                      f"model: {result.model or '-'}\nledger seq: {result.seq or '-'}\n")
+                      f"model: {result.model or '-'}\nledger seq: {result.seq or '-'}\n"
+                      + _health_text(result.health))
+
+
+def _health_text(health: dict[str, object] | None) -> str:
+    """The probe's figures, one ``health.key: value`` line each (readable in the test's output)."""
+    if not health:
+        return ""
+    return "".join(f"health.{key}: {health.get(key)}\n" for key in HEALTH_LINES if key in health)
 
 
 def _counts(results: list[TargetResult]) -> dict[str, str]:
-    failures = sum(1 for r in results if r.status in ("failed", "gated"))
+    failures = sum(1 for r in results if r.status in FAILING)
     skipped = sum(1 for r in results if r.status in ("skipped", "not-run"))
     return {"tests": str(len(results)), "failures": str(failures), "errors": "0",
             "skipped": str(skipped), "time": _seconds(sum(r.seconds for r in results))}
@@ -80,7 +93,8 @@ def _suite(root: ET.Element, name: str, counts: dict[str, str], stamp: datetime,
 
 def _budget_case(suite: ET.Element, result: FanoutResult) -> None:
     """A failing testcase in the wave over budget, naming what the run rolled back."""
-    undone = ", ".join(f"{r.name} ({r.status})" for r in result.rollbacks) or "nothing"
+    undone = ", ".join(f"{r.name} ({r.status})" for r in result.rollbacks
+                       if r.scope == "run") or "nothing"
     message = _clean(f"wave {result.failed_wave} exceeded its failure budget: {result.stopped}; "
                      f"rolled back: {undone}")
     case = ET.SubElement(suite, "testcase", classname=f"fanout.wave{result.failed_wave}",
@@ -96,6 +110,7 @@ def _rollback_case(suite: ET.Element, outcome: RollbackOutcome) -> None:
         ET.SubElement(case, "failure", message=message, type=outcome.status).text = message
     ET.SubElement(case, "system-out").text = _clean(
         f"target: {outcome.target}\nwave: {outcome.wave}\nstatus: {outcome.status}\n"
+        f"rolled back: {'alone (unhealthy)' if outcome.scope == 'target' else 'with the run'}\n"
         f"switched to: {outcome.replaced or '-'}\nrestored: {outcome.model or '-'}\n"
         f"ledger seq: {outcome.seq or '-'}\n")
 
@@ -104,7 +119,8 @@ def junit_xml(result: FanoutResult, *, now: datetime | None = None) -> bytes:
     """Return the run as JUnit XML bytes (UTF-8, with declaration)."""
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     counts = _counts(list(result.results))
-    budget = result.failed_wave if result.rollbacks else None  # a plain stop: the failed cases say it
+    # Only a run-wide rollback gets a budget case: a plain stop's failed cases say it all.
+    budget = result.failed_wave if any(r.scope == "run" for r in result.rollbacks) else None
     if budget is not None:
         counts["tests"] = str(int(counts["tests"]) + 1)
         counts["failures"] = str(int(counts["failures"]) + 1)

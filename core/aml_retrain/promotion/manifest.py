@@ -46,6 +46,7 @@ from aml_retrain.promotion.rollout import RolloutSettings, manifest_digest, pars
 if TYPE_CHECKING:
     from aml_retrain.evaluation import Metrics
     from aml_retrain.promotion.gate import Policy
+    from aml_retrain.promotion.health import HealthPolicy
     from aml_retrain.promotion.targets import Target
 
 __all__ = ["Manifest", "TargetSpec", "load_manifest", "parse_manifest"]
@@ -72,6 +73,7 @@ class TargetSpec:
     candidate: Metrics | None = None
     gating: GateOptions = NO_GATE
     canary: bool = False
+    health: HealthPolicy | None = None  # the policy's health: thresholds (fan-out health checks)
 
     @property
     def gate(self) -> bool:
@@ -119,7 +121,7 @@ class _Reader:
     def __init__(self, source: str, base: Path) -> None:
         self.source = source
         self.base = base
-        self.policies: dict[Path, Policy] = {}
+        self.policies: dict[Path, tuple[Policy | None, HealthPolicy]] = {}
 
     def error(self, where: str, why: str) -> ValidationError:
         return ValidationError(f"manifest {self.source}: {where}: {why}")
@@ -150,15 +152,16 @@ class _Reader:
         candidate = Path(text).expanduser()
         return candidate if candidate.is_absolute() else self.base / candidate
 
-    def policy(self, text: str | None, where: str) -> Policy | None:
+    def policy(self, text: str | None, where: str) -> tuple[Policy | None, HealthPolicy | None]:
+        """A policy file's gate rules and health thresholds; a file of thresholds only is no gate."""
         if text is None:
-            return None
-        from aml_retrain.promotion.gate import load_policy
+            return None, None
+        from aml_retrain.promotion.gate import load_policies
 
         path = self.path(text)
         if path not in self.policies:
             try:
-                self.policies[path] = load_policy(path)
+                self.policies[path] = load_policies(path)
             except ValidationError as exc:
                 raise self.error(where, str(exc)) from None
         return self.policies[path]
@@ -227,7 +230,7 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
         if not data_source.startswith(("https://", "http://", "azureml:")):
             data_source = str(read.path(data_source))
     policy_text = read.text(data, "policy", where) or read.text(defaults, "policy", "defaults")
-    policy = read.policy(policy_text, f"{where}.policy")
+    policy, health = read.policy(policy_text, f"{where}.policy")
     # gate: false turns a policy off; otherwise GateOptions lets the policy imply the gate.
     gate = _pick(read, data, defaults, "gate", where)
     gating = GateOptions(policy=None if gate is False else policy, gate=bool(gate))
@@ -237,7 +240,7 @@ def _target(read: _Reader, item: Any, index: int, defaults: Mapping[str, Any]) -
         data=data_source, training_service=training,
         candidate=_metrics(read, metrics, f"{where}.metrics") if metrics else None,
         gating=gating,
-        canary=bool(read.flag(data, "canary", where)),
+        canary=bool(read.flag(data, "canary", where)), health=health,
     )
 
 

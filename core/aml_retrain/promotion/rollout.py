@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aml_retrain.errors import ValidationError
 
 if TYPE_CHECKING:
+    from aml_retrain._json import JsonObject
     from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.manifest import TargetSpec
     from aml_retrain.promotion.promote import PromotionResult
@@ -151,11 +152,15 @@ def validate_run_id(text: str) -> str:
 
 
 class HealthCheck(Protocol):
-    """The seam a health module plugs into: called by the run after each switch and during a bake.
+    """The seam a health module plugs into: called by the run around each switch and during a bake.
 
-    Each method returns None for healthy, else a one-line reason (the target then counts against
-    its wave's failure budget and is rolled back with the rest when the budget is exceeded).
+    ``after_switch`` and ``during_bake`` return None / nothing for healthy, else a one-line reason:
+    the run rolls that target back at once and counts it against its wave's failure budget.
     """
+
+    def before_switch(self, spec: TargetSpec, context: PromotionContext) -> None:
+        """Measure what the target serves before its switch (in its worker thread): the baseline."""
+        ...
 
     def after_switch(self, spec: TargetSpec, promoted: PromotionResult,
                      context: PromotionContext) -> str | None:
@@ -167,9 +172,16 @@ class HealthCheck(Protocol):
         """Check a wave's switched targets once during its bake; return the unhealthy's ``{name: reason}``."""
         ...
 
+    def figures(self, target: str) -> JsonObject | None:
+        """The last health figures measured on ``target`` (None: never probed)."""
+        ...
+
 
 class Healthy:
     """The default health check: every target is healthy (no probe configured)."""
+
+    def before_switch(self, spec: TargetSpec, context: PromotionContext) -> None:
+        """Nothing to measure."""
 
     def after_switch(self, spec: TargetSpec, promoted: PromotionResult,
                      context: PromotionContext) -> str | None:
@@ -180,3 +192,7 @@ class Healthy:
                     context: PromotionContext) -> Mapping[str, str]:
         """Always healthy."""
         return {}
+
+    def figures(self, target: str) -> JsonObject | None:
+        """Never probed."""
+        return None
