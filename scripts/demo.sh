@@ -286,4 +286,56 @@ aml-retrain online deployments list "$RG" "$ML_WS" "$ONLINE"
 aml-retrain ledger show "$ONLINE_TARGET"
 echo "Online endpoint part: $((SECONDS - ONLINE_START))s."
 
+# ---- Progressive delivery: a fan-out whose second wave gets a degraded model. The probe catches it
+# against the old model's answers, rolls it back at once, and the run rolls the first wave back too.
+# A classic endpoint serves a patched model only after a while (about 30 s on Azure, 1 s here), so
+# the probe right after the switch still sees the old model: the bake is what catches it.
+step "A degraded rollout, rolled back on screen: wave 1 a good model, wave 2 a degraded one"
+ROLLOUT_START=$SECONDS
+BASE_JOB="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/job1.json'))['job_id'])")"
+for site in rollout-a rollout-b rollout-c rollout-d; do
+  aml-retrain -o json classic endpoints create "$PREDICTIVE" "$site" --exist-ok > /dev/null
+  aml-retrain -o json promote "classic:$PREDICTIVE/$site" --from-job "$BASE_JOB" --reason "demo: baseline" \
+    > "$DEMO_DIR/baseline-$site.json"
+done
+aml-retrain -o json classic retrain "$TRAINING" --data "$DEMO_DIR/census-2025.csv" > "$DEMO_DIR/job4.json"
+GOOD="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/job4.json'))['job_id'])")"
+printf 'health:\n  min_success_rate: 1.0\n  min_agreement: 0.7\n' > "$DEMO_DIR/health.yaml"
+# The probe: 40 rows of the 2025 data without their label (more varied than the six scored above).
+head -41 "$DEMO_DIR/census-2025.csv" | cut -d, -f1-4 > "$DEMO_DIR/probe.csv"
+"$PY" - "$DEMO_DIR" "$PREDICTIVE" "$TRAINING" "$GOOD" "$WORSE" <<'PYEOF'
+import sys, yaml
+from pathlib import Path
+out, svc, training, good, worse = sys.argv[1:6]
+sites = [("rollout-a", 1, good), ("rollout-b", 1, good), ("rollout-c", 2, worse), ("rollout-d", 2, worse)]
+Path(out, "rollout.yaml").write_text(yaml.safe_dump({
+    "version": 1,
+    "defaults": {"training_service": training, "policy": str(Path(out, "health.yaml"))},
+    "rollout": {"probe": str(Path(out, "probe.csv")), "bake": 4, "every": 1.5,
+                "max_failures": 0, "on_failure": "rollback"},
+    "targets": [{"name": n, "target": f"classic:{svc}/{n}", "wave": w, "from_job": j} for n, w, j in sites]}))
+PYEOF
+set +e
+aml-retrain fanout run "$DEMO_DIR/rollout.yaml" --concurrency 1 --junit "$DEMO_DIR/rollout.xml" \
+  2> "$DEMO_DIR/rollout.err"
+code=$?
+set -e
+cat "$DEMO_DIR/rollout.err"
+[ "$code" -eq 1 ] || { echo "expected exit 1 (rolled back), got $code" >&2; exit 1; }
+RUN_ID="$(sed -n 's/^run \([0-9TZ]*-[0-9a-f]*\).*/\1/p' "$DEMO_DIR/rollout.err" | head -1)"
+aml-retrain fanout status "$RUN_ID"
+aml-retrain -o json fanout status "$RUN_ID" > "$DEMO_DIR/rollout-status.json"
+expect "$DEMO_DIR/rollout-status.json" \
+  '{t["target"].rsplit("/", 1)[1]: (t["state"], t["rollback"]) for t in d["targets"]}
+   == {"rollout-a": ("rolled-back", "run"), "rollout-b": ("rolled-back", "run"),
+       "rollout-c": ("rolled-back", "target"), "rollout-d": ("rolled-back", "target")}' \
+  "wave 2 should be rolled back target by target, then wave 1 with the run"
+for site in rollout-a rollout-b rollout-c rollout-d; do
+  aml-retrain -o json target show "classic:$PREDICTIVE/$site" > "$DEMO_DIR/now-$site.json"
+  BASELINE="$("$PY" -c "import json; print(json.load(open('$DEMO_DIR/baseline-$site.json'))['new_model'])")"
+  expect "$DEMO_DIR/now-$site.json" "d['model_url'] == '$BASELINE'" "$site should serve its old model again"
+done
+echo "Every rollout site serves the model it had before the run (read back from the service)."
+echo "Degraded rollout part: $((SECONDS - ROLLOUT_START))s."
+
 echo "Demo finished in ${SECONDS}s."

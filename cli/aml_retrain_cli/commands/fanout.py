@@ -122,6 +122,7 @@ def status(
         emit(st, data)
         return
     emit(st, data["targets"], [field("wave"), field("target"), field("state"), field("model"),
-                               field("promoted_seq"), field("rolled_back_seq"), field("time")],
+                               field("rollback"), field("promoted_seq"), field("rolled_back_seq"),
+                               field("time")],
          title=f"Fan-out run {run_id}")
     notice(f"{data['entries']} ledger entries; manifest {data['manifest']}")
