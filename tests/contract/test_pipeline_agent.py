@@ -510,6 +510,28 @@ def test_promote_probe_and_bake_reach_the_cli_only_with_a_probe(tmp_path: Path) 
     assert str(promote["env"]["AML_STEP_BAKE_SECONDS"]) == "120"
 
 
+def test_fanout_resumes_the_run_id_it_is_given_and_starts_a_new_run_without(tmp_path: Path) -> None:
+    env = {"AML_STEP_MANIFEST": "sites.yaml", "AML_STEP_JUNIT_FILE": "out.xml",
+           "AML_STEP_RESUME_RUN_ID": "20261203T183000Z-1a2b3c4d"}
+    done = run_script("fanout.sh", env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "calls").read_text().splitlines() == [
+        "aml-retrain fanout run sites.yaml --concurrency 4 --junit out.xml "
+        "--resume 20261203T183000Z-1a2b3c4d"]
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    # An unset pipeline variable reaches the script as its literal macro: no resume.
+    done = run_script("fanout.sh", {**env, "AML_STEP_RESUME_RUN_ID": "$(resumeRunId)"}, fresh)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (fresh / "calls").read_text().splitlines() == [
+        "aml-retrain fanout run sites.yaml --concurrency 4 --junit out.xml"]
+    [job] = expand(TEMPLATES / "jobs" / "fanout.yml",
+                   {"manifest": "sites.yaml", "ledger": "az://l/x.jsonl",
+                    "resumeRunId": "20261203T183000Z-1a2b3c4d"})
+    [step] = [s for s in steps_of(job) if s.get("name") == "fanout"]
+    assert step["env"]["AML_STEP_RESUME_RUN_ID"] == "20261203T183000Z-1a2b3c4d"
+
+
 @pytest.mark.parametrize("template", [f"{Path(s).stem}.yml" for s in JOB_STEPS])
 def test_job_step_templates_take_a_typed_training_service(template: str) -> None:
     document = yaml.safe_load((TEMPLATES / "steps" / template).read_text())
