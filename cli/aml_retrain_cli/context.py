@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.health import HealthPolicy
     from aml_retrain.promotion.ledger import Ledger
+    from aml_retrain.promotion.steps import TrafficSteps
     from aml_retrain.promotion.targets import Clients
     from aml_retrain.training_services import TrainingServices
 
@@ -92,14 +93,16 @@ class State:
         return Clients.from_settings(self.settings())
 
     def promotion_context(self, operation_timeout: float | None = None, *,
-                          smoke_input: Path | None = None) -> PromotionContext:
+                          smoke_input: Path | None = None,
+                          traffic_steps: TrafficSteps | None = None) -> PromotionContext:
         """Clients, ledger, journal and actor of a promotion command (nothing contacted yet)."""
         from aml_retrain.promotion.context import DEFAULT_OPERATION_TIMEOUT, PromotionContext
 
         timeout = DEFAULT_OPERATION_TIMEOUT if operation_timeout is None else operation_timeout
         return PromotionContext(self.promotion_clients(), self.ledger(), self.journal(),
                                 self.settings().actor, timeout,
-                                smoke_input=None if smoke_input is None else str(smoke_input))
+                                smoke_input=None if smoke_input is None else str(smoke_input),
+                                traffic_steps=traffic_steps)
 
     def policy(self, path: Path | None, enabled: bool) -> Policy | None:
         """The gate policy from a file, or None (default rules / no gate, per ``enabled``)."""

@@ -77,7 +77,7 @@ def test_promote_passes_target_model_and_gate_and_prints_the_result(core: Calls)
     [(name, args, kwargs)] = core.seen
     target, ctx, model, gate = args
     assert (name, str(target), ctx, model.url, gate.enabled) == ("promote", TARGET,
-                                                                  ("CTX", 30.0, None), URL, True)
+                                                                  ("CTX", 30.0, None, None), URL, True)
     assert kwargs == {"dry_run": False, "health": None}
     assert json.loads(result.stdout)["new_model"] == URL
 
@@ -88,9 +88,19 @@ def test_promote_smoke_passes_the_rows_file_to_the_context(core: Calls, tmp_path
     result = run("promote", TARGET, "--model-url", URL, "--smoke", str(rows))
     assert result.exit_code == 0, result.output
     [(_name, (_target, ctx, _model, _gate), _kwargs)] = core.seen
-    assert ctx[-1] == rows
+    assert ctx[-2] == rows
     missing = run("promote", TARGET, "--model-url", URL, "--smoke", str(tmp_path / "none.csv"))
     assert missing.exit_code == 2
+
+
+def test_promote_steps_and_mirror_reach_the_context_parsed(core: Calls) -> None:
+    result = run("promote", TARGET, "--model-url", URL, "--steps", "10,50,100", "--mirror", "20")
+    assert result.exit_code == 0, result.output
+    [(_name, (_target, ctx, _model, _gate), _kwargs)] = core.seen
+    assert (ctx[-1].steps, ctx[-1].mirror) == ((10, 50, 100), 20)
+    for bad in (["--steps", "10,50"], ["--mirror", "70"]):
+        refused = run("promote", TARGET, "--model-url", URL, *bad)
+        assert refused.exit_code == 2 and len(core.seen) == 1, refused.output
 
 
 @pytest.mark.parametrize(("error", "code"), [

@@ -136,14 +136,19 @@ def online_version() -> str:
     return f"azureml:census-model:{found.version}"
 
 
-def test_online_degraded_model_is_rolled_back_on_agreement(
-    emulator: Emulator, rows: Path, tmp_path: Path,
-) -> None:
+def degraded_online_model(emulator: Emulator, tmp_path: Path) -> str:
+    """Retrain the online endpoint's job with the emulator's labels flipped: a model that disagrees."""
     fast(emulator)
     emulator.config(degrade_training=True)
     data = census_data(tmp_path / "online-data")["census-2025"]
-    worse = ok_json("online", "retrain", "aml-retrain-demo", "census-workspace", "--endpoint",
-                    ENDPOINT, "--data", str(data))["model"]
+    return str(ok_json("online", "retrain", "aml-retrain-demo", "census-workspace", "--endpoint",
+                       ENDPOINT, "--data", str(data))["model"])
+
+
+def test_online_degraded_model_is_rolled_back_on_agreement(
+    emulator: Emulator, rows: Path, tmp_path: Path,
+) -> None:
+    worse = degraded_online_model(emulator, tmp_path)
     result = run("promote", ONLINE, "--model-url", worse, "--probe", str(rows),
                  "--policy", str(agreement_policy(tmp_path)))
     assert result.exit_code == 1, result.output

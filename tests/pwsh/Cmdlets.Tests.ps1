@@ -96,6 +96,7 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Publish-AmlModel $next -FromJob J1 -Gate -SmokeInputFile $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --gate --smoke <file>' }
         @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 0 -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --probe <file> --bake 0' }
         @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 120 -ProbeEverySeconds 20 -PolicyPath $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --policy <file> --probe <file> --bake 120 --probe-every 20' }
+        @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 120 -ProbeEverySeconds 20 -TrafficSteps 10, 50, 100 -MirrorPercent 20 -PolicyPath $file -Confirm:$false }; Cli = 'promote'; Expect = '<next> --from-job J1 --policy <file> --probe <file> --bake 120 --probe-every 20 --steps 10,50,100 --mirror 20' }
         @{ Call = { Publish-AmlModel $next -FromJob J1 -ProbeFile $file -BakeSeconds 120 -WhatIf }; Cli = 'promote'; Expect = '<next> --from-job J1 --dry-run' }
     ) {
         $null = & $Call

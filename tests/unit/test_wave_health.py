@@ -10,10 +10,12 @@ import pytest
 
 from aml_retrain.errors import ValidationError
 from aml_retrain.promotion import wave_health as wave_health_module
+from aml_retrain.promotion.context import PromotionContext
 from aml_retrain.promotion.health import HealthPolicy, Probe, ProbeResult
 from aml_retrain.promotion.junit import junit_xml
 from aml_retrain.promotion.promote import PromotionResult
 from aml_retrain.promotion.runs import done_targets, run_status
+from aml_retrain.promotion.targets import Clients
 from aml_retrain.promotion.wave_health import WaveHealth, wave_health
 
 from .promotion_fakes import local_ledger
@@ -53,6 +55,11 @@ def spec_of(i: int, policy: HealthPolicy | None = None) -> Any:
     return replace(spec, health=policy) if policy else spec
 
 
+def context(ledger: Any = None) -> PromotionContext:
+    """A context with no client factories (the fake kind needs none), with ``ledger`` if given."""
+    return PromotionContext(Clients(), ledger)
+
+
 def promoted(i: int, **deploy: Any) -> PromotionResult:
     return PromotionResult("promote", target(i), OLD, NEW, deploy=deploy or None)
 
@@ -60,8 +67,8 @@ def promoted(i: int, **deploy: Any) -> PromotionResult:
 def test_the_probe_after_the_switch_is_measured_against_the_baseline(kinds: Any) -> None:
     kinds[target(0)] = [["<=50K"] * 4, ["<=50K", ">50K", ">50K", ">50K"]]
     check = WaveHealth(PROBE)
-    check.before_switch(spec_of(0), None)  # type: ignore[arg-type]
-    reason = check.after_switch(spec_of(0, HealthPolicy(min_agreement=0.7)), promoted(0), None)  # type: ignore[arg-type]
+    check.before_switch(spec_of(0), context())
+    reason = check.after_switch(spec_of(0, HealthPolicy(min_agreement=0.7)), promoted(0), context())
     assert reason is not None and "agreement 0.25 with the old model < min_agreement 0.7" in reason
     figures = check.figures(target(0))
     assert figures is not None and figures["agreement"] == 0.25 and figures["probes"] == 1
@@ -71,25 +78,25 @@ def test_the_probe_after_the_switch_is_measured_against_the_baseline(kinds: Any)
 def test_a_target_agreeing_with_its_old_model_is_healthy_and_baked(kinds: Any) -> None:
     kinds[target(1)] = [[1, 0, 1, 0]] * 3
     check = WaveHealth(PROBE)
-    check.before_switch(spec_of(1), None)  # type: ignore[arg-type]
-    assert check.after_switch(spec_of(1), promoted(1), None) is None  # type: ignore[arg-type]
-    assert check.during_bake(1, [spec_of(1)], None) == {}  # type: ignore[arg-type]
+    check.before_switch(spec_of(1), context())
+    assert check.after_switch(spec_of(1), promoted(1), context()) is None
+    assert check.during_bake(1, [spec_of(1)], context()) == {}
     assert check.figures(target(1))["probes"] == 2  # type: ignore[index]
 
 
 def test_a_deployment_an_earlier_run_made_is_not_probed(kinds: Any) -> None:
     kinds[target(2)] = [[1, 1, 1, 1]]
     check = WaveHealth(PROBE)
-    check.before_switch(spec_of(2), None)  # type: ignore[arg-type]
-    assert check.after_switch(spec_of(2), promoted(2, deployed_earlier=True), None) is None  # type: ignore[arg-type]
+    check.before_switch(spec_of(2), context())
+    assert check.after_switch(spec_of(2), promoted(2, deployed_earlier=True), context()) is None
     assert check.figures(target(2)) is None
 
 
 def test_failed_requests_fail_the_success_rate(kinds: Any) -> None:
     kinds[target(3)] = [[1, 1, 1, 1], [None, None, 1, 1]]
     check = WaveHealth(PROBE)
-    check.before_switch(spec_of(3), None)  # type: ignore[arg-type]
-    bad = check.during_bake(2, [spec_of(3)], None)  # type: ignore[arg-type]
+    check.before_switch(spec_of(3), context())
+    bad = check.during_bake(2, [spec_of(3)], context())
     assert list(bad) == ["t3"] and "success rate 0.5 < min_success_rate" in bad["t3"]
 
 

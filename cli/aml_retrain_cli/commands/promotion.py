@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.bake import HealthCheck
     from aml_retrain.promotion.context import GateOptions, ModelRef
     from aml_retrain.promotion.health import HealthPolicy
+    from aml_retrain.promotion.steps import TrafficSteps
 
 ledger_app = typer.Typer(help="The promotion ledger: history per target, tamper check.",
                          no_args_is_help=True)
@@ -107,9 +108,19 @@ def _result_summary(data: dict[str, Any]) -> dict[str, Any]:
         "backup_path": deploy.get("backup_path"),
         "plan_hash": str(data["plan_hash"])[:16] + "…" if data.get("plan_hash") else None,
         "health": _health_line(data.get("health")),
+        "steps": _steps_line(deploy.get("steps")),
         "notices": "\n".join(str(n) for n in data.get("notices") or ()) or None,
     }
     return {k: v for k, v in rows.items() if v is not None}
+
+
+def _steps_line(steps: list[dict[str, Any]] | None) -> str | None:
+    """The traffic phases a promotion went through, e.g. ``mirror 20% ok, step 10% ok``."""
+    if not steps:
+        return None
+    return ", ".join(f"{s.get('phase')} {s.get('percent')}% "
+                     f"{'ok' if (s.get('health') or {}).get('healthy', True) else 'unhealthy'}"
+                     for s in steps) + ", then 100%"
 
 
 def _health_line(health: dict[str, Any] | None) -> str | None:
@@ -187,6 +198,15 @@ def promote(
     probe_every: Annotated[float | None, typer.Option(
         "--probe-every", metavar="SECONDS", min=0.001,
         help="With --bake: seconds between probes (default 30).")] = None,
+    steps: Annotated[str | None, typer.Option(
+        "--steps", metavar="10,50,100",
+        help="v2 online endpoints: move this percent of the old deployment's traffic at each "
+             "step, baking --probe at each; unhealthy -> traffic put back (exit 1). Other "
+             "kinds refuse it (exit 2).")] = None,
+    mirror: Annotated[int | None, typer.Option(
+        "--mirror", metavar="PERCENT",
+        help="v2 online endpoints: first mirror this percent (at most 50) of requests to the "
+             "new deployment (answers discarded), baked like a step.")] = None,
 ) -> None:
     """Deploy a model to TARGET (optionally gated and health-probed) and record it in the ledger."""
     from aml_retrain.promotion.context import GateOptions
@@ -199,10 +219,20 @@ def promote(
     gate_options = GateOptions(policy=rules, gate=gate_, force=force, reason=reason,
                                require_baseline=require_baseline)
     check = _health_check(probe, thresholds, bake, probe_every, rules is None and policy is not None)
-    context = st.promotion_context(timeout, smoke_input=smoke)
+    context = st.promotion_context(timeout, smoke_input=smoke,
+                                   traffic_steps=_traffic_steps(steps, mirror))
     result = run_promote(parse_target(target), context, model, gate_options, dry_run=dry_run,
                          health=check)
     _render_result(st, result.to_dict())
+
+
+def _traffic_steps(steps: str | None, mirror: int | None) -> TrafficSteps | None:
+    if steps is None and mirror is None:
+        return None
+    from aml_retrain.promotion.steps import TrafficSteps, parse_mirror, parse_steps
+
+    return TrafficSteps(parse_steps(steps) if steps is not None else (100,),
+                        parse_mirror(mirror or 0))
 
 
 def _health_check(probe: Path | None, thresholds: HealthPolicy | None, bake: float | None,

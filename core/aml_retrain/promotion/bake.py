@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.health import ProbeResult
     from aml_retrain.promotion.promote import PromotionResult
+    from aml_retrain.promotion.steps import StepCheck
     from aml_retrain.promotion.targets import Target
 
-__all__ = ["DEFAULT_EVERY", "BakeResult", "HealthCheck", "bake", "baseline_of", "watch"]
+__all__ = ["DEFAULT_EVERY", "BakeResult", "HealthCheck", "bake", "baseline_of", "step_check",
+           "watch"]
 
 DEFAULT_EVERY = 30.0
 
@@ -105,6 +107,27 @@ def baseline_of(target: Target, context: PromotionContext, check: HealthCheck) -
     return kind_of(target).probe(target, context, check.probe)
 
 
+def step_check(target: Target, context: PromotionContext, baseline: ProbeResult | None,
+               check: HealthCheck) -> StepCheck:
+    """The check of a traffic step: bake the probe on the new deployment (by name) against ``baseline``."""
+    kind = kind_of(target)
+
+    def at(deployment: str, _phase: str) -> tuple[str | None, JsonObject | None]:
+        done = bake(lambda: kind.probe(target, context, check.probe, deployment=deployment),
+                    baseline, check)
+        return (None if done.healthy else reason_of(done.health)), done.to_dict()
+
+    return at
+
+
+def reason_of(health: Health) -> str:
+    """One line: the failed thresholds, and the first error when requests failed."""
+    text = "; ".join(health.failures)
+    if health.errors:
+        text += f" (first error: {health.errors[0]})"
+    return text
+
+
 def watch(target: Target, context: PromotionContext, result: PromotionResult,
           baseline: ProbeResult, check: HealthCheck) -> PromotionResult:
     """Bake a promotion just made; healthy: the result with its health; else roll back and raise.
@@ -124,9 +147,7 @@ def watch(target: Target, context: PromotionContext, result: PromotionResult,
         return replace(result, health=done.to_dict())
     when = (f"{done.elapsed_seconds:.0f}s into the {check.bake_seconds:g}s bake"
             if done.rounds > 1 else "right after the switch")
-    failed = "; ".join(done.health.failures)
-    if done.health.errors:
-        failed += f" (first error: {done.health.errors[0]})"
+    failed = reason_of(done.health)
     head = f"{result.target} turned unhealthy {when}: {failed}"
     rolled_back, outcome = _roll_back(target, context, result, failed)
     raise HealthCheckError(f"{head}; {outcome}", rolled_back=rolled_back,

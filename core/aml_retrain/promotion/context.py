@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from aml_retrain.config import Settings
     from aml_retrain.promotion.gate import Policy
     from aml_retrain.promotion.ledger import Ledger
+    from aml_retrain.promotion.steps import TrafficSteps
     from aml_retrain.promotion.targets import Clients
 
 __all__ = ["NO_GATE", "GateOptions", "ModelRef", "PromotionContext", "RunCaches", "as_model"]
@@ -110,6 +111,9 @@ class PromotionContext:
     # Rows (a CSV/JSON file) the new model must score before the switch (`promote --smoke`);
     # only kinds whose ``smoke_scores`` is True take it.
     smoke_input: str | None = None
+    # Move traffic gradually (`promote --steps/--mirror`, manifest rollout.steps/mirror); only
+    # kinds whose ``traffic_steps`` is True take it (see promotion.steps).
+    traffic_steps: TrafficSteps | None = None
     caches: RunCaches = field(default_factory=RunCaches, repr=False)
 
     @classmethod

@@ -27,11 +27,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aml_retrain._json import JsonObject
 from aml_retrain.errors import AmlRetrainError, GatedError, ValidationError
+from aml_retrain.promotion._fanout_results import STATUSES, FanoutResult, SasCache, TargetResult
 from aml_retrain.promotion._run_ledger import RunLedger
 from aml_retrain.promotion.manifest import Manifest, TargetSpec, load_manifest, parse_manifest
 from aml_retrain.promotion.rollout import HealthCheck, Healthy, new_run_id
@@ -64,69 +65,10 @@ __all__ = [
     "run_fanout",
 ]
 
-STATUSES = ("promoted", "skipped", "gated", "failed", "unhealthy", "not-run")
 SWITCHED = ("promoted", "unhealthy")  # what a rollback of the run undoes
 DEFAULT_CONCURRENCY = 4
 # One target's promotion, given the worker thread's context (whose ledger is the run's).
 Worker = Callable[[TargetSpec, "PromotionContext"], "PromotionResult"]
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """What happened to one target; ``message`` is one line."""
-
-    name: str
-    target: str
-    wave: int
-    status: str
-    model: str | None = None
-    seconds: float = 0.0
-    message: str = ""
-    seq: int | None = None
-    job_id: str | None = None
-    health: JsonObject | None = None  # the last probe's figures, when a health check ran
-
-    def to_dict(self) -> JsonObject:
-        """Return a JSON-ready dict with the attribute names as keys."""
-        return {"name": self.name, "target": self.target, "wave": self.wave, "status": self.status,
-                "model": self.model, "seconds": round(self.seconds, 3), "message": self.message,
-                "seq": self.seq, "job_id": self.job_id, "health": self.health}
-
-
-@dataclass(frozen=True)
-class FanoutResult:
-    """All targets' results in manifest order, and why the rollout stopped early (if it did)."""
-
-    results: tuple[TargetResult, ...]
-    concurrency: int
-    keep_going: bool
-    seconds: float
-    stopped: str | None = None
-    run_id: str = ""
-    failed_wave: int | None = None  # the wave that exceeded its failure budget
-    rollbacks: tuple[RollbackOutcome, ...] = ()
-    resumed: bool = False
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Number of targets per status, every status present."""
-        return {s: sum(1 for r in self.results if r.status == s) for s in STATUSES}
-
-    @property
-    def outcome(self) -> str:
-        """``failed`` if a target failed, was unhealthy or rolled back, else ``gated`` or ``ok``."""
-        counts = self.counts
-        if counts["failed"] or counts["unhealthy"] or self.rollbacks:
-            return "failed"
-        return "gated" if counts["gated"] else "ok"
-
-    def to_dict(self) -> JsonObject:
-        """Return a JSON-ready dict: outcome, counts, stop reason and per-target results."""
-        return {"outcome": self.outcome, "run_id": self.run_id, "resumed": self.resumed,
-                "counts": self.counts, "stopped": self.stopped, "failed_wave": self.failed_wave,
-                "concurrency": self.concurrency, "keep_going": self.keep_going,
-                "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results],
-                "rollbacks": [r.to_dict() for r in self.rollbacks]}
 
 
 def promote_target(spec: TargetSpec, context: PromotionContext, *, budget: float = 1800.0,
@@ -145,38 +87,6 @@ def promote_target(spec: TargetSpec, context: PromotionContext, *, budget: float
     model = ModelRef(url=model_url or spec.model_url, job_id=job_id,
                      training_service=spec.training_service)
     return promote(spec.target, context, model, spec.gating, candidate=candidate)
-
-
-class SasCache:
-    """One read SAS per model blob per run, re-minted when older than ``max_age`` seconds.
-
-    A bare model URL gets a SAS minted per deploy otherwise, and minting builds a storage SDK
-    client each time: with one model fanned out to many endpoints that is pure overhead. Only
-    kinds that share one (``shares_sas``) get it: classic endpoints take the SAS apart from the
-    URL, ARM definitions would store it.
-    """
-
-    def __init__(self, *, max_age: float = 900.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_age = max_age
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._urls: dict[str, tuple[float, str]] = {}
-
-    def url(self, spec: TargetSpec, context: PromotionContext) -> str | None:
-        """Return the spec's model URL with a shared SAS when one applies, else None."""
-        url, conn = spec.model_url, context.clients.storage_connection_string
-        if url is None or "?" in url or not conn or not kind_of(spec.target).shares_sas:
-            return None
-        with self._lock:
-            hit = self._urls.get(url)
-        if hit is not None and self._clock() - hit[0] < self.max_age:
-            return hit[1]
-        from aml_retrain.storage import make_read_sas_url
-
-        minted = make_read_sas_url(conn, url)
-        with self._lock:
-            self._urls[url] = (self._clock(), minted)
-        return minted
 
 
 def _retrain(spec: TargetSpec, context: PromotionContext, budget: float) -> tuple[str, Any]:
@@ -314,6 +224,12 @@ class _Run:
     def switch(self, spec: TargetSpec, context: PromotionContext) -> PromotionResult:
         """Measure the baseline, promote one target, then ask the health check about it."""
         self.health.before_switch(spec, context)
+        steps = self.manifest.rollout.traffic_steps()
+        if steps is not None and kind_of(spec.target).traffic_steps:
+            def at(deployment: str, _phase: str) -> tuple[str | None, JsonObject | None]:
+                return self.health.at_step(spec, context, deployment)
+
+            context = replace(context, traffic_steps=replace(steps, check=at))
         done = self.worker(spec, context)
         if not done.already_current and not done.dry_run:
             reason = self.health.after_switch(spec, done, context)

@@ -18,6 +18,7 @@ from aml_retrain.errors import (
     BusyError,
     ConfigError,
     GatedError,
+    HealthCheckError,
     OperationFailedError,
     ServiceError,
     SmokeTestError,
@@ -163,6 +164,13 @@ def deploy_and_report(target: Target, url: str, context: PromotionContext, befor
     except _LOCAL_REFUSALS:
         hold.done()
         raise
+    except HealthCheckError as exc:
+        if exc.rolled_back:  # a traffic step was unhealthy and the split is as it was
+            hold.done()
+            raise
+        _add_note(exc, outcome_after_failure(target, context, before.model_url or None,
+                                             new_model))
+        raise
     except AmlRetrainError as exc:
         outcome = outcome_after_failure(target, context, before.model_url or None, new_model,
                                         refused=_write_refused(exc))
@@ -244,6 +252,7 @@ def promote(
     if context.smoke_input is not None and not kind_of(target).smoke_scores:
         raise ValidationError(f"--smoke scores a new model before the switch, which {target} "
                               "cannot do: promote without it, then score the endpoint")
+    check_steps(target, context, health, dry_run)
     if health is not None:
         health.check()
         if dry_run:
@@ -256,6 +265,11 @@ def promote(
             from aml_retrain.promotion.bake import baseline_of
 
             baseline = baseline_of(target, context, health)
+            if context.traffic_steps is not None and context.traffic_steps.gradual:
+                from aml_retrain.promotion.bake import step_check
+
+                context = replace(context, traffic_steps=replace(
+                    context.traffic_steps, check=step_check(target, context, baseline, health)))
         result = execute(target, context, url, gate, job_id=model.job_id,
                          candidate=candidate or job_metrics, dry_run=dry_run, plan_hash=plan_hash,
                          hold=hold)
@@ -264,6 +278,22 @@ def promote(
     from aml_retrain.promotion.bake import watch
 
     return watch(target, context, result, baseline, health)
+
+
+def check_steps(target: Target, context: PromotionContext, health: HealthCheck | None,
+                dry_run: bool = False) -> None:
+    """Refuse traffic steps a target cannot take, or steps with nothing to check between them."""
+    plan = context.traffic_steps
+    if plan is None or not plan.gradual:
+        return
+    if not kind_of(target).traffic_steps:
+        raise ValidationError(f"--steps/--mirror move part of an endpoint's traffic, and {target} "
+                              "serves one model at a time: drop them (fan out to a canary "
+                              "endpoint first instead)")
+    # A fan-out brings its own check; a dry run shows the steps and probes nothing.
+    if health is None and plan.check is None and not dry_run:
+        raise ValidationError("--steps/--mirror bake each phase with the health probe: pass "
+                              "--probe FILE (and --bake SECONDS for how long each phase lasts)")
 
 
 def held(ledger: Ledger, key: str, dry_run: bool = False) -> AbstractContextManager[TargetHold]:
@@ -344,6 +374,7 @@ def execute(
         "target_detail": before.detail, "old_model": old_model,
         "new_model": new_model, "blob": blob, "job_id": job_id, "metrics": metrics,
         "gate": gate_dict, "plan_hash": plan_hash, "reason": gate.reason,
+        **({"steps": deployed["steps"]} if deployed.get("steps") else {}),
     }, key)
     hold.done()
     return replace(base, old_model=old_model, already_current=in_place, deploy=deployed,

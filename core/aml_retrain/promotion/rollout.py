@@ -9,11 +9,14 @@ Manifest section (every key optional)::
       bake: 120                  # seconds to watch each wave after its switches (health checks)
       every: 30                  # seconds between health checks during a bake
       probe: rows.csv            # scoring rows for the health checks
+      steps: [10, 50, 100]       # online endpoints: traffic moved in steps, each baked (needs probe)
+      mirror: 20                 # online endpoints: percent mirrored to the new deployment first
 
 A wave exceeds its budget when more of its targets than ``max_failures`` failed, were gated in the
 canary wave, or were reported unhealthy by the health check. ``bake``/``every``/``probe`` are
-validated here; what a health check does is :class:`HealthCheck`'s business (the default says
-"healthy").
+validated here; ``steps``/``mirror`` apply to the targets whose kind splits traffic (v2 online
+endpoints), the others switch whole as before; what a health check does is
+:class:`HealthCheck`'s business (the default says "healthy").
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ if TYPE_CHECKING:
     from aml_retrain.promotion.context import PromotionContext
     from aml_retrain.promotion.manifest import TargetSpec
     from aml_retrain.promotion.promote import PromotionResult
+    from aml_retrain.promotion.steps import TrafficSteps
 
 __all__ = ["ROLLOUT_KEYS", "HealthCheck", "Healthy", "RolloutSettings", "allowed_failures",
            "manifest_digest", "new_run_id", "parse_rollout", "validate_run_id"]
 
-ROLLOUT_KEYS = ("max_failures", "on_failure", "pause_between_waves", "bake", "every", "probe")
+ROLLOUT_KEYS = ("max_failures", "on_failure", "pause_between_waves", "bake", "every", "probe",
+                "steps", "mirror")
 ON_FAILURE = ("stop", "rollback")
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
@@ -54,6 +59,15 @@ class RolloutSettings:
     bake: float = 0.0
     every: float | None = None
     probe: Path | None = None
+    steps: tuple[int, ...] = (100,)
+    mirror: int = 0
+
+    def traffic_steps(self) -> TrafficSteps | None:
+        """The traffic steps each splitting target takes (None: switched whole)."""
+        from aml_retrain.promotion.steps import TrafficSteps
+
+        made = TrafficSteps(self.steps, self.mirror)
+        return made if made.gradual else None
 
     def budget(self, wave_size: int) -> int:
         """How many failures a wave of ``wave_size`` targets may have without stopping the rollout."""
@@ -63,7 +77,8 @@ class RolloutSettings:
         """Return a JSON-ready dict."""
         return {"max_failures": self.max_failures, "on_failure": self.on_failure,
                 "pause_between_waves": self.pause_between_waves, "bake": self.bake,
-                "every": self.every, "probe": str(self.probe) if self.probe else None}
+                "every": self.every, "probe": str(self.probe) if self.probe else None,
+                "steps": list(self.steps), "mirror": self.mirror}
 
 
 def allowed_failures(max_failures: int | str, wave_size: int) -> int:
@@ -100,11 +115,29 @@ def parse_rollout(value: Any, error: Callable[[str, str], ValidationError],
     probe = value.get("probe")
     if probe is not None and (not isinstance(probe, str) or not probe.strip()):
         raise error("rollout.probe", f"expected a file name, not {probe!r}")
+    steps, mirror = _steps(value, error)
+    if (mirror or len(steps) > 1) and probe is None:
+        raise error("rollout.steps", "steps and mirror bake each phase with the health probe: "
+                    "set 'probe' too")
     return RolloutSettings(
         max_failures=_max_failures(value.get("max_failures", 0), error),
         on_failure=str(on_failure),
         pause_between_waves=_seconds(value, "pause_between_waves", error) or 0.0,
-        bake=bake, every=every, probe=resolve(probe.strip()) if probe else None)
+        bake=bake, every=every, probe=resolve(probe.strip()) if probe else None,
+        steps=steps, mirror=mirror)
+
+
+def _steps(data: Mapping[str, Any],
+           error: Callable[[str, str], ValidationError]) -> tuple[tuple[int, ...], int]:
+    from aml_retrain.promotion.steps import parse_mirror, parse_steps
+
+    try:
+        steps = parse_steps(data["steps"], "rollout.steps") if "steps" in data else (100,)
+        mirror = parse_mirror(data.get("mirror", 0), "rollout.mirror")
+    except ValidationError as exc:
+        where, why = str(exc).split(" ", 1)
+        raise error(where, why) from None
+    return steps, mirror
 
 
 def _max_failures(value: Any, error: Callable[[str, str], ValidationError]) -> int | str:
@@ -172,6 +205,11 @@ class HealthCheck(Protocol):
         """Check a wave's switched targets once during its bake; return the unhealthy's ``{name: reason}``."""
         ...
 
+    def at_step(self, spec: TargetSpec, context: PromotionContext,
+                deployment: str) -> tuple[str | None, JsonObject | None]:
+        """Bake one traffic step on the new ``deployment``: (None or the reason, the figures)."""
+        ...
+
     def figures(self, target: str) -> JsonObject | None:
         """The last health figures measured on ``target`` (None: never probed)."""
         ...
@@ -192,6 +230,11 @@ class Healthy:
                     context: PromotionContext) -> Mapping[str, str]:
         """Always healthy."""
         return {}
+
+    def at_step(self, spec: TargetSpec, context: PromotionContext,
+                deployment: str) -> tuple[str | None, JsonObject | None]:
+        """Always healthy, nothing measured."""
+        return None, None
 
     def figures(self, target: str) -> JsonObject | None:
         """Never probed."""

@@ -66,6 +66,16 @@ function Publish-AmlModel {
     .PARAMETER ProbeEverySeconds
     With -BakeSeconds: seconds between probes (the CLI's probe-every option; default 30).
 
+    .PARAMETER TrafficSteps
+    Online targets: percentages of the old deployment's traffic moved to the new one step by step,
+    rising and ending at 100, e.g. 10, 50, 100 (the CLI's steps option). Each step but the last is
+    baked with -ProbeFile (needed) for -BakeSeconds; an unhealthy step puts the traffic back as it
+    was and the error is AmlCliFailed. Other kinds of target refuse it (AmlUsage).
+
+    .PARAMETER MirrorPercent
+    Online targets: first mirror this percent of requests (at most 50) to the new deployment, whose
+    answers are discarded, baked like a step (the CLI's mirror option).
+
     .PARAMETER TimeoutSec
     Budget in seconds for an ARM web service write (PATCH and polling; the CLI's timeout option,
     default 900); the write may still finish after it. Classic writes are one request each, limited by
@@ -190,6 +200,13 @@ function Publish-AmlModel {
         [ValidateRange(1, 86400)]
         [int] $ProbeEverySeconds,
 
+        [ValidateCount(1, 20)]
+        [ValidateRange(1, 100)]
+        [int[]] $TrafficSteps,
+
+        [ValidateRange(0, 50)]
+        [int] $MirrorPercent,
+
         [ValidateRange(1, 86400)]
         [int] $TimeoutSec,
 
@@ -248,6 +265,8 @@ function Publish-AmlModel {
             if ($PSBoundParameters.ContainsKey('BakeSeconds')) { $arguments += '--bake', $BakeSeconds }
             if ($ProbeEverySeconds) { $arguments += '--probe-every', $ProbeEverySeconds }
         }
+        if ($TrafficSteps) { $arguments += '--steps', ($TrafficSteps -join ',') }
+        if ($MirrorPercent) { $arguments += '--mirror', $MirrorPercent }
         if ($TimeoutSec) { $arguments += '--timeout', $TimeoutSec }
         if ($dryRun) { $arguments += '--dry-run' }
         Invoke-AmlRetrainCli -Command @('promote') -Arguments $arguments -InputText $url -TypeName 'AmlRetrain.PromotionResult' -BoundParameters $PSBoundParameters -Caller $PSCmdlet

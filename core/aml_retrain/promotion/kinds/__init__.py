@@ -95,6 +95,9 @@ class TargetKind(Protocol):
     # True when deploy can score ``context.smoke_input`` on the new model before the switch
     # (promote --smoke); a kind without it refuses the option before any request.
     smoke_scores: bool
+    # True when deploy can move traffic in steps (``context.traffic_steps``: promote --steps and
+    # --mirror); a kind that swaps the model whole refuses them before any request.
+    traffic_steps: bool
 
     def parse(self, path: str, selector: str | None) -> Target:
         """Parse the text after ``prefix:`` (``selector`` is what followed ``#``); ValidationError if bad."""

@@ -49,6 +49,8 @@ class BlobModels:
     needs_training_service = True  # the model comes out of a training web service's BES job
     # A PATCH switches the one endpoint in place: there is nothing to score before the switch.
     smoke_scores = False
+    # One endpoint serves one model: there is no split to step (the canary is a whole endpoint).
+    traffic_steps = False
 
     def retrain(self, target: Target, context: PromotionContext, data: str,
                 training_service: str | None, *, budget: float) -> tuple[str, Metrics | None]:

@@ -112,6 +112,7 @@ class OnlineKind:
     shares_sas = False  # a model version is not a blob URL
     needs_training_service = False  # retraining re-runs the job behind the serving model
     smoke_scores = True  # a new deployment answers through azureml-model-deployment at 0 %
+    traffic_steps = True  # the endpoint splits (and mirrors) traffic between deployments
 
     def parse(self, path: str, selector: str | None) -> OnlineTarget:
         """Parse ``RESOURCE_GROUP/WORKSPACE/ENDPOINT`` (already split from ``#DEPLOYMENT``)."""
@@ -189,8 +190,10 @@ class OnlineKind:
             "traffic_before": before, "traffic_after": after,
             "mirror_before": dict(endpoint.mirror_traffic), "mirror_after": mirror,
         }
+        plan = context.traffic_steps
         if dry_run:
-            return {**shown, "dry_run": True, "smoke": rows is not None}
+            return {**shown, "dry_run": True, "smoke": rows is not None,
+                    "steps": plan.to_dict() if plan is not None else None}
         backup = None
         if context.clients.backup_dir is not None:
             backup = str(write_private_json(context.clients.backup_dir, json.dumps(
@@ -203,6 +206,15 @@ class OnlineKind:
         elif reuse.provisioning_state != "Succeeded":
             client.wait_deployment(own.endpoint, chosen, timeout=timeout)
         smoke = _smoke(client, own, chosen, rows) if rows is not None else None
+        steps = None
+        if plan is not None and plan.gradual and chosen != source:
+            from aml_retrain.promotion.steps import walk
+
+            steps = walk(plan, endpoint=own.endpoint, before=before,
+                         mirror_before=_live(endpoint.mirror_traffic), mirror_after=mirror,
+                         source=source, chosen=chosen,
+                         apply=lambda t, m: client.set_traffic(own.endpoint, t, mirror_traffic=m,
+                                                               timeout=timeout))
         # A failed or timed-out PUT is re-read by promote itself (deploy_and_report): applied or not.
         change = client.set_traffic(own.endpoint, after, mirror_traffic=mirror, timeout=timeout)
         keep = _clients(context).settings.online_keep
@@ -211,7 +223,7 @@ class OnlineKind:
                                       protect=protect, keep=keep, timeout=timeout)
         return {**shown, "backup_path": backup, "reads": change.reads, "changed": change.changed,
                 "traffic_after": dict(change.after), "smoke": smoke, "pruned": pruned,
-                "kept": kept, "prune_failed": failed}
+                "kept": kept, "prune_failed": failed, "steps": steps}
 
     def probe(self, target: Target, context: PromotionContext, probe: Probe, *,
               deployment: str | None = None,
