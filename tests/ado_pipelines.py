@@ -116,6 +116,8 @@ def evaluate(expr: str, *, parameters: dict[str, Any] | None = None,
     names: dict[str, Callable[..., Any] | Any] = {
         "_p": lookup, "_v": lambda name, part: params[_LOOP][name][part],
         "eq": _eq, "ne": lambda a, b: not _eq(a, b),
+        # gt converts both sides to numbers (expressions doc: "Type casting" rules for gt/lt).
+        "gt": lambda a, b: float(_text(a)) > float(_text(b)),
         "_and": lambda *a: all(_truthy(x) for x in a), "_or": lambda *a: any(_truthy(x) for x in a),
         "_not": lambda a: not _truthy(a), "_in": lambda a, *b: any(_eq(a, x) for x in b),
         "succeeded": lambda: succeeded, "failed": lambda: not succeeded,

@@ -31,6 +31,7 @@
         'Invoke-AmlOnlineScore'
         'Invoke-AmlPromotionPlan'
         'Invoke-AmlWebServiceScore'
+        'New-AmlFanoutRunId'
         'New-AmlPromotionPlan'
         'New-AmlWebServiceEndpoint'
         'Publish-AmlModel'

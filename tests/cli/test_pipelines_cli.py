@@ -48,3 +48,15 @@ def test_values_are_escaped(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 def test_metric_variables() -> None:
     out = pipelines.metrics_outputs({"kind": "classification", "values": {"F-Score": 0.7, "AUC": 0.9}})
     assert out == {"metric_F_Score": 0.7, "metric_AUC": 0.9, "metricsKind": "classification"}
+
+
+def test_a_new_run_id_is_printed_and_set_as_the_run_id_output() -> None:
+    from aml_retrain.promotion.rollout import validate_run_id
+
+    done = run("-o", "json", "fanout", "new-run-id")
+    assert done.exit_code == 0, done.output
+    made = json.loads(done.stdout)["run_id"]
+    assert validate_run_id(made) == made
+    assert f"##vso[task.setvariable variable=runId;isOutput=true]{made}" in done.stderr
+    again = run("fanout", "new-run-id", tf_build=False)
+    assert again.stdout.strip() != made and "##vso" not in again.stderr

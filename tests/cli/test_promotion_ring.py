@@ -180,9 +180,31 @@ def test_fanout_exit_code_is_its_outcome(core: Calls, monkeypatch: pytest.Monkey
     [(_, args, kwargs)] = core.seen
     assert args == ("MANIFEST", ("CTX", 60.0))
     run_id = kwargs.pop("run_id")
-    assert kwargs == {"concurrency": 2, "keep_going": False, "resume": None}
+    assert kwargs == {"concurrency": 2, "keep_going": False, "resume": None,
+                      "shard": None, "barrier_timeout": 3600.0}
     assert f"run {run_id}; if interrupted: aml-retrain fanout run {manifest} --resume {run_id}" \
         in result.stderr
+
+
+def test_fanout_shard_and_run_id_reach_the_core_parsed(core: Calls, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    from aml_retrain.promotion import fanout
+    from aml_retrain.promotion.shards import Shard
+
+    monkeypatch.setattr(fanout, "run_fanout", core.stub("run_fanout", FanoutResult(
+        (TargetResult("a", TARGET, 1, "promoted", URL),), 2, False, 0.1)))
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("version: 1\n")
+    run_id = "20261204T100000Z-0a1b2c3d"
+    result = run("fanout", "run", str(manifest), "--shard", "2/4", "--run-id", run_id,
+                 "--barrier-timeout", "60")
+    assert result.exit_code == 0, result.output
+    [(_, _args, kwargs)] = core.seen
+    assert (kwargs["shard"], kwargs["run_id"], kwargs["barrier_timeout"]) == (Shard(2, 4), run_id, 60.0)
+    for bad in (["--shard", "5/4", "--run-id", run_id], ["--shard", "1/2"],
+                ["--run-id", run_id, "--resume", run_id], ["--run-id", "yesterday"]):
+        refused = run("fanout", "run", str(manifest), *bad)
+        assert refused.exit_code == 2 and len(core.seen) == 1, (bad, refused.output)
 
 
 def test_fanout_that_rolled_back_exits_1_and_lists_the_rollbacks(

@@ -29,6 +29,7 @@ CLI_OUTPUTS: dict[tuple[str, ...], frozenset[str]] = {
     ("webservice", "set-model"): CHANGE,
     ("webservice", "update"): CHANGE,
     ("target", "show"): frozenset({"modelUrl", "stateHash"}),
+    ("fanout", "new-run-id"): frozenset({"runId"}),  # read by jobs/fanout.yml's shard jobs
 }
 
 SECRET_OUTPUTS = frozenset({"endpointKey"})

@@ -262,9 +262,21 @@ def test_promote_matrix_takes_a_runtime_expression_job_id() -> None:
 def test_job_templates_take_depends_on_and_condition(path: Path) -> None:
     template = Template.read(path)
     assert {"dependsOn", "condition"} <= {p["name"] for p in template.parameters}
-    for job in template.body:
-        assert job["dependsOn"] == "${{ parameters.dependsOn }}"
-        assert job["condition"] == "${{ parameters.condition }}"
+    wanted = {"dependsOn": "${{ parameters.dependsOn }}", "condition": "${{ parameters.condition }}"}
+    jobs = [j for item in template.body for j in (_branches(item) if "job" not in item else [item])]
+    for job in jobs:
+        # A job takes them itself, or in one branch of a `${{ if }}` whose other branch waits for
+        # a job of this template that does (jobs/fanout.yml: its shards wait for FanoutRunId).
+        branches = [job] + [v for k, v in job.items() if k.startswith("${{")]
+        assert any(all(b.get(k) == v for k, v in wanted.items()) for b in branches), job["job"]
+        names = {j["job"] for j in jobs}
+        assert all(b.get("dependsOn") in names for b in branches
+                   if "dependsOn" in b and b.get("dependsOn") != wanted["dependsOn"]), job["job"]
+
+
+def _branches(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The jobs inside a conditional item of a job list (``- ${{ if … }}: [jobs]``)."""
+    return [job for body in item.values() for job in body]
 
 
 # ---------------------------------------------------------------- 5. sessions, connections, cache, retries

@@ -50,6 +50,10 @@ def test_rollout_section_is_read(tmp_path: Path) -> None:
     assert settings.max_failures == "10%" and settings.on_failure == "rollback"
     assert (settings.pause_between_waves, settings.bake, settings.every) == (300.0, 120.0, 30.0)
     assert settings.probe == tmp_path / "rows.csv"
+    assert settings.traffic_steps() is None  # switched whole unless steps or mirror say otherwise
+    stepped = manifest(base=tmp_path, probe="rows.csv", steps=[10, 100], mirror=5).rollout
+    assert stepped.traffic_steps() is not None and stepped.to_dict()["steps"] == [10, 100]
+    assert (stepped.steps, stepped.mirror) == ((10, 100), 5)
 
 
 BAD = [
@@ -64,6 +68,10 @@ BAD = [
     ({"every": 10}, "rollout.every: 'every' paces the health checks of a bake"),
     ({"bake": 60, "every": 0}, "rollout.every: expected seconds > 0"),
     ({"probe": 3}, "rollout.probe: expected a file name"),
+    ({"probe": "r.csv", "steps": [10, 50]}, "rollout.steps: must rise from 1 to 100"),
+    ({"probe": "r.csv", "steps": "x"}, "rollout.steps: takes rising percentages"),
+    ({"probe": "r.csv", "mirror": 80}, "rollout.mirror: is the percent of requests mirrored"),
+    ({"steps": [10, 100]}, "rollout.steps: steps and mirror bake each phase"),
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aml_retrain_cli import pipelines
 from aml_retrain_cli.commands.classic_jobs import DEFAULT_OPERATION_TIMEOUT, OperationTimeoutOpt
 from aml_retrain_cli.context import State, state
 from aml_retrain_cli.render import emit, field, notice
@@ -32,6 +33,15 @@ def run(
     resume: Annotated[str | None, typer.Option(metavar="RUN_ID", help="Continue this interrupted run: "
                                                "promote only what its ledger entries lack.")] = None,
     timeout: OperationTimeoutOpt = DEFAULT_OPERATION_TIMEOUT,
+    shard: Annotated[str | None, typer.Option(
+        metavar="I/N", help="Run shard I of N (from 1): every N-th target of each wave; each wave "
+        "waits in the ledger for every shard (needs --run-id, the same for all shards).")] = None,
+    run_id_opt: Annotated[str | None, typer.Option(
+        "--run-id", metavar="RUN_ID", help="Start the run with this id (from `fanout new-run-id`); "
+        "the shards of one run share it.")] = None,
+    barrier_timeout: Annotated[float, typer.Option(
+        metavar="SECONDS", min=1, help="With --shard: how long to wait for the other shards at "
+        "the end of a wave (exit 4 after).")] = 3600.0,
 ) -> None:
     """Promote every target of MANIFEST, canary wave first, at most --concurrency at once.
 
@@ -45,20 +55,34 @@ def run(
     Every ledger entry carries the run id (printed first): --resume RUN_ID continues that run.
     Re-runs skip targets already at their model (as the ledger records).
 
+    With --shard I/N (N parallel jobs on one az:// ledger), a wave starts only when every shard
+    finished the one before; a wave failed on any shard stops them all.
+
     Exit: 0 all promoted/skipped, 8 gated and none failed, 1 a target failed or the run rolled
-    back, 2 bad manifest or resume refused, 130 interrupted (resume it).
+    back, 2 bad manifest or resume refused, 4 a shard missed a wave's barrier, 130 interrupted
+    (resume it).
     """
     from aml_retrain.promotion.fanout import load_manifest, run_fanout
     from aml_retrain.promotion.junit import write_junit
     from aml_retrain.promotion.rollout import new_run_id, validate_run_id
+    from aml_retrain.promotion.shards import Shard
 
     st = state(ctx)
+    if resume and run_id_opt:
+        raise typer.BadParameter("--resume already names the run: drop --run-id",
+                                 param_hint="--run-id")
     parsed = load_manifest(manifest)
-    run_id = validate_run_id(resume) if resume else new_run_id()
+    part = Shard.parse(shard) if shard is not None else None
+    if part is not None and not (resume or run_id_opt):
+        raise typer.BadParameter("every shard of a run needs the same --run-id: make one with "
+                                 "`aml-retrain fanout new-run-id`", param_hint="--shard")
+    given = resume or run_id_opt
+    run_id = validate_run_id(given) if given else new_run_id()
     notice(f"run {run_id}" + (" (resumed)" if resume else "")
            + f"; if interrupted: aml-retrain fanout run {manifest} --resume {run_id}")
     result = run_fanout(parsed, st.promotion_context(timeout), concurrency=concurrency,
-                        keep_going=keep_going, run_id=run_id, resume=resume and run_id)
+                        keep_going=keep_going, run_id=run_id, resume=resume and run_id,
+                        shard=part, barrier_timeout=barrier_timeout)
     if junit is not None:
         write_junit(result, junit)
     data = result.to_dict()
@@ -101,6 +125,23 @@ def _render_rollbacks(st: State, rollbacks: list[dict[str, Any]], wave: int | No
         emit(st, alone, columns, title="Rolled back at once (unhealthy)")
     if whole:
         emit(st, whole, columns, title=f"Rolled back (wave {wave} exceeded its failure budget)")
+
+
+@app.command("new-run-id")
+def new_run_id_command(ctx: typer.Context) -> None:
+    """Print a fresh run id for the shards of one run (`fanout run --shard I/N --run-id ID`).
+
+    In Azure Pipelines it also sets the output variable runId. Contacts nothing. Exit: 0.
+    """
+    from aml_retrain.promotion.rollout import new_run_id
+
+    st = state(ctx)
+    made = new_run_id()
+    pipelines.set_outputs({"runId": made})
+    if st.json:
+        emit(st, {"run_id": made})
+    else:
+        typer.echo(made)
 
 
 @app.command("status")

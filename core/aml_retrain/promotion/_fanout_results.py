@@ -56,6 +56,7 @@ class FanoutResult:
     failed_wave: int | None = None  # the wave that exceeded its failure budget
     rollbacks: tuple[RollbackOutcome, ...] = ()
     resumed: bool = False
+    shard: str | None = None  # "I/N" when this process ran one shard (results: its targets only)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -73,6 +74,7 @@ class FanoutResult:
     def to_dict(self) -> JsonObject:
         """Return a JSON-ready dict: outcome, counts, stop reason and per-target results."""
         return {"outcome": self.outcome, "run_id": self.run_id, "resumed": self.resumed,
+                "shard": self.shard,
                 "counts": self.counts, "stopped": self.stopped, "failed_wave": self.failed_wave,
                 "concurrency": self.concurrency, "keep_going": self.keep_going,
                 "seconds": round(self.seconds, 3), "results": [r.to_dict() for r in self.results],

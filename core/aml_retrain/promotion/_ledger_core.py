@@ -20,6 +20,8 @@ from aml_retrain.errors import ValidationError
 __all__ = ["ACTIONS", "LedgerBase", "VerifyResult", "canonical_json", "entry_hash", "verify_text"]
 
 ACTIONS = ("promote", "rollback")
+# Entries that record a run's progress, not a target's state (a shard's wave mark: promotion.shards).
+MARKS = ("wave",)
 _CHAIN_FIELDS = ("seq", "prev_hash", "hash")
 # Azure rejects append blocks above 4 MiB; an entry that large is a bug anyway.
 _MAX_LINE = 4 * 1024 * 1024
@@ -112,9 +114,9 @@ class LedgerBase:
         if not isinstance(entry, Mapping):
             raise ValidationError(f"a ledger entry must be a mapping, not {type(entry).__name__}")
         record = {k: v for k, v in entry.items() if k not in _CHAIN_FIELDS}
-        if record.get("action") not in ACTIONS:
+        if record.get("action") not in ACTIONS + MARKS:
             raise ValidationError(
-                f"ledger entry action must be promote or rollback, not {record.get('action')!r}"
+                f"ledger entry action must be promote, rollback or wave, not {record.get('action')!r}"
             )
         if not isinstance(record.get("target"), str) or not record["target"]:
             raise ValidationError("a ledger entry needs a target")

@@ -44,6 +44,7 @@ from aml_retrain.promotion.runs import (
     rollback_switched,
     stamper,
 )
+from aml_retrain.promotion.shards import DEFAULT_BARRIER_TIMEOUT, Barrier, Shard
 from aml_retrain.promotion.targets import kind_of
 
 if TYPE_CHECKING:
@@ -298,6 +299,9 @@ def run_fanout(
     run_id: str | None = None,
     resume: str | None = None,
     health: HealthCheck | None = None,
+    shard: Shard | None = None,
+    barrier: Barrier | None = None,
+    barrier_timeout: float = DEFAULT_BARRIER_TIMEOUT,
 ) -> FanoutResult:
     """Promote every manifest target wave by wave; see the module docstring for the rules.
 
@@ -308,8 +312,12 @@ def run_fanout(
         promoting only the targets its ledger entries do not show as promoted.
     :param health: checks each target around its switch and during a bake (default: the
         manifest's ``rollout.probe`` as :class:`.wave_health.WaveHealth`, else always healthy).
+    :param shard: run only this shard's targets of each wave; every wave ends at ``barrier``
+        (default: one on the context's ledger waiting ``barrier_timeout`` seconds), where all
+        shards of ``run_id`` meet.
     :raises ValidationError: bad concurrency; a resume of an unknown, rolled back or other run;
-        a bake without a probe.
+        a bake without a probe; a shard without a run id.
+    :raises OperationTimeoutError: a shard did not reach a wave's barrier in time (exit 4).
     """
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ValidationError(f"concurrency must be between 1 and 256, not {concurrency!r}")
@@ -323,7 +331,13 @@ def run_fanout(
         return promote_target(spec, ctx, budget=budget, model_url=sas.url(spec, ctx))
 
     inner = context.the_ledger()
+    if shard is not None and not (resume or run_id):
+        raise ValidationError("--shard needs --run-id RUN_ID, the same for every shard of the run "
+                              "(make one with `aml-retrain fanout new-run-id`)")
     run_id = resume or run_id or new_run_id()
+    if shard is not None and barrier is None:
+        barrier = Barrier(inner, run_id, shard, manifest.digest, actor=context.who(),
+                          timeout=barrier_timeout)
     done = done_targets(manifest, inner, run_id) if resume else {}
     scopes: dict[str, str] = {}
     contexts = _ThreadContexts(context, RunLedger(inner, stamper(run_id, manifest, scopes)))
@@ -335,22 +349,43 @@ def run_fanout(
     start = clock()
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fanout") as pool:
-            for position, (_number, specs) in enumerate(manifest.waves()):
+            for position, (number, specs) in enumerate(manifest.waves()):
+                mine = shard.take(specs) if shard is not None else specs
                 if run.stop.is_set():
-                    results.update((s.index, _not_run(s, run.reason)) for s in specs)
+                    results.update((s.index, _not_run(s, run.reason)) for s in mine)
                     continue
                 if position and manifest.rollout.pause_between_waves:
                     sleep(manifest.rollout.pause_between_waves)
-                results.update(_wave(pool, run, specs))
-                _bake(run, specs, results, sleep)
+                results.update(_wave(pool, run, mine))
+                _bake(run, mine, results, sleep)
+                if barrier is not None:
+                    _meet(run, barrier, number, [results[s.index] for s in mine])
         rollbacks = _roll_back(run, results)
     finally:
         contexts.close()
-    ordered = tuple(results[s.index] for s in manifest.targets)
+    ordered = tuple(results[s.index] for s in manifest.targets if s.index in results)
     alone = tuple(run.rolled_back[str(s.target)] for s in manifest.targets
                   if str(s.target) in run.rolled_back)
     return FanoutResult(ordered, concurrency, keep_going, clock() - start, run.reason, run_id,
-                        run.failed_wave, alone + rollbacks, resumed=resume is not None)
+                        run.failed_wave, alone + rollbacks, resumed=resume is not None,
+                        shard=str(shard) if shard is not None else None)
+
+
+def _meet(run: _Run, barrier: Barrier, wave: int, mine: list[TargetResult]) -> None:
+    """Mark this shard's end of ``wave``, wait for the others, stop if the wave failed anywhere."""
+    counts = {s: n for s in STATUSES if (n := sum(1 for r in mine if r.status == s))}
+    barrier.arrive(wave, failures=run.failures.get(wave, 0), stopped=run.stop.is_set(),
+                   counts=counts)
+    totals = barrier.wait(wave)
+    if run.keep_going or run.stop.is_set():
+        return
+    budget = run.budgets.get(wave, 0)
+    if totals.stopped or totals.failures > budget:
+        with run._lock:
+            run.failed_wave = wave if run.failed_wave is None else run.failed_wave
+        where = f"shard(s) {', '.join(totals.stopped)}" if totals.stopped else "its shards"
+        run.halt(f"wave {wave} failed on {where} ({totals.failures} failures over all shards, "
+                 f"budget {budget})")
 
 
 def _wave(pool: ThreadPoolExecutor, run: _Run, specs: list[TargetSpec]) -> dict[int, TargetResult]:

@@ -102,8 +102,10 @@ def _rollback_each(switched: Iterable[tuple[TargetSpec, str | None]], context: P
 
 
 def run_entries(ledger: Ledger, run_id: str) -> list[JsonObject]:
-    """Return the ledger entries written by run ``run_id``, oldest first."""
-    return [e for e in ledger.entries() if e.get("run_id") == run_id]
+    """Return the promote/rollback entries written by run ``run_id``, oldest first (not wave marks)."""
+    from aml_retrain.promotion.ledger import ACTIONS
+
+    return [e for e in ledger.entries() if e.get("run_id") == run_id and e.get("action") in ACTIONS]
 
 
 def done_targets(manifest: Manifest, ledger: Ledger, run_id: str) -> dict[str, JsonObject]:

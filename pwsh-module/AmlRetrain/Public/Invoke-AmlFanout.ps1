@@ -21,6 +21,20 @@ function Invoke-AmlFanout {
     AmlUsage error, exit 2) a run the ledger does not know, one started with another manifest, and one
     rolled back as a whole.
 
+    .PARAMETER Shard
+    Run shard I of N (like '2/4', counted from 1): every N-th target of each wave. All shards of a run
+    take the same manifest, -RunId and ledger (an az:// one: -Ledger), and each wave waits until every
+    shard finished the one before (the CLI's shard option). In Azure Pipelines, pass
+    "$($env:SYSTEM_JOBPOSITIONINPHASE)/$($env:SYSTEM_TOTALJOBSINPHASE)" from a job with
+    strategy: parallel.
+
+    .PARAMETER RunId
+    Start the run with this id (from New-AmlFanoutRunId), the same for every shard of the run.
+
+    .PARAMETER BarrierTimeoutSec
+    With -Shard: how long to wait at the end of a wave for the other shards (default 3600); past it
+    the error is AmlTimeout (exit 4) naming the shards that did not arrive.
+
     .PARAMETER Concurrency
     Targets at once per wave (the CLI's default is 4).
 
@@ -80,6 +94,9 @@ function Invoke-AmlFanout {
     Invoke-AmlFanout .\fanout.yaml -Resume 20261203T183000Z-1a2b3c4d -Confirm:$false
 
     .EXAMPLE
+    Invoke-AmlFanout .\fanout.yaml -Shard 2/4 -RunId (New-AmlFanoutRunId).run_id -Ledger az://ledgers/prod.jsonl -Confirm:$false
+
+    .EXAMPLE
     Invoke-AmlFanout -Path .\fanout.yaml -Concurrency 8 -JUnitPath .\fanout.xml -Confirm:$false
 
     .EXAMPLE
@@ -102,6 +119,15 @@ function Invoke-AmlFanout {
 
         [ValidatePattern('^\d{8}T\d{6}Z-[0-9a-f]{8}$', Options = 'None')]
         [string] $Resume,
+
+        [ValidatePattern('^\d{1,3}/\d{1,3}$')]
+        [string] $Shard,
+
+        [ValidatePattern('^\d{8}T\d{6}Z-[0-9a-f]{8}$', Options = 'None')]
+        [string] $RunId,
+
+        [ValidateRange(1, 86400)]
+        [int] $BarrierTimeoutSec,
 
         [ValidateRange(1, 256)]
         [int] $Concurrency,
@@ -146,6 +172,9 @@ function Invoke-AmlFanout {
         if (-not $PSCmdlet.ShouldProcess($file, 'Promote every target of the manifest')) { return }
         $arguments = @($file)
         if ($Resume) { $arguments += '--resume', $Resume }
+        if ($Shard) { $arguments += '--shard', $Shard }
+        if ($RunId) { $arguments += '--run-id', $RunId }
+        if ($BarrierTimeoutSec) { $arguments += '--barrier-timeout', $BarrierTimeoutSec }
         if ($Concurrency) { $arguments += '--concurrency', $Concurrency }
         if ($KeepGoing) { $arguments += '--keep-going' }
         if ($JUnitPath) { $arguments += '--junit', $PSCmdlet.GetUnresolvedProviderPathFromPSPath($JUnitPath) }
