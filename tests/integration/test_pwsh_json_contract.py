@@ -41,7 +41,8 @@ ONLINE_FLOW = {
 }
 PROMOTION_FLOW = {
     ("gate",), ("plan",), ("apply",), ("promote",), ("rollback",), ("ledger", "show"), ("ledger", "verify"),
-    ("ledger", "repair"), ("fanout", "run"), ("fanout", "status"), ("target", "show"),
+    ("ledger", "repair"), ("fanout", "new-run-id"), ("fanout", "run"), ("fanout", "status"),
+    ("target", "show"),
 }
 
 
@@ -197,9 +198,12 @@ def test_promotion_flow_prints_what_the_module_reads(
     manifest = tmp_path / "fanout.yaml"
     manifest.write_text(yaml.safe_dump({"version": 1, "waves": True, "targets": [
         {"name": "pwsh02", "target": f"classic:{predictive}/pwsh02", "from_job": second["job_id"]}]}))
+    # New-AmlFanoutRunId, then Invoke-AmlFanout -Shard 1/1 -RunId: the shard runs under that id.
+    made = cli("fanout", "new-run-id")["run_id"]
     fanout = cli("fanout", "run", str(manifest), "--concurrency", "2", "--keep-going",
-                 "--junit", str(tmp_path / "fanout.xml"))
+                 "--junit", str(tmp_path / "fanout.xml"), "--shard", "1/1", "--run-id", made)
     assert fanout["outcome"] == "ok" and (tmp_path / "fanout.xml").exists()
+    assert fanout["run_id"] == made
     run = cli("fanout", "status", fanout["run_id"])  # Get-AmlFanoutRun, piped from Invoke-AmlFanout
     assert [t["target"] for t in run["targets"]] == [f"classic:{predictive}/pwsh02"]
     assert PROMOTION_FLOW <= cli.seen

@@ -73,6 +73,8 @@ Describe 'CLI commands and arguments' {
         @{ Call = { Undo-AmlPromotion $target -TimeoutSec 60 -Confirm:$false }; Cli = 'rollback'; Expect = '<target> --timeout 60' }
         @{ Call = { Invoke-AmlFanout $file -TimeoutSec 60 -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --timeout 60' }
         @{ Call = { Invoke-AmlFanout $file -Resume 20261203T183000Z-1a2b3c4d -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --resume 20261203T183000Z-1a2b3c4d' }
+        @{ Call = { Invoke-AmlFanout $file -Shard 2/4 -RunId 20261203T183000Z-1a2b3c4d -BarrierTimeoutSec 600 -Confirm:$false }; Cli = 'fanout run'; Expect = '<file> --shard 2/4 --run-id 20261203T183000Z-1a2b3c4d --barrier-timeout 600' }
+        @{ Call = { New-AmlFanoutRunId }; Cli = 'fanout new-run-id'; Expect = '' }
         @{ Call = { Get-AmlFanoutRun 20261203T183000Z-1a2b3c4d }; Cli = 'fanout status'; Expect = '20261203T183000Z-1a2b3c4d' }
         @{ Call = { [pscustomobject]@{ run_id = '20261203T183000Z-1a2b3c4d'; outcome = 'failed' } | Get-AmlFanoutRun }; Cli = 'fanout status'; Expect = '20261203T183000Z-1a2b3c4d' }
         @{ Call = { Update-AmlNewWebService rg ws -Path $file -TimeoutSec 60 -Confirm:$false }; Cli = 'webservice update'; Expect = 'rg ws --file <file> --timeout 60' }
@@ -131,6 +133,7 @@ Describe '-WhatIf runs the CLI dry run' {
         @{ Name = 'New-AmlPromotionPlan'; Call = { New-AmlPromotionPlan $target $file -FromJob J1 -WhatIf } }
         @{ Name = 'Invoke-AmlPromotionPlan'; Call = { Invoke-AmlPromotionPlan $file -WhatIf } }
         @{ Name = 'Invoke-AmlFanout'; Call = { Invoke-AmlFanout $file -WhatIf } }
+        @{ Name = 'New-AmlFanoutRunId'; Call = { New-AmlFanoutRunId -WhatIf } }
         @{ Name = 'Repair-AmlPromotionLedger'; Call = { Repair-AmlPromotionLedger -WhatIf } }
     ) {
         & $Call | Should -BeNullOrEmpty

@@ -116,7 +116,7 @@ Describe 'Parameter sets' {
         'New-AmlWebServiceEndpoint', 'Remove-AmlWebServiceEndpoint', 'Update-AmlWebServiceEndpoint', 'Start-AmlRetraining',
         'Stop-AmlRetrainingJob', 'Export-AmlWebServiceDefinition', 'Set-AmlWebServiceDefinitionModel', 'Update-AmlNewWebServiceModel',
         'Update-AmlNewWebService', 'New-AmlPromotionPlan', 'Invoke-AmlPromotionPlan', 'Publish-AmlModel', 'Undo-AmlPromotion', 'Invoke-AmlFanout',
-        'Start-AmlOnlineRetraining'
+        'Start-AmlOnlineRetraining', 'New-AmlFanoutRunId'
     ) {
         (Get-Command $_).Parameters.Keys | Should -Contain 'WhatIf'
         (Get-Command $_).Parameters.Keys | Should -Contain 'Confirm'
