@@ -142,3 +142,21 @@ def test_a_bare_model_url_on_another_host_is_refused_before_any_write(
         assert where != "other-port" or "not on the blob endpoint of the configured" in result.stderr
     assert len(emulator.writes()) == before
     assert not env["ledger"].exists() or ok_json("ledger", "show") == []
+
+
+def test_a_blob_ledger_reads_only_new_bytes_and_notices_a_blob_made_anew(emulator: Emulator) -> None:
+    # Against Azurite: a ranged read past the end is the service's 416, not the fake's.
+    from azure.storage.blob import BlobServiceClient
+
+    conn = emulator.profile["storage_connection_string"]
+    name = "reads/ledger.jsonl"
+    writer, reader = (BlobLedger(conn, "ledgers", name) for _ in range(2))
+    for number in range(4):
+        writer.append({"action": "promote", "target": f"arm:rg/ws{number % 2}", "new_model": f"m{number}"})
+        assert reader.current(f"arm:rg/ws{number % 2}")["new_model"] == f"m{number}"  # type: ignore[index]
+    assert reader.entries() == BlobLedger(conn, "ledgers", name).entries()
+    service = BlobServiceClient.from_connection_string(conn)
+    service.get_blob_client("ledgers", name).delete_blob()
+    BlobLedger(conn, "ledgers", name).append({"action": "promote", "target": "arm:rg/ws0", "new_model": "x"})
+    assert [e["new_model"] for e in reader.entries()] == ["x"]  # shorter: 416, read whole
+    assert reader.current("arm:rg/ws1") is None and reader.verify().ok

@@ -310,12 +310,16 @@ class FakeAppendBlob:
         self.after_read: list[Callable[[], None]] = []  # run once each, right after a read
         self.land_then_412 = 0  # appends that land but answer 412 (a lost response, retried)
         self.appends = 0
+        self.bytes_read = 0  # what downloads returned: a ledger should not re-read what it has
         self._in_hook = False
 
-    def download_blob(self) -> Any:
+    def download_blob(self, *, offset: int = 0) -> Any:
         if self.data is None:
             raise ResourceNotFoundError(message="BlobNotFound")
-        read = self.data
+        if offset and offset >= len(self.data):
+            raise _http_error(416)  # InvalidRange, as the service answers a range past the end
+        read = self.data[offset:]
+        self.bytes_read += len(read)
         if self.after_read and not self._in_hook:
             # The hook's own reads and appends must not trigger the next hook.
             self._in_hook = True

@@ -17,7 +17,10 @@ from aml_retrain._redact import redact_text
 from aml_retrain._structured import json_loads
 from aml_retrain.errors import ValidationError
 
-__all__ = ["ACTIONS", "LedgerBase", "VerifyResult", "canonical_json", "entry_hash", "verify_text"]
+__all__ = [
+    "ACTIONS", "LedgerBase", "VerifyResult", "canonical_json", "entry_hash", "ledger_lines", "parse_line",
+    "verify_text",
+]
 
 ACTIONS = ("promote", "rollback")
 # Entries that record a run's progress, not a target's state (a shard's wave mark: promotion.shards).
@@ -68,8 +71,8 @@ class LedgerBase:
     def entries(self, target: str | None = None) -> list[dict[str, Any]]:
         """Return all entries, or those of one target, oldest first."""
         found = []
-        for number, line in enumerate(self._read_text().splitlines(), 1):
-            entry = _parse_line(line)
+        for number, line in enumerate(ledger_lines(self._read_text()), 1):
+            entry = parse_line(line)
             if entry is None:
                 raise ValidationError(
                     f"ledger {self.location} line {number} is not a valid entry: {VERIFY_HINT}"
@@ -140,7 +143,7 @@ class LedgerBase:
         """Chain ``record`` after the last line ``tail``; return the entry and its line."""
         last = None
         if tail is not None:
-            last = _parse_line(tail.decode("utf-8", errors="replace"))
+            last = parse_line(tail.decode("utf-8", errors="replace"))
             if last is None or not isinstance(last.get("seq"), int) or not isinstance(last.get("hash"), str):
                 raise ValidationError(f"the last line of ledger {self.location} is damaged: {VERIFY_HINT}")
         return self._seal_after(record, last)
@@ -160,9 +163,9 @@ def verify_text(text: str) -> VerifyResult:
     problems: list[str] = []
     count, expected = 0, 1
     prev: str | None = ""  # None: the previous line was unreadable, so its link cannot be checked
-    lines = text.splitlines()
+    lines = ledger_lines(text)
     for number, line in enumerate(lines, 1):
-        entry = _parse_line(line)
+        entry = parse_line(line)
         if entry is None:
             problems.append(f"line {number} (expected seq {expected}): not a valid JSON entry")
             expected, prev = expected + 1, None
@@ -184,7 +187,15 @@ def verify_text(text: str) -> VerifyResult:
     return VerifyResult(not problems, count, problems)
 
 
-def _parse_line(line: str) -> dict[str, Any] | None:
+def ledger_lines(text: str) -> list[str]:
+    """Split a ledger's text at newlines only: str.splitlines also splits at U+2028 and other
+    separators, which canonical JSON leaves unescaped inside strings (a pasted --reason)."""
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def parse_line(line: str) -> dict[str, Any] | None:
+    """Parse one ledger line; None if it is not a JSON object."""
     try:
         entry = json_loads(line, "a ledger line")
     except (ValueError, ValidationError):  # a line nested without end is no entry either

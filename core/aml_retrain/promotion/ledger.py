@@ -31,6 +31,7 @@ from aml_retrain.errors import (
     ValidationError,
     VerificationError,
 )
+from aml_retrain.promotion._ledger_blob_copy import BlobCopy, End, PastEnd
 from aml_retrain.promotion._ledger_core import (
     ACTIONS,
     VERIFY_HINT,
@@ -282,6 +283,7 @@ class BlobLedger(LedgerBase):
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._sleep = sleep
         self._container_client = container_client
+        self._copy = BlobCopy(self.location)  # what we read so far: later reads fetch only what is new
 
     def __repr__(self) -> str:
         return f"BlobLedger({self.location!r})"  # never the connection string
@@ -296,11 +298,13 @@ class BlobLedger(LedgerBase):
         return self._container().get_blob_client(self.blob)
 
     def _read_text(self) -> str:
-        data = self._download()
-        try:
-            return (data or b"").decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValidationError(f"ledger {self.location} is not UTF-8 text: {VERIFY_HINT}") from None
+        self._end()
+        return self._copy.text()
+
+    def entries(self, target: str | None = None) -> list[dict[str, Any]]:
+        """Return all entries, or those of one target, oldest first (reading only what is new)."""
+        self._end()
+        return self._copy.entries(target)
 
     def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
         """Refuse: append blocks land whole, so an append blob cannot hold a torn line."""
@@ -314,34 +318,34 @@ class BlobLedger(LedgerBase):
         """Hold ``target`` (a lease on a lock blob beside the ledger); refuse a damaged tail."""
         self._create_container()  # a first promotion may come before the ledger blob exists
         with blob_target_lock(self._container(), self.blob, target, self.location) as hold:
-            content = self._download()
-            if content:
-                self._seal({}, tail_of(content, self.location))
+            end = self._end()
+            if end.size:
+                self._seal({}, tail_of(end.ending, self.location))
             yield hold
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the blob's last line and append it if nobody appended meanwhile."""
         record = self._prepare(entry)
-        attempt_prefix: bytes | None = None
+        attempted: int | None = None  # the blob's size when our last append was tried
         line = b""
         sealed: dict[str, Any] = {}
         for attempt in range(self.max_attempts):
-            content = self._download()
+            end = self._end()
             # A 412 may answer the SDK's own retry of an append that did land: don't write it twice.
-            if attempt_prefix is not None and content == attempt_prefix + line:
+            if attempted is not None and self._copy.holds_at(attempted, line):
                 return sealed
-            if content is None:
+            if not end.exists:
                 self._create()
-                content = b""
-            sealed, line = self._seal(record, tail_of(content, self.location))
+            sealed, line = self._seal(record, tail_of(end.ending, self.location))
             try:
                 with storage_errors(self.location):
-                    self._client().append_block(line, appendpos_condition=len(content))
+                    self._client().append_block(line, appendpos_condition=end.size)
+                self._copy.appended(end.size, line)
                 return sealed
             except ServiceError as exc:
                 if exc.status_code != 412:
                     raise
-            attempt_prefix = content
+            attempted = end.size
             self._sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + self._rng.random()))
         raise ConflictError(
             f"ledger {self.location} kept changing during {self.max_attempts} append attempts; "
@@ -349,12 +353,22 @@ class BlobLedger(LedgerBase):
             status_code=412,
         )
 
-    def _download(self) -> bytes | None:
+    def _end(self) -> End:
+        return self._copy.refresh(self._fetch)
+
+    def _fetch(self, offset: int) -> bytes | None:
+        """The blob's bytes from ``offset`` on; None if there is no blob, PastEnd if it is shorter."""
         try:
             with storage_errors(self.location):
-                return bytes(self._client().download_blob().readall())
+                client = self._client()
+                return bytes((client.download_blob(offset=offset) if offset else client.download_blob())
+                             .readall())
         except NotFoundError:
             return None
+        except ServiceError as exc:
+            if exc.status_code == 416:
+                raise PastEnd from None
+            raise
 
     def _create(self) -> None:
         from azure.core import MatchConditions
