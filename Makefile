@@ -46,6 +46,7 @@ bench: setup
 	$(PY) bench/bench_definition.py
 	$(PY) bench/bench_fanout.py
 	$(PY) bench/bench_online.py
+	$(PY) bench/bench_scale.py
 
 # Re-record the cassettes from the emulator (scrubbed on record); CI only replays them.
 record: setup

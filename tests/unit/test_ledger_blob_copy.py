@@ -157,3 +157,33 @@ def test_threads_sharing_one_blob_ledger_keep_one_chain_and_a_true_copy() -> Non
     fresh = blob_ledger(blob)
     assert fresh.verify().ok and fresh.verify().count == 90
     assert shared.entries() == fresh.entries() == other.entries()
+
+
+def test_threads_of_one_process_share_append_blocks() -> None:
+    # While one thread's block is in flight, the others queue; the next block carries all of them.
+    blob = LockedBlob()
+    ledger = blob_ledger(blob)
+    first_in_flight, queued = threading.Event(), threading.Event()
+    real = blob.append_block
+
+    def append_block(data: bytes, *, appendpos_condition: int) -> None:
+        if not first_in_flight.is_set():
+            first_in_flight.set()
+            assert queued.wait(30), "the other threads never queued"
+        real(data, appendpos_condition=appendpos_condition)
+
+    blob.append_block = append_block  # type: ignore[method-assign]
+    threads = [threading.Thread(target=ledger.append, args=(entry(f"classic:ws/e{i}", new="m"),))
+               for i in range(8)]
+    threads[0].start()
+    assert first_in_flight.wait(30)
+    for thread in threads[1:]:
+        thread.start()
+    while len(ledger._group._queue) < 7:  # poll until all seven wait behind the first block
+        threading.Event().wait(0.001)
+    queued.set()
+    for thread in threads:
+        thread.join()
+    assert blob.appends == 2  # one block for the first entry, one for the seven queued behind it
+    fresh = blob_ledger(blob)
+    assert fresh.verify().ok and fresh.verify().count == 8

@@ -126,6 +126,10 @@ class BlobCopy:
                 raise self._not_text()
             return self._decode(bytes(self._data))
 
+    def end(self) -> End:
+        """How the blob ended when last read (no request)."""
+        return self._end()
+
     def _end(self) -> End:
         with self._lock:
             return self._end_locked()

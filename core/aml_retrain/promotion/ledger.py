@@ -120,6 +120,10 @@ class LocalLedger(LedgerBase):
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self._group = GroupCommit(self._write_batch)
+        self._container_made = False
+        # Targets whose lock this object holds: their entries cannot change under us (every writer
+        # takes the lock), so the read the lock made answers for them without another request.
+        self._held: set[str] = set()
         # (size, last seq) as this object last saw the file end on a whole entry: a lock taken
         # while the size is unchanged needs no read of the tail (fan-outs take one per target).
         self._known: tuple[int, int] | None = None
@@ -284,6 +288,11 @@ class BlobLedger(LedgerBase):
         self._sleep = sleep
         self._container_client = container_client
         self._copy = BlobCopy(self.location)  # what we read so far: later reads fetch only what is new
+        self._group = GroupCommit(self._write_batch)
+        self._container_made = False
+        # Targets whose lock this object holds: their entries cannot change under us (every writer
+        # takes the lock), so the read the lock made answers for them without another request.
+        self._held: set[str] = set()
 
     def __repr__(self) -> str:
         return f"BlobLedger({self.location!r})"  # never the connection string
@@ -303,7 +312,8 @@ class BlobLedger(LedgerBase):
 
     def entries(self, target: str | None = None) -> list[dict[str, Any]]:
         """Return all entries, or those of one target, oldest first (reading only what is new)."""
-        self._end()
+        if target is None or target not in self._held:
+            self._end()
         return self._copy.entries(target)
 
     def repair(self, *, now: datetime | None = None) -> dict[str, Any]:
@@ -321,26 +331,57 @@ class BlobLedger(LedgerBase):
             end = self._end()
             if end.size:
                 self._seal({}, tail_of(end.ending, self.location))
-            yield hold
+            self._held.add(target)
+            try:
+                yield hold
+            finally:
+                self._held.discard(target)
 
     def append(self, entry: Mapping[str, Any]) -> dict[str, Any]:
         """Seal ``entry`` after the blob's last line and append it if nobody appended meanwhile."""
-        record = self._prepare(entry)
+        # Threads of one process (a fan-out) share a block: one writer per process contends on
+        # the append position instead of one per thread, so shards do not starve each other.
+        return self._group.submit(self._prepare(entry))
+
+    def _write_batch(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append ``records`` in blocks under Azure's 4 MiB limit, in order."""
+        written: list[dict[str, Any]] = []
+        chunk: list[dict[str, Any]] = []
+        size = 0
+        for record in records:
+            # The chain fields add under 200 bytes; _prepare kept each record 1 KiB under the limit.
+            estimate = len(canonical_json(record).encode("utf-8")) + 1024
+            if chunk and size + estimate > _BLOCK:
+                written += self._append_block(chunk)
+                chunk, size = [], 0
+            chunk.append(record)
+            size += estimate
+        return written + self._append_block(chunk)
+
+    def _append_block(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         attempted: int | None = None  # the blob's size when our last append was tried
-        line = b""
-        sealed: dict[str, Any] = {}
+        data = b""
+        sealed: list[dict[str, Any]] = []
         for attempt in range(self.max_attempts):
-            end = self._end()
+            # First try at the end we last read (the lock just read it): a 412 says someone
+            # appended since, and every retry reads what is new first.
+            end = self._copy.end() if attempt == 0 and self._copy.end().exists else self._end()
             # A 412 may answer the SDK's own retry of an append that did land: don't write it twice.
-            if attempted is not None and self._copy.holds_at(attempted, line):
+            if attempted is not None and self._copy.holds_at(attempted, data):
                 return sealed
             if not end.exists:
                 self._create()
-            sealed, line = self._seal(record, tail_of(end.ending, self.location))
+            first, line = self._seal(records[0], tail_of(end.ending, self.location))
+            sealed, lines = [first], [line]
+            for record in records[1:]:
+                entry, line = self._seal_after(record, sealed[-1])
+                sealed.append(entry)
+                lines.append(line)
+            data = b"".join(lines)
             try:
                 with storage_errors(self.location):
-                    self._client().append_block(line, appendpos_condition=end.size)
-                self._copy.appended(end.size, line)
+                    self._client().append_block(data, appendpos_condition=end.size)
+                self._copy.appended(end.size, data)
                 return sealed
             except ServiceError as exc:
                 if exc.status_code != 412:
@@ -389,11 +430,17 @@ class BlobLedger(LedgerBase):
                 return
 
     def _create_container(self) -> None:
+        if self._container_made:
+            return  # once per object: a fan-out takes a lock per target
         try:
             with storage_errors(self.location):
                 self._container().create_container()
         except ConflictError:
             pass
+        self._container_made = True
+
+
+_BLOCK = 4 * 1024 * 1024  # Azure's largest append block
 
 
 def _parse_tail(tail: bytes) -> int | None:
