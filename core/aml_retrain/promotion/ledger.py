@@ -55,16 +55,8 @@ from aml_retrain.storage import (
 )
 
 __all__ = [
-    "ACTIONS",
-    "BlobLedger",
-    "Ledger",
-    "LocalLedger",
-    "VerifyResult",
-    "canonical_json",
-    "entry_hash",
-    "model_fingerprint",
-    "open_ledger",
-    "verify_text",
+    "ACTIONS", "BlobLedger", "Ledger", "LocalLedger", "VerifyResult", "canonical_json",
+    "entry_hash", "model_fingerprint", "open_ledger", "verify_text",
 ]
 
 
