@@ -24,7 +24,6 @@ B. Shards on one az:// ledger (Azurite): the first 2,000 endpoints, two waves, o
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -34,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from bench_fanout import Raw, parallel  # the same raw client and thread pool (bench/ is on sys.path)
+from bench_cli import compile_first, user_env  # run as a user runs it (bench/ is on sys.path)
+from bench_fanout import Raw, parallel  # the same raw client and thread pool
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 10_000
@@ -66,13 +66,6 @@ def two_service_seed(path: Path) -> Path:
     services.append(twin)
     path.write_text(json.dumps(seed), encoding="utf-8")
     return path
-
-
-def user_env(**extra: str) -> dict[str, str]:
-    """The environment a user's shell has: bytecode is written and read."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(extra)
-    return env
 
 
 def manifest(path: Path, targets: list[tuple[str, str]], model_url: str) -> Path:
@@ -108,8 +101,7 @@ def main() -> None:
     from aml_retrain._blobs import parse_model_url
     from aml_retrain.storage import make_read_sas_url, upload_file
 
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(ROOT / "core"),
-                    str(ROOT / "cli")], env=user_env(), capture_output=True, check=False)
+    compile_first(sys.executable, ROOT / "core", ROOT / "cli")
     with tempfile.TemporaryDirectory() as tmp_text:
         tmp = Path(tmp_text)
         profile_path = tmp / "profile.json"

@@ -58,9 +58,9 @@ class BlobCopy:
     def refresh(self, fetch: Fetch) -> End:
         """Read what was appended since the last read (or all of it) and return how the blob ends."""
         with self._lock:
-            known, start = len(self._data), self._last_line_start()
+            start = self._last_line_start()  # 0 when nothing was read yet
         try:
-            data = fetch(start if known else 0)
+            data = fetch(start)
         except PastEnd:
             self._reread(fetch)
             return self._end()
@@ -68,19 +68,18 @@ class BlobCopy:
             if data is None:
                 self._reset()
                 return self._end_locked()
-            if self._merge(start if known else 0, data):
+            if self._merge(start, data):
                 return self._end_locked()
         # The last line we had did not come back: another blob has the name now.
         self._reread(fetch)
         return self._end()
 
-    def _reread(self, fetch: Fetch) -> bytes | None:
+    def _reread(self, fetch: Fetch) -> None:
         data = fetch(0)
         with self._lock:
             self._reset()
             if data is not None:
                 self._merge(0, data)
-        return data
 
     def appended(self, size: int, line: bytes) -> None:
         """Record ``line``, just appended by us at offset ``size`` (a no-op if a read got further)."""

@@ -18,8 +18,8 @@ from aml_retrain._structured import json_loads
 from aml_retrain.errors import ValidationError
 
 __all__ = [
-    "ACTIONS", "LedgerBase", "VerifyResult", "canonical_json", "entry_hash", "ledger_lines", "parse_line",
-    "verify_text",
+    "ACTIONS", "MAX_BLOCK", "LedgerBase", "VerifyResult", "canonical_json", "entry_hash", "ledger_lines",
+    "parse_line", "verify_text",
 ]
 
 ACTIONS = ("promote", "rollback")
@@ -27,7 +27,7 @@ ACTIONS = ("promote", "rollback")
 MARKS = ("wave",)
 _CHAIN_FIELDS = ("seq", "prev_hash", "hash")
 # Azure rejects append blocks above 4 MiB; an entry that large is a bug anyway.
-_MAX_LINE = 4 * 1024 * 1024
+MAX_BLOCK = 4 * 1024 * 1024
 VERIFY_HINT = "run `aml-retrain ledger verify`"
 
 Clock = Callable[[], datetime]
@@ -135,7 +135,7 @@ class LedgerBase:
             size = len(canonical_json(record).encode("utf-8"))
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"a ledger entry must be plain JSON: {exc}") from None
-        if size > _MAX_LINE - 1024:
+        if size > MAX_BLOCK - 1024:
             raise ValidationError(f"a ledger entry must stay under 4 MiB, this one is {size} bytes")
         return record
 

@@ -34,6 +34,7 @@ from aml_retrain.errors import (
 from aml_retrain.promotion._ledger_blob_copy import BlobCopy, End, PastEnd
 from aml_retrain.promotion._ledger_core import (
     ACTIONS,
+    MAX_BLOCK,
     VERIFY_HINT,
     Clock,
     LedgerBase,
@@ -112,10 +113,6 @@ class LocalLedger(LedgerBase):
         self.path = Path(path).expanduser()
         self.location = str(self.path)
         self._group = GroupCommit(self._write_batch)
-        self._container_made = False
-        # Targets whose lock this object holds: their entries cannot change under us (every writer
-        # takes the lock), so the read the lock made answers for them without another request.
-        self._held: set[str] = set()
         # (size, last seq) as this object last saw the file end on a whole entry: a lock taken
         # while the size is unchanged needs no read of the tail (fan-outs take one per target).
         self._known: tuple[int, int] | None = None
@@ -343,7 +340,7 @@ class BlobLedger(LedgerBase):
         for record in records:
             # The chain fields add under 200 bytes; _prepare kept each record 1 KiB under the limit.
             estimate = len(canonical_json(record).encode("utf-8")) + 1024
-            if chunk and size + estimate > _BLOCK:
+            if chunk and size + estimate > MAX_BLOCK:
                 written += self._append_block(chunk)
                 chunk, size = [], 0
             chunk.append(record)
@@ -357,7 +354,8 @@ class BlobLedger(LedgerBase):
         for attempt in range(self.max_attempts):
             # First try at the end we last read (the lock just read it): a 412 says someone
             # appended since, and every retry reads what is new first.
-            end = self._copy.end() if attempt == 0 and self._copy.end().exists else self._end()
+            last_read = self._copy.end()
+            end = last_read if attempt == 0 and last_read.exists else self._end()
             # A 412 may answer the SDK's own retry of an append that did land: don't write it twice.
             if attempted is not None and self._copy.holds_at(attempted, data):
                 return sealed
@@ -394,6 +392,7 @@ class BlobLedger(LedgerBase):
         try:
             with storage_errors(self.location):
                 client = self._client()
+                # No range from 0: a ranged read of an empty blob is a 416, a plain one is not.
                 return bytes((client.download_blob(offset=offset) if offset else client.download_blob())
                              .readall())
         except NotFoundError:
@@ -430,9 +429,6 @@ class BlobLedger(LedgerBase):
         except ConflictError:
             pass
         self._container_made = True
-
-
-_BLOCK = 4 * 1024 * 1024  # Azure's largest append block
 
 
 def _parse_tail(tail: bytes) -> int | None:
